@@ -1,0 +1,3 @@
+from stonechat.cli.main import run
+
+run()

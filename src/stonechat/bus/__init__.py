@@ -1,0 +1,1 @@
+"""Fan-out of stored data points to subscribers (MQTT, WebSocket, triggers)."""

@@ -1,0 +1,16 @@
+"""What travels on the bus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stonechat.domain.records import Datum, Feed
+
+
+@dataclass(slots=True, frozen=True)
+class FeedEvent:
+    """A data point that has been committed to storage."""
+
+    username: str
+    feed: Feed
+    datum: Datum

@@ -1,0 +1,1 @@
+"""The ``stonechat`` command line."""

@@ -1,0 +1,197 @@
+"""``stonechat``: serve, manage users, migrate the database.
+
+Thin: parse options, build the settings, call the runtime or a service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from stonechat import __version__
+from stonechat.config import Settings
+from stonechat.domain.errors import StonechatError
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Stonechat: a self-hosted IoT data server that speaks the Adafruit IO API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(db_app, name="db")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(help="Directory for the SQLite database and the secret key.", show_default=False),
+]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(help="Database URL, e.g. postgresql://host/db (default: SQLite in data dir)."),
+]
+SecretKey = Annotated[
+    str | None,
+    typer.Option(help="Secret for AIO key storage (default: <data-dir>/secret.key)."),
+]
+
+
+def settings_from(**options: Any) -> Settings:
+    """CLI options override ``STONECHAT_*`` variables, which override the defaults."""
+    return Settings(**{k: v for k, v in options.items() if v is not None})
+
+
+def fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on. [default: 127.0.0.1]")
+    ] = None,
+    http_port: Annotated[int | None, typer.Option(help="HTTP port. [default: 8080]")] = None,
+    mqtt_port: Annotated[int | None, typer.Option(help="MQTT port. [default: 1883]")] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    secret_key: SecretKey = None,
+    retention_days: Annotated[
+        int | None, typer.Option(help="Days a data point is kept. [default: 30]")
+    ] = None,
+    data_rate_limit: Annotated[
+        int | None, typer.Option(help="Data points per minute per user. [default: 30]")
+    ] = None,
+    key_cache_seconds: Annotated[
+        float | None, typer.Option(help="How long a checked AIO key is cached. [default: 1.0]")
+    ] = None,
+    ingest_queue_size: Annotated[
+        int | None, typer.Option(help="Write requests queued before writers wait. [default: 10000]")
+    ] = None,
+    ingest_batch_size: Annotated[
+        int | None, typer.Option(help="Most points stored in one transaction. [default: 1000]")
+    ] = None,
+    public_url: Annotated[
+        str | None, typer.Option(help="URL users reach this server at (shown in messages).")
+    ] = None,
+    log_level: Annotated[
+        str | None, typer.Option(help="debug, info, warning. [default: info]")
+    ] = None,
+) -> None:
+    """Run the server. Every option is also an environment variable STONECHAT_<OPTION>."""
+    from stonechat.runtime import run_server
+
+    settings = settings_from(
+        host=host,
+        http_port=http_port,
+        mqtt_port=mqtt_port,
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secret_key,
+        retention_days=retention_days,
+        data_rate_limit=data_rate_limit,
+        key_cache_seconds=key_cache_seconds,
+        ingest_queue_size=ingest_queue_size,
+        ingest_batch_size=ingest_batch_size,
+        public_url=public_url,
+        log_level=log_level,
+    )
+    run_server(settings)
+
+
+def _with_accounts(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    from stonechat.runtime import build_accounts, open_database
+
+    async def go() -> T:
+        db = open_database(settings)
+        try:
+            await db.upgrade()
+            return await work(build_accounts(settings, db))
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(go())
+    except StonechatError as error:
+        fail(error.message)
+        raise AssertionError from None  # unreachable: fail() exits
+
+
+@user_app.command("create")
+def user_create(
+    name: Annotated[str, typer.Argument(help="Username (letters, digits, '_' and '-').")],
+    password: Annotated[str, typer.Option(help="Password, at least 8 characters.")],
+    email: Annotated[str | None, typer.Option(help="Email address.")] = None,
+    admin: Annotated[bool, typer.Option(help="Make the user an administrator.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    secret_key: SecretKey = None,
+) -> None:
+    """Create a user. The new AIO key is the last line printed."""
+    settings = settings_from(data_dir=data_dir, database_url=database_url, secret_key=secret_key)
+
+    async def work(accounts: Any) -> str:
+        user, key = await accounts.create_user(name, password, email, admin)
+        typer.echo(f"created user {user.username}")
+        return str(key)
+
+    typer.echo(_with_accounts(settings, work))
+
+
+@user_app.command("key")
+def user_key(
+    name: Annotated[str, typer.Argument(help="Username.")],
+    regenerate: Annotated[
+        bool, typer.Option(help="Replace the key; the old one stops working.")
+    ] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    secret_key: SecretKey = None,
+) -> None:
+    """Print a user's AIO key (or a new one with --regenerate)."""
+    settings = settings_from(data_dir=data_dir, database_url=database_url, secret_key=secret_key)
+
+    async def work(accounts: Any) -> str:
+        if regenerate:
+            return str(await accounts.regenerate_key(name))
+        return str(await accounts.get_key(name))
+
+    try:
+        typer.echo(_with_accounts(settings, work))
+    except ValueError as error:
+        fail(str(error))
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> None:
+    """Apply pending database migrations (the server also does this at start)."""
+    from stonechat.runtime import open_database
+
+    settings = settings_from(data_dir=data_dir, database_url=database_url)
+
+    async def go() -> str:
+        db = open_database(settings)
+        try:
+            await db.upgrade()
+            return db.dialect
+        finally:
+            await db.close()
+
+    typer.echo(f"database ({asyncio.run(go())}) is up to date")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def run() -> None:
+    app()

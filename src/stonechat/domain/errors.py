@@ -1,0 +1,59 @@
+"""The one exception tree. Each boundary (HTTP, MQTT) translates it in one place."""
+
+from __future__ import annotations
+
+
+class StonechatError(Exception):
+    """Base of every error a client can be told about."""
+
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(StonechatError):
+    """The request could not be read: malformed JSON, wrong types, missing parameters."""
+
+    status = 400
+
+
+class Unauthorized(StonechatError):
+    """No key, or a key that belongs to nobody."""
+
+    status = 401
+
+
+class Forbidden(StonechatError):
+    """A valid key, but not allowed to do this."""
+
+    status = 403
+
+
+class NotFound(StonechatError):
+    """No such resource, or not one this user may see."""
+
+    status = 404
+
+
+class Invalid(StonechatError):
+    """Well-formed, but breaks a rule: bad name, value too large, future timestamp."""
+
+    status = 422
+
+
+class Throttled(StonechatError):
+    """Over a rate limit; ``retry_after`` is in seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(StonechatError):
+    """The server cannot take the request now (shutting down, overloaded)."""
+
+    status = 503

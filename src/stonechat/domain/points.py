@@ -1,0 +1,54 @@
+"""A data point as a client sends it, before validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from stonechat.domain.errors import BadRequest, Invalid
+from stonechat.domain.values import coordinate
+
+FUTURE_MESSAGE = "data created_at may not be in the future"
+
+
+@dataclass(slots=True)
+class PointInput:
+    value: Any
+    lat: Any = None
+    lon: Any = None
+    ele: Any = None
+    created_at: Any = None
+    epoch: Any = None
+
+
+def point_from_body(body: Any) -> PointInput:
+    """Read ``{"value": ..., "lat", "lon", "ele", "created_at", "epoch"}``.
+
+    A ``location`` object is accepted for the coordinates; a ``datum``/``data`` wrapper too.
+    """
+    if isinstance(body, dict):
+        for wrapper in ("datum", "data"):
+            if isinstance(body.get(wrapper), dict):
+                body = body[wrapper]
+                break
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object with a value")
+    if "value" not in body or body["value"] is None:
+        raise Invalid("value is required")
+    location = body.get("location") if isinstance(body.get("location"), dict) else {}
+    return PointInput(
+        value=body["value"],
+        lat=body.get("lat", location.get("lat")),
+        lon=body.get("lon", location.get("lon")),
+        ele=body.get("ele", location.get("ele")),
+        created_at=body.get("created_at"),
+        epoch=body.get("epoch"),
+    )
+
+
+def location_of(lat: Any, lon: Any, ele: Any) -> tuple[float | None, float | None, float | None]:
+    """Validated coordinates; a latitude without longitude (or the reverse) is refused."""
+    la, lo, el = coordinate(lat, "lat"), coordinate(lon, "lon"), coordinate(ele, "ele")
+    if (la is None) != (lo is None):
+        raise Invalid("lat and lon must be given together")
+    return la, lo, el

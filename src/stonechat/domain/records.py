@@ -1,0 +1,125 @@
+"""The records the services pass around. Plain data, no behaviour beyond naming."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True, frozen=True)
+class User:
+    id: int
+    username: str
+    email: str | None
+    is_admin: bool
+    time_zone: str | None
+    data_rate_limit: int | None
+    created_at: int
+    updated_at: int
+
+
+@dataclass(slots=True, frozen=True)
+class Group:
+    id: int
+    user_id: int
+    key: str
+    name: str
+    description: str | None
+    visibility: str
+    is_default: bool
+    created_at: int
+    updated_at: int
+
+
+@dataclass(slots=True)
+class Feed:
+    id: int
+    user_id: int
+    group_id: int
+    group_key: str
+    group_is_default: bool
+    key: str
+    name: str
+    description: str | None
+    unit_type: str | None
+    unit_symbol: str | None
+    history: bool
+    visibility: str
+    license: str | None
+    status_notify: bool
+    status_timeout: int
+    last_value: str | None
+    last_value_at: int | None
+    data_count: int
+    created_at: int
+    updated_at: int
+
+    @property
+    def full_key(self) -> str:
+        """``key`` in the default group, ``group.key`` in any other (rest-api.md §4)."""
+        return self.key if self.group_is_default else f"{self.group_key}.{self.key}"
+
+
+@dataclass(slots=True, frozen=True)
+class Datum:
+    id: str
+    feed_id: int
+    value: str
+    lat: float | None
+    lon: float | None
+    ele: float | None
+    created_at: int
+    updated_at: int
+
+
+@dataclass(slots=True)
+class Dashboard:
+    id: int
+    user_id: int
+    key: str
+    name: str
+    description: str | None
+    visibility: str
+    show_header: bool
+    color_mode: str
+    block_borders: bool
+    allow_overlap: bool
+    header_image_url: str | None
+    layouts: dict[str, Any]
+    created_at: int
+    updated_at: int
+
+
+@dataclass(slots=True)
+class Block:
+    id: int
+    dashboard_id: int
+    name: str | None
+    description: str | None
+    visual_type: str
+    properties: dict[str, Any]
+    column: int | None
+    row: int | None
+    size_x: int
+    size_y: int
+    block_feeds: list[dict[str, int | None]] = field(default_factory=list)
+    created_at: int = 0
+    updated_at: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class Activity:
+    id: int
+    user_id: int
+    action: str
+    model: str
+    data: str
+    created_at: int
+
+
+@dataclass(slots=True, frozen=True)
+class WebhookReceiver:
+    id: int
+    feed_id: int
+    token: str
+    created_at: int

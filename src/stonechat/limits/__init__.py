@@ -1,0 +1,1 @@
+"""Rate counting and limits shared by every protocol."""

@@ -1,0 +1,75 @@
+"""The FastAPI application: REST API v2 under ``/api/v2``, docs at ``/api/docs``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fastapi_offline
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.responses import HTMLResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from stonechat import __version__
+from stonechat.protocols.http.paths import NormalizePath
+from stonechat.protocols.http.responses import JSON, install_error_handlers
+from stonechat.protocols.http.routes import (
+    account,
+    dashboards,
+    data,
+    feeds,
+    groups,
+    integrations,
+    webhooks,
+)
+from stonechat.services.registry import Services
+
+# Swagger UI 5 (OpenAPI 3.1) assets shipped inside a PyPI package: docs work offline.
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+DESCRIPTION = """
+Stonechat speaks the [Adafruit IO REST API v2](https://io.adafruit.com/api/docs/).
+Authenticate with the `X-AIO-Key` header (or the `x-aio-key` query parameter).
+Errors are always JSON: `{"error": "..."}`.
+"""
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(
+        title="Stonechat REST API v2",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/v2/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+
+    api = APIRouter(prefix="/api/v2")
+    # Order matters: literal sub-paths before the ones with parameters.
+    for module in (account, webhooks, integrations, groups, dashboards):
+        api.include_router(module.router)
+    api.include_router(data.feed_data)
+    api.include_router(data.group_feed_data)
+    api.include_router(feeds.router)
+    app.include_router(api)
+
+    app.mount("/api/docs/assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/v2/openapi.json",
+            title="Stonechat API",
+            swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs/assets/favicon.png",
+        )
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> Response:
+        return JSON({"status": "ok", "version": __version__})
+
+    app.add_middleware(NormalizePath)
+    return app

@@ -1,0 +1,101 @@
+"""The user record, throttle counters and the activity log (rest-api.md §6.1, §6.2)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from stonechat.domain import shapes
+from stonechat.domain.errors import BadRequest
+from stonechat.domain.timestamps import iso, now_ms, parse_time
+from stonechat.protocols.http.deps import CurrentUser, OwnerDep, ServicesDep
+from stonechat.protocols.http.responses import JSON
+
+router = APIRouter(tags=["account"])
+
+ACTIVITY_MODELS = {
+    "feeds": "Feed",
+    "feed": "Feed",
+    "groups": "Group",
+    "group": "Group",
+    "dashboards": "Dashboard",
+    "dashboard": "Dashboard",
+    "blocks": "Block",
+    "block": "Block",
+}
+
+
+@router.get("/user", summary="The user the key belongs to")
+async def get_user(user: CurrentUser, services: ServicesDep) -> Response:
+    return JSON(shapes.user(user, await services.accounts.default_group_id(user.id)))
+
+
+@router.get("/{username}/throttle", summary="Data rate limit and current use")
+async def throttle(acc: OwnerDep) -> Response:
+    limit = acc.user.data_rate_limit
+    if limit is None:
+        limit = acc.services.data_rate_limit
+    return JSON(
+        {
+            "data_rate_limit": limit,
+            "active_data_rate": acc.services.counter.current(acc.user.id),
+        }
+    )
+
+
+async def _activities(
+    acc: OwnerDep,
+    request: Request,
+    model: str | None,
+    start_time: str | None,
+    end_time: str | None,
+    limit: int | None,
+) -> Response:
+    if limit is not None and limit < 1:
+        raise BadRequest("limit must be at least 1")
+    size = min(limit or 1000, 1000)
+    start = parse_time(start_time, "start_time") if start_time else None
+    end = parse_time(end_time, "end_time") if end_time else None
+    items = await acc.services.activities.list(
+        acc.user.id, model=model, start=start, end=end, limit=size
+    )
+    headers = {
+        "Link": f"<{request.url}>",
+        "X-Pagination-Count": str(len(items)),
+        "X-Pagination-Limit": str(size),
+        "X-Pagination-Start": iso(start) if start is not None else "",
+        "X-Pagination-End": iso(end if end is not None else now_ms()),
+    }
+    return JSON([shapes.activity(a, acc.user.username) for a in items], headers=headers)
+
+
+@router.get("/{username}/activities", summary="Recent create/update/delete actions")
+async def list_activities(
+    acc: OwnerDep,
+    request: Request,
+    start_time: str | None = None,
+    end_time: str | None = None,
+    limit: int | None = None,
+) -> Response:
+    return await _activities(acc, request, None, start_time, end_time, limit)
+
+
+@router.delete("/{username}/activities", summary="Delete the activity log")
+async def clear_activities(acc: OwnerDep) -> Response:
+    await acc.services.activities.clear(acc.user.id)
+    return JSON({"deleted": True})
+
+
+@router.get("/{username}/activities/{model}", summary="Actions on one kind of record")
+async def model_activities(
+    acc: OwnerDep,
+    request: Request,
+    model: str,
+    start_time: str | None = None,
+    end_time: str | None = None,
+    limit: int | None = None,
+) -> Response:
+    name = ACTIVITY_MODELS.get(model.lower())
+    if name is None:
+        raise BadRequest(f"unknown activity type '{model}'; use feeds, groups, dashboards, blocks")
+    return await _activities(acc, request, name, start_time, end_time, limit)

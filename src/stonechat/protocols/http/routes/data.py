@@ -1,0 +1,202 @@
+"""Data of a feed (rest-api.md §6.4), under ``/feeds/{feed_key}`` and
+``/groups/{group_key}/feeds/{feed_key}``.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from stonechat.domain import shapes
+from stonechat.domain.errors import BadRequest
+from stonechat.domain.points import point_from_body
+from stonechat.domain.records import Feed
+from stonechat.domain.timestamps import iso
+from stonechat.protocols.http.bodies import read_body, read_object
+from stonechat.protocols.http.deps import AccountDep, OwnerDep
+from stonechat.protocols.http.feeds_in_path import (
+    FeedToRead,
+    FeedToWrite,
+    GroupFeedToRead,
+    GroupFeedToWrite,
+)
+from stonechat.protocols.http.responses import JSON
+from stonechat.services.data import Chart
+
+
+def _include(include: str | None) -> list[str] | None:
+    if not include:
+        return None
+    fields = [f.strip() for f in include.split(",") if f.strip()]
+    unknown = [f for f in fields if f not in shapes.DATUM_INCLUDABLE]
+    if unknown:
+        raise BadRequest(
+            f"include may list only {', '.join(sorted(shapes.DATUM_INCLUDABLE))}; "
+            f"not {', '.join(unknown)}"
+        )
+    return fields
+
+
+def _batch(body: Any) -> list[Any]:
+    items = body.get("data") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        raise BadRequest('batch body must be {"data": [datum, ...]} or a JSON array')
+    return items
+
+
+def _chart(feed: Feed, chart: Chart) -> dict[str, Any]:
+    def number(value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        return repr(float(value)) if isinstance(value, float) else str(value)
+
+    column = "value" if chart.raw else chart.field
+    return {
+        "feed": {"id": feed.id, "key": feed.full_key, "name": feed.name},
+        "parameters": {
+            "start_time": iso(chart.start),
+            "end_time": iso(chart.end),
+            "resolution": chart.resolution,
+            "hours": round(chart.hours, 4),
+            "field": column,
+            "raw": chart.raw,
+        },
+        "columns": ["date", column],
+        "data": [[iso(at), number(value)] for at, value in chart.rows],
+    }
+
+
+def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRouter:
+    """The same data endpoints for a plain feed path and a group feed path."""
+    router = APIRouter(tags=[tag])
+
+    @router.get(f"{prefix}/data", summary="Data points, newest first, paginated")
+    async def list_data(
+        acc: AccountDep,
+        feed: read_dep,  # type: ignore[valid-type]
+        request: Request,
+        start_time: str | None = None,
+        end_time: str | None = None,
+        limit: str | None = None,
+        include: str | None = None,
+        before: str | None = None,
+    ) -> Response:
+        fields = _include(include)
+        page = await acc.services.data.page(
+            [feed], start_time=start_time, end_time=end_time, limit=limit, before=before
+        )
+        me = str(request.url)
+        link = f"<{me}>"
+        if page.next_cursor:
+            following = request.url.include_query_params(before=page.next_cursor, limit=page.limit)
+            link = f'<{me}>;rel="next", <{following}>'
+        headers = {
+            "Link": link,
+            "X-Pagination-Count": str(len(page.data)),
+            "X-Pagination-Limit": str(page.limit),
+            "X-Pagination-Total": str(feed.data_count),
+            "X-Pagination-Start": iso(page.start) if page.start is not None else "",
+            "X-Pagination-End": iso(page.end),
+        }
+        retention = acc.services.retention_ms
+        return JSON([shapes.datum(d, feed, retention, fields) for d in page.data], headers=headers)
+
+    @router.post(f"{prefix}/data", summary="Create a data point (the feed is made if missing)")
+    async def create_data(acc: OwnerDep, feed: write_dep, request: Request) -> Response:  # type: ignore[valid-type]
+        point = point_from_body(await read_body(request))
+        [datum] = await acc.services.ingest.write(acc.user, [(feed, point)])
+        return JSON(shapes.datum(datum, feed, acc.services.retention_ms))
+
+    @router.post(f"{prefix}/data/batch", summary="Create many data points at once")
+    async def create_batch(acc: OwnerDep, feed: write_dep, request: Request) -> Response:  # type: ignore[valid-type]
+        points = [point_from_body(item) for item in _batch(await read_body(request))]
+        data = await acc.services.ingest.write(acc.user, [(feed, p) for p in points])
+        return JSON([shapes.datum(d, feed, acc.services.retention_ms) for d in data])
+
+    @router.get(f"{prefix}/data/chart", summary="Aggregated series, at most 480 points")
+    async def chart(
+        acc: AccountDep,
+        feed: read_dep,  # type: ignore[valid-type]
+        start_time: str | None = None,
+        end_time: str | None = None,
+        hours: str | None = None,
+        resolution: str | None = None,
+        field: str | None = None,
+        raw: str | None = None,
+    ) -> Response:
+        result = await acc.services.data.chart(
+            feed,
+            start_time=start_time,
+            end_time=end_time,
+            hours=hours,
+            resolution=resolution,
+            field=field,
+            raw=raw,
+        )
+        return JSON(_chart(feed, result))
+
+    @router.get(f"{prefix}/data/first", summary="Oldest point; moves the queue pointer to it")
+    async def first(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:  # type: ignore[valid-type]
+        datum = await acc.services.data.first(feed)
+        return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
+
+    @router.get(f"{prefix}/data/last", summary="Newest point; moves the queue pointer to it")
+    async def last(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:  # type: ignore[valid-type]
+        datum = await acc.services.data.last(feed)
+        return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
+
+    @router.get(f"{prefix}/data/next", summary="Advance the queue pointer and return that point")
+    async def next_(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:  # type: ignore[valid-type]
+        datum = await acc.services.data.next(feed)
+        return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
+
+    @router.get(f"{prefix}/data/previous", summary="The point at the queue pointer")
+    @router.get(f"{prefix}/data/prev", summary="Alias of previous (Ruby client)")
+    async def previous(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:  # type: ignore[valid-type]
+        datum = await acc.services.data.previous(feed)
+        return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
+
+    @router.get(f"{prefix}/data/retain", summary="Newest point as CSV: value,lat,lon,ele")
+    async def retain(acc: AccountDep, feed: read_dep) -> Response:  # type: ignore[valid-type]
+        datum = await acc.services.data.last(feed, move=False)
+        fields = [
+            datum.value,
+            *("" if c is None else repr(c) for c in (datum.lat, datum.lon, datum.ele)),
+        ]
+        return Response(",".join(fields), media_type="text/csv")
+
+    @router.get(f"{prefix}/data/{{datum_id}}", summary="One data point")
+    async def get_datum(
+        acc: AccountDep,
+        feed: read_dep,  # type: ignore[valid-type]
+        datum_id: str,
+        include: str | None = None,
+    ) -> Response:
+        datum = await acc.services.data.get(feed, datum_id)
+        return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
+
+    @router.put(f"{prefix}/data/{{datum_id}}", summary="Replace a data point")
+    @router.patch(f"{prefix}/data/{{datum_id}}", summary="Update a data point")
+    async def update_datum(
+        acc: OwnerDep,
+        feed: read_dep,  # type: ignore[valid-type]
+        datum_id: str,
+        request: Request,
+    ) -> Response:
+        body = await read_object(request, "datum")
+        datum = await acc.services.data.update(feed, datum_id, body)
+        return JSON(shapes.datum(datum, feed, acc.services.retention_ms))
+
+    @router.delete(f"{prefix}/data/{{datum_id}}", summary="Delete a data point")
+    async def delete_datum(acc: OwnerDep, feed: read_dep, datum_id: str) -> Response:  # type: ignore[valid-type]
+        datum = await acc.services.data.get(feed, datum_id)
+        await acc.services.data.delete(feed, datum_id)
+        return JSON(shapes.datum(datum, feed, acc.services.retention_ms))
+
+    return router
+
+
+feed_data = build_router(FeedToRead, FeedToWrite, "/{username}/feeds/{feed_key}", "data")
+group_feed_data = build_router(
+    GroupFeedToRead, GroupFeedToWrite, "/{username}/groups/{group_key}/feeds/{feed_key}", "groups"
+)

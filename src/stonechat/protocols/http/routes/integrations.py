@@ -1,0 +1,48 @@
+"""Integrations that devices use: the time service (rest-api.md §6.11)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.responses import PlainTextResponse, Response
+
+from stonechat.protocols.http.deps import OwnerDep
+from stonechat.protocols.http.responses import JSON, error
+from stonechat.services import timeinfo
+
+router = APIRouter(tags=["integrations"])
+
+_UNAVAILABLE = "Weather, air quality, words, image formatter: not offered by this server"
+
+
+@router.get("/{username}/integrations/time/struct.json", summary="Time as Ruby Time fields")
+async def time_struct(acc: OwnerDep, tz: str | None = None) -> Response:
+    return JSON(timeinfo.struct(timeinfo.now_in(tz, acc.user.time_zone)))
+
+
+@router.get("/{username}/integrations/time/strftime", summary="Time formatted as plain text")
+async def time_strftime(acc: OwnerDep, tz: str | None = None, fmt: str | None = None) -> Response:
+    return PlainTextResponse(timeinfo.strftime(timeinfo.now_in(tz, acc.user.time_zone), fmt))
+
+
+@router.get("/{username}/integrations/time/seconds", summary="Epoch seconds as text")
+async def time_seconds(acc: OwnerDep) -> Response:
+    return PlainTextResponse(str(int(timeinfo.now_in("UTC", None).timestamp())))
+
+
+@router.get("/{username}/integrations/time/millis", summary="Epoch milliseconds as text")
+async def time_millis(acc: OwnerDep) -> Response:
+    return PlainTextResponse(str(int(timeinfo.now_in("UTC", None).timestamp() * 1000)))
+
+
+@router.get("/{username}/integrations/{service}/{rest:path}", summary=_UNAVAILABLE)
+@router.post("/{username}/integrations/{service}/{rest:path}", summary=_UNAVAILABLE)
+@router.delete("/{username}/integrations/{service}/{rest:path}", summary=_UNAVAILABLE)
+@router.get("/{username}/integrations/{service}", include_in_schema=False)
+@router.post("/{username}/integrations/{service}", include_in_schema=False)
+@router.delete("/{username}/integrations/{service}", include_in_schema=False)
+async def unavailable(acc: OwnerDep, service: str) -> Response:
+    return error(
+        404,
+        f"not found - the {service} integration depends on Adafruit's hosted services and is "
+        "not available on this server",
+    )

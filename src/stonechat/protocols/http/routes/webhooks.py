@@ -1,0 +1,54 @@
+"""Feed webhook receivers: unauthenticated, the token is the secret (rest-api.md §6.10)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from stonechat.domain import shapes
+from stonechat.domain.errors import Invalid
+from stonechat.domain.points import PointInput
+from stonechat.domain.values import MAX_VALUE_BYTES_HISTORY, MAX_VALUE_BYTES_NO_HISTORY
+from stonechat.protocols.http.bodies import read_body
+from stonechat.protocols.http.deps import ServicesDep
+from stonechat.protocols.http.responses import JSON
+from stonechat.services.registry import Services
+
+router = APIRouter(tags=["webhooks"])
+
+
+async def _store(services: Services, token: str, point: PointInput) -> Response:
+    user, feed = await services.webhooks.resolve(token)
+    [datum] = await services.ingest.write(user, [(feed, point)])
+    return JSON(shapes.datum(datum, feed, services.retention_ms))
+
+
+@router.post("/webhooks/feed/{token}", summary="Store `value` (or `payload`) from any sender")
+async def receive(token: str, request: Request, services: ServicesDep) -> Response:
+    await services.webhooks.resolve(token)  # unknown token: 404 before reading the body
+    body: Any = await read_body(request)
+    if not isinstance(body, dict):
+        raise Invalid("webhook body must be an object with value or payload")
+    value = body.get("value", body.get("payload"))
+    if value is None:
+        raise Invalid("webhook body needs a value or payload field")
+    point = PointInput(value=value, lat=body.get("lat"), lon=body.get("lon"), ele=body.get("ele"))
+    return await _store(services, token, point)
+
+
+@router.post("/webhooks/feed/{token}/raw", summary="Store the raw request body as the value")
+async def receive_raw(token: str, request: Request, services: ServicesDep) -> Response:
+    _user, feed = await services.webhooks.resolve(token)
+    limit = MAX_VALUE_BYTES_HISTORY if feed.history else MAX_VALUE_BYTES_NO_HISTORY
+    raw = (await request.body())[:limit]
+    text = raw.decode("utf-8", errors="ignore")  # a cut may split a character
+    if not text:
+        raise Invalid("webhook raw body is empty")
+    return await _store(services, token, PointInput(value=text))
+
+
+@router.post("/webhooks/feed/{token}/notify", summary="Store the value `ping`")
+async def receive_notify(token: str, services: ServicesDep) -> Response:
+    return await _store(services, token, PointInput(value="ping"))

@@ -1,0 +1,142 @@
+"""Composition root: build every part from the settings, run, and shut down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+
+import uvicorn
+
+from stonechat.bus.memory import MemoryBus
+from stonechat.config import Settings
+from stonechat.limits.counter import MinuteCounter
+from stonechat.protocols.http.app import create_app
+from stonechat.services.accounts import AccountService
+from stonechat.services.activity import ActivityLog
+from stonechat.services.dashboards import DashboardService
+from stonechat.services.data import DataService
+from stonechat.services.feeds import FeedService
+from stonechat.services.groups import GroupService
+from stonechat.services.ingest import IngestService
+from stonechat.services.registry import Services
+from stonechat.services.secrets import KeyVault, load_or_create_secret
+from stonechat.services.webhooks import WebhookService
+from stonechat.storage.activities import ActivityStore
+from stonechat.storage.database import Database
+from stonechat.storage.webhooks import WebhookStore
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 86_400_000
+
+
+def open_database(settings: Settings) -> Database:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Database(settings.resolved_database_url())
+
+
+def build_accounts(settings: Settings, db: Database) -> AccountService:
+    vault = KeyVault(load_or_create_secret(settings.secret_key, settings.data_dir))
+    return AccountService(db, vault, settings.key_cache_seconds)
+
+
+def build_services(settings: Settings, db: Database) -> Services:
+    activity_store = ActivityStore(db)
+    activity = ActivityLog(activity_store)
+    counter = MinuteCounter()
+    feeds = FeedService(db, activity)
+    bus = MemoryBus()
+    return Services(
+        accounts=build_accounts(settings, db),
+        feeds=feeds,
+        groups=GroupService(db, feeds, activity),
+        data=DataService(db),
+        ingest=IngestService(
+            db,
+            bus,
+            counter,
+            queue_size=settings.ingest_queue_size,
+            batch_size=settings.ingest_batch_size,
+        ),
+        dashboards=DashboardService(db, feeds, activity),
+        webhooks=WebhookService(db),
+        activities=activity_store,
+        receivers=WebhookStore(db),
+        counter=counter,
+        retention_ms=settings.retention_days * DAY_MS,
+        data_rate_limit=settings.data_rate_limit,
+    )
+
+
+async def bootstrap_first_user(settings: Settings, accounts: AccountService) -> None:
+    """On an empty database, create an administrator and tell the console how to use it."""
+    if await accounts.count() > 0:
+        return
+    password = secrets.token_urlsafe(12)
+    user, key = await accounts.create_user("admin", password, is_admin=True)
+    base = settings.public_url or f"http://{settings.host}:{settings.http_port}"
+    print(
+        "\n".join(
+            [
+                "",
+                "=" * 72,
+                "Stonechat: this database had no accounts, so one was created for you.",
+                f"  username: {user.username}",
+                f"  password: {password}",
+                f"  AIO key:  {key}",
+                "Try it:",
+                f"  curl -H 'X-AIO-Key: {key}' {base}/api/v2/user",
+                "Make more accounts with: stonechat user create NAME --password PASSWORD",
+                "=" * 72,
+                "",
+            ]
+        ),
+        flush=True,
+    )
+
+
+async def serve(settings: Settings) -> None:
+    """Run the server until SIGINT/SIGTERM, then drain the ingest queue and stop."""
+    db = open_database(settings)
+    await db.upgrade()
+    services = build_services(settings, db)
+    await bootstrap_first_user(settings, services.accounts)
+    await services.ingest.start()
+    app = create_app(services)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.http_port,
+        http="httptools",
+        loop="none",
+        lifespan="off",
+        access_log=False,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=10,
+    )
+    server = uvicorn.Server(config)
+    log.info(
+        "Stonechat on http://%s:%d (database: %s)",
+        settings.host,
+        settings.http_port,
+        db.dialect,
+    )
+    try:
+        await server.serve()
+    finally:
+        await services.ingest.stop()
+        await services.ingest.bus.close()
+        await db.close()
+
+
+def run_server(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        import uvloop
+
+        uvloop.run(serve(settings))
+    except ImportError:  # pragma: no cover - uvloop is not available on Windows
+        asyncio.run(serve(settings))

@@ -1,0 +1,1 @@
+"""Use cases: accounts, feeds, groups, data, ingest, dashboards, webhooks, time."""

@@ -1,0 +1,136 @@
+"""Accounts: users, passwords (argon2, off the event loop) and AIO keys (cached)."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import time
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+
+from stonechat.domain.errors import Invalid, NotFound, Unauthorized
+from stonechat.domain.names import check_username
+from stonechat.domain.records import User
+from stonechat.domain.timestamps import now_ms
+from stonechat.services.secrets import KeyVault
+from stonechat.storage.database import Database
+from stonechat.storage.groups import GroupStore
+from stonechat.storage.users import UserStore
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountService:
+    def __init__(self, db: Database, vault: KeyVault, key_cache_seconds: float = 1.0) -> None:
+        self.db = db
+        self.users = UserStore(db)
+        self.groups = GroupStore(db)
+        self.vault = vault
+        self._hasher = PasswordHasher()
+        self._cache_seconds = key_cache_seconds
+        # key hash -> (user, stored hash, expires at); bounded by the number of users.
+        self._key_cache: dict[str, tuple[User, str, float]] = {}
+
+    async def create_user(
+        self, username: str, password: str, email: str | None = None, is_admin: bool = False
+    ) -> tuple[User, str]:
+        """Create a user with a default group; returns the user and its new AIO key."""
+        check_username(username)
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        key = self.vault.new_key()
+        at = now_ms()
+        try:
+            async with self.db.begin() as conn:
+                user = await self.users.insert(
+                    conn,
+                    username=username,
+                    username_lower=username.lower(),
+                    email=email,
+                    password_hash=password_hash,
+                    key_hash=self.vault.hash(key),
+                    key_enc=self.vault.encrypt(key),
+                    is_admin=is_admin,
+                    created_at=at,
+                    updated_at=at,
+                )
+                await self.groups.insert(
+                    conn,
+                    user_id=user.id,
+                    key="default",
+                    name="Default",
+                    visibility="private",
+                    is_default=True,
+                    created_at=at,
+                    updated_at=at,
+                )
+        except IntegrityError:
+            raise Invalid(f"username '{username}' is already taken") from None
+        return user, key
+
+    async def authenticate_key(self, key: str) -> User:
+        """The user owning ``key``; microseconds when cached, one query otherwise."""
+        if not key:
+            raise Unauthorized("missing AIO key: send the X-AIO-Key header")
+        key_hash = self.vault.hash(key)
+        cached = self._key_cache.get(key_hash)
+        if (
+            cached is not None
+            and cached[2] > time.monotonic()
+            and hmac.compare_digest(cached[1], key_hash)
+        ):
+            return cached[0]
+        found = await self.users.by_key_hash(key_hash)
+        if found is None or not hmac.compare_digest(found[1], key_hash):
+            self._key_cache.pop(key_hash, None)
+            raise Unauthorized("invalid AIO key")
+        self._key_cache[key_hash] = (found[0], found[1], time.monotonic() + self._cache_seconds)
+        return found[0]
+
+    async def verify_password(self, username: str, password: str) -> User:
+        user = await self.users.by_username(username)
+        if user is None:
+            # Spend the same time as a real check so names cannot be probed by timing.
+            await asyncio.to_thread(self._hasher.hash, password)
+            raise Unauthorized("wrong username or password")
+        secrets = await self.users.secrets(user.id)
+        assert secrets is not None
+        try:
+            await asyncio.to_thread(self._hasher.verify, secrets[0], password)
+        except (VerificationError, InvalidHashError):
+            raise Unauthorized("wrong username or password") from None
+        return user
+
+    async def get_key(self, username: str) -> str:
+        user = await self.require(username)
+        secrets = await self.users.secrets(user.id)
+        assert secrets is not None
+        return self.vault.decrypt(secrets[1])
+
+    async def regenerate_key(self, username: str) -> str:
+        """Replace the user's key; the old one stops working at once in this process."""
+        user = await self.require(username)
+        key = self.vault.new_key()
+        await self.users.update(
+            user.id,
+            key_hash=self.vault.hash(key),
+            key_enc=self.vault.encrypt(key),
+            updated_at=now_ms(),
+        )
+        self._key_cache = {h: v for h, v in self._key_cache.items() if v[0].id != user.id}
+        return key
+
+    async def require(self, username: str) -> User:
+        user = await self.users.by_username(username)
+        if user is None:
+            raise NotFound(f"no user named '{username}'")
+        return user
+
+    async def count(self) -> int:
+        return await self.users.count()
+
+    async def default_group_id(self, user_id: int) -> int:
+        return (await self.groups.default(user_id)).id

@@ -1,0 +1,282 @@
+"""Dashboards, their blocks and their grid layouts (rest-api.md §5.4, §6.6)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from stonechat.domain.errors import BadRequest, Invalid, NotFound
+from stonechat.domain.fields import present, to_bool, to_choice, to_int, to_text
+from stonechat.domain.names import check_key, check_title, key_from_name
+from stonechat.domain.records import Block, Dashboard, Feed, Group, User
+from stonechat.domain.timestamps import now_ms
+from stonechat.services.activity import ActivityLog
+from stonechat.services.feeds import VISIBILITIES, FeedService
+from stonechat.storage.dashboards import DashboardStore
+from stonechat.storage.database import Database
+from stonechat.storage.feeds import FeedStore
+from stonechat.storage.groups import GroupStore
+
+BREAKPOINTS = ("xl", "lg", "md", "sm", "xs")
+VISUAL_TYPES = frozenset(
+    {
+        "toggle_button",
+        "slider",
+        "momentary_button",
+        "gauge",
+        "line_chart",
+        "text",
+        "color_picker",
+        "map",
+        "stream",
+        "image",
+        "remote_control",
+        "multiline_text",
+        "rich_text",
+        "icon",
+        "indicator",
+        "number_pad",
+        "selector",
+        "dashboard_link",
+        "battery",
+        "divider",
+        "line_gauge",
+    }
+)
+
+
+def dashboard_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if present(body, "name"):
+        values["name"] = check_title(to_text(body["name"], "name"), "Dashboard")
+    if present(body, "key"):
+        values["key"] = check_key(to_text(body["key"], "key").strip().lower())
+    if "description" in body:
+        values["description"] = (
+            None if body["description"] is None else to_text(body["description"], "description")
+        )
+    if "header_image_url" in body:
+        values["header_image_url"] = (
+            None
+            if body["header_image_url"] is None
+            else to_text(body["header_image_url"], "header_image_url", 2048)
+        )
+    if present(body, "visibility"):
+        values["visibility"] = to_choice(body["visibility"], "visibility", VISIBILITIES)
+    if present(body, "color_mode"):
+        values["color_mode"] = to_choice(body["color_mode"], "color_mode", ("dark", "light"))
+    for flag in ("show_header", "block_borders", "allow_overlap"):
+        if present(body, flag):
+            values[flag] = to_bool(body[flag], flag)
+    if creating:
+        if "name" not in values and "key" in values:
+            values["name"] = values["key"]
+        if "name" not in values:
+            raise Invalid("Validation failed: Dashboard name can't be blank")
+        values.setdefault("key", check_key(key_from_name(values["name"])))
+        values.setdefault("visibility", "private")
+        values.setdefault("color_mode", "dark")
+        values.setdefault("show_header", True)
+        values.setdefault("block_borders", True)
+        values.setdefault("allow_overlap", False)
+    return values
+
+
+def check_layouts(layouts: Any) -> dict[str, list[dict[str, Any]]]:
+    """Validate ``{breakpoint: [{i, x, y, w, h}]}``; null breakpoints are left out."""
+    if not isinstance(layouts, dict):
+        raise BadRequest("layouts must be an object of breakpoints (xl, lg, md, sm, xs)")
+    checked: dict[str, list[dict[str, Any]]] = {}
+    for name, items in layouts.items():
+        if items is None:
+            continue
+        if name not in BREAKPOINTS:
+            raise Invalid(f"unknown layout breakpoint '{name}'")
+        if not isinstance(items, list):
+            raise BadRequest(f"layouts.{name} must be a list")
+        checked[name] = []
+        for item in items:
+            if not isinstance(item, dict) or "i" not in item:
+                raise BadRequest(f"layouts.{name} items need i, x, y, w and h")
+            entry: dict[str, Any] = {"i": str(item["i"])}
+            for axis, minimum in (("x", 0), ("y", 0), ("w", 1), ("h", 1)):
+                entry[axis] = to_int(
+                    item.get(axis, 0 if axis in "xy" else 4), axis, minimum=minimum
+                )
+            if item.get("z") is not None:
+                entry["z"] = to_int(item["z"], "z")
+            checked[name].append(entry)
+    return checked
+
+
+class DashboardService:
+    def __init__(self, db: Database, feeds: FeedService, activity: ActivityLog) -> None:
+        self.store = DashboardStore(db)
+        self.feed_store = FeedStore(db)
+        self.groups = GroupStore(db)
+        self.feeds = feeds
+        self.activity = activity
+
+    async def list(self, user_id: int) -> list[Dashboard]:
+        return await self.store.list(user_id)
+
+    async def get(self, user: User, key: str) -> Dashboard:
+        found = await self.store.by_key(user.id, key)
+        if found is None and key.isdigit():
+            found = await self.store.by_id(user.id, int(key))
+        if found is None:
+            raise NotFound(f"not found - dashboard '{key}' does not exist for {user.username}")
+        return found
+
+    async def create(self, user: User, body: dict[str, Any]) -> Dashboard:
+        values = dashboard_fields(body, creating=True)
+        at = now_ms()
+        try:
+            dashboard = await self.store.insert(
+                user_id=user.id, layouts={}, created_at=at, updated_at=at, **values
+            )
+        except IntegrityError:
+            raise Invalid(
+                f"Validation failed: Key '{values['key']}' has already been taken"
+            ) from None
+        await self.activity.record(user.id, "create", "Dashboard", {"id": dashboard.id})
+        return dashboard
+
+    async def update(self, user: User, dashboard: Dashboard, body: dict[str, Any]) -> Dashboard:
+        values = dashboard_fields(body, creating=False)
+        if "layouts" in body and body["layouts"] is not None:
+            values["layouts"] = {**dashboard.layouts, **check_layouts(body["layouts"])}
+        try:
+            updated = await self.store.update(dashboard.id, updated_at=now_ms(), **values)
+        except IntegrityError:
+            raise Invalid("Validation failed: Key has already been taken") from None
+        await self.activity.record(user.id, "update", "Dashboard", {"id": dashboard.id})
+        return updated
+
+    async def update_layouts(self, dashboard: Dashboard, layouts: Any) -> Dashboard:
+        merged = {**dashboard.layouts, **check_layouts(layouts)}
+        return await self.store.update(dashboard.id, layouts=merged, updated_at=now_ms())
+
+    async def delete(self, user: User, dashboard: Dashboard) -> None:
+        await self.store.delete(dashboard.id)
+        await self.activity.record(user.id, "delete", "Dashboard", {"id": dashboard.id})
+
+    async def blocks(self, dashboards: list[Dashboard]) -> dict[int, list[Block]]:
+        return await self.store.blocks([d.id for d in dashboards])
+
+    async def block(self, dashboard: Dashboard, block_id: str) -> Block:
+        found = await self.store.block(dashboard.id, int(block_id)) if block_id.isdigit() else None
+        if found is None:
+            raise NotFound(f"not found - block '{block_id}' is not on dashboard '{dashboard.key}'")
+        return found
+
+    async def create_block(self, user: User, dashboard: Dashboard, body: dict[str, Any]) -> Block:
+        values = await self._block_fields(user, body, creating=True)
+        at = now_ms()
+        block = await self.store.insert_block(
+            dashboard_id=dashboard.id, created_at=at, updated_at=at, **values
+        )
+        # A new block appears in every layout, below what is there (Python test_layouts).
+        layouts = {name: list(items) for name, items in dashboard.layouts.items()}
+        for name in set(layouts) | {"lg"}:
+            items = layouts.setdefault(name, [])
+            bottom = max((i["y"] + i["h"] for i in items), default=0)
+            items.append(
+                {
+                    "i": str(block.id),
+                    "x": block.column or 0,
+                    "y": block.row if block.row is not None else bottom,
+                    "w": block.size_x,
+                    "h": block.size_y,
+                }
+            )
+        await self.store.update(dashboard.id, layouts=layouts, updated_at=at)
+        await self.activity.record(user.id, "create", "Block", {"id": block.id})
+        return block
+
+    async def update_block(
+        self, user: User, dashboard: Dashboard, block: Block, body: dict[str, Any]
+    ) -> Block:
+        values = await self._block_fields(user, body, creating=False)
+        updated = await self.store.update_block(block.id, updated_at=now_ms(), **values)
+        await self.activity.record(user.id, "update", "Block", {"id": block.id})
+        return updated
+
+    async def delete_block(self, user: User, dashboard: Dashboard, block: Block) -> None:
+        await self.store.delete_block(block.id)
+        layouts = {
+            name: [i for i in items if i.get("i") != str(block.id)]
+            for name, items in dashboard.layouts.items()
+        }
+        await self.store.update(dashboard.id, layouts=layouts, updated_at=now_ms())
+        await self.activity.record(user.id, "delete", "Block", {"id": block.id})
+
+    async def block_references(
+        self, blocks: list[Block]
+    ) -> tuple[dict[int, Feed], dict[int, Group]]:
+        feed_ids = {int(bf["feed_id"] or 0) for b in blocks for bf in b.block_feeds}
+        group_ids = {int(bf.get("group_id") or 0) for b in blocks for bf in b.block_feeds}
+        feeds = await self.feed_store.by_ids(sorted(feed_ids - {0}))
+        groups = {g: grp for g in group_ids - {0} if (grp := await self.groups.by_id(g))}
+        return feeds, groups
+
+    async def _block_fields(
+        self, user: User, body: dict[str, Any], *, creating: bool
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name in ("name", "description"):
+            if name in body:
+                values[name] = None if body[name] is None else to_text(body[name], name, 255)
+        if present(body, "visual_type"):
+            visual = to_text(body["visual_type"], "visual_type").strip()
+            if visual not in VISUAL_TYPES:
+                raise Invalid(f"visual_type must be one of: {', '.join(sorted(VISUAL_TYPES))}")
+            values["visual_type"] = visual
+        elif creating:
+            raise Invalid("visual_type is required")
+        if present(body, "properties"):
+            properties = body["properties"]
+            if isinstance(properties, str):
+                try:
+                    properties = json.loads(properties)
+                except ValueError:
+                    raise BadRequest("properties must be a JSON object") from None
+            if not isinstance(properties, dict):
+                raise BadRequest("properties must be an object")
+            values["properties"] = properties
+        elif creating:
+            values["properties"] = {}
+        for name in ("column", "row"):
+            if present(body, name):
+                values[name] = to_int(body[name], name, minimum=0)
+        for name in ("size_x", "size_y"):
+            if present(body, name):
+                values[name] = to_int(body[name], name, minimum=1)
+            elif creating:
+                values[name] = 4
+        if present(body, "block_feeds"):
+            values["block_feeds"] = await self._block_feeds(user, body["block_feeds"])
+        elif creating:
+            values["block_feeds"] = []
+        return values
+
+    async def _block_feeds(self, user: User, items: Any) -> list[dict[str, int | None]]:
+        if not isinstance(items, list):
+            raise BadRequest("block_feeds must be a list")
+        resolved: list[dict[str, int | None]] = []
+        for item in items:
+            if not isinstance(item, dict) or item.get("feed_id") is None:
+                raise BadRequest("each block_feeds entry needs a feed_id")
+            feed = await self.feeds.get(user, str(item["feed_id"]))
+            group_id = None
+            if item.get("group_id") is not None:
+                group = await self.groups.by_key(user.id, str(item["group_id"]))
+                if group is None and str(item["group_id"]).isdigit():
+                    group = await self.groups.by_id(int(item["group_id"]))
+                if group is None or group.user_id != user.id:
+                    raise NotFound(f"not found - group '{item['group_id']}'")
+                group_id = group.id
+            resolved.append({"feed_id": feed.id, "group_id": group_id})
+        return resolved

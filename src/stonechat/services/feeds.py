@@ -1,0 +1,190 @@
+"""Feeds: lookup by key, ``group.key``, id or name; create, update, delete; auto-create."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from stonechat.domain.errors import Invalid, NotFound
+from stonechat.domain.fields import present, to_bool, to_choice, to_int, to_text
+from stonechat.domain.names import check_feed_name, check_key, is_key, key_from_name
+from stonechat.domain.records import Feed, Group, User
+from stonechat.domain.timestamps import now_ms
+from stonechat.services.activity import ActivityLog
+from stonechat.storage.database import Database
+from stonechat.storage.feeds import FeedStore
+from stonechat.storage.groups import GroupStore
+
+VISIBILITIES = ("private", "public")
+
+
+def not_found(username: str, ident: str) -> NotFound:
+    return NotFound(
+        f"not found - You are not permitted to access the feed with key '{ident}' belonging "
+        f"to {username} or the feed does not exist."
+    )
+
+
+def feed_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """Validated column values from a feed body; nulls and unknown fields are ignored."""
+    values: dict[str, Any] = {}
+    if present(body, "name"):
+        values["name"] = check_feed_name(to_text(body["name"], "name"))
+    if present(body, "key"):
+        values["key"] = check_key(to_text(body["key"], "key").strip().lower())
+    for name, limit in (
+        ("description", 10_000),
+        ("unit_type", 64),
+        ("unit_symbol", 32),
+        ("license", 255),
+    ):
+        if name in body:
+            values[name] = None if body[name] is None else to_text(body[name], name, limit)
+    if present(body, "history"):
+        values["history"] = to_bool(body["history"], "history")
+    if present(body, "visibility"):
+        values["visibility"] = to_choice(body["visibility"], "visibility", VISIBILITIES)
+    if present(body, "status_notify"):
+        values["status_notify"] = to_bool(body["status_notify"], "status_notify")
+    if present(body, "status_timeout"):
+        values["status_timeout"] = to_int(body["status_timeout"], "status_timeout", minimum=1)
+    if creating:
+        if "name" not in values and "key" in values:
+            values["name"] = check_feed_name(values["key"])
+        if "name" not in values:
+            raise Invalid("Validation failed: Name can't be blank")
+        if "key" not in values:
+            key = key_from_name(values["name"])
+            values["key"] = check_key(key)
+    return values
+
+
+class FeedService:
+    def __init__(self, db: Database, activity: ActivityLog) -> None:
+        self.store = FeedStore(db)
+        self.groups = GroupStore(db)
+        self.activity = activity
+        # (user id, group id or 0, identifier) -> feed, for the ingest hot path.
+        self._write_cache: dict[int, dict[tuple[int, str], Feed]] = {}
+
+    def forget(self, user_id: int) -> None:
+        """Drop cached lookups of a user after any change to feeds or groups."""
+        self._write_cache.pop(user_id, None)
+
+    async def list(self, user_id: int) -> list[Feed]:
+        return await self.store.list(user_id)
+
+    async def find(self, user_id: int, ident: str) -> Feed | None:
+        """Resolve by exact key, ``group.key``, numeric id, then name (rest-api.md §4)."""
+        if not ident:
+            return None
+        if is_key(ident):
+            matches = await self.store.with_key(user_id, ident)
+            if matches:
+                return matches[0]
+        if "." in ident:
+            group_key, _, key = ident.partition(".")
+            group = await self.groups.by_key(user_id, group_key)
+            if group is not None:
+                found = await self.store.in_group_with_key(group.id, key)
+                if found is not None:
+                    return found
+        if ident.isdigit():
+            found = await self.store.by_id(int(ident))
+            if found is not None and found.user_id == user_id:
+                return found
+        return await self.store.with_name(user_id, ident)
+
+    async def get(self, user: User, ident: str) -> Feed:
+        found = await self.find(user.id, ident)
+        if found is None:
+            raise not_found(user.username, ident)
+        return found
+
+    async def create(self, user: User, body: dict[str, Any], group: Group | None = None) -> Feed:
+        values = feed_fields(body, creating=True)
+        if group is None:
+            group = await self.groups.default(user.id)
+        at = now_ms()
+        values.setdefault("history", True)
+        values.setdefault("visibility", "private")
+        values.setdefault("status_notify", False)
+        values.setdefault("status_timeout", 60)
+        try:
+            feed = await self.store.insert(
+                user_id=user.id,
+                group_id=group.id,
+                data_count=0,
+                created_at=at,
+                updated_at=at,
+                **values,
+            )
+        except IntegrityError:
+            raise Invalid(
+                f"Validation failed: Key '{values['key']}' has already been taken in group "
+                f"'{group.key}'"
+            ) from None
+        self.forget(user.id)
+        await self.activity.record(user.id, "create", "Feed", {"id": feed.id, "key": feed.key})
+        return feed
+
+    async def update(self, user: User, feed: Feed, body: dict[str, Any]) -> Feed:
+        values = feed_fields(body, creating=False)
+        try:
+            updated = await self.store.update(feed.id, updated_at=now_ms(), **values)
+        except IntegrityError:
+            raise Invalid("Validation failed: Key has already been taken") from None
+        self.forget(user.id)
+        await self.activity.record(user.id, "update", "Feed", {"id": feed.id, **values})
+        return updated
+
+    async def delete(self, user: User, feed: Feed) -> None:
+        await self.store.delete(feed.id)
+        self.forget(user.id)
+        await self.activity.record(user.id, "delete", "Feed", {"id": feed.id, "key": feed.key})
+
+    async def for_write(self, user: User, ident: str, group: Group | None = None) -> Feed:
+        """The feed a write goes to, created when missing (rest-api.md §7, mqtt-api.md §4).
+
+        ``group`` scopes the lookup (group data); cached per user.
+        """
+        cache = self._write_cache.setdefault(user.id, {})
+        cache_key = (group.id if group else 0, ident)
+        feed = cache.get(cache_key)
+        if feed is not None:
+            return feed
+        if group is not None:
+            feed = await self.store.in_group_with_key(group.id, ident)
+            if feed is None:
+                feed = await self.store.in_group_with_key(group.id, key_from_name(ident))
+        else:
+            feed = await self.find(user.id, ident)
+            if feed is None and key_from_name(ident) != ident:
+                feed = await self.find(user.id, key_from_name(ident))
+        if feed is None:
+            feed = await self._auto_create(user, ident, group)
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[cache_key] = feed
+        return feed
+
+    async def _auto_create(self, user: User, ident: str, group: Group | None) -> Feed:
+        if group is None and "." in ident:
+            group_key, _, ident = ident.partition(".")
+            group = await self.groups.by_key(user.id, group_key)
+            if group is None:
+                raise NotFound(f"not found - group '{group_key}' does not exist")
+        name = check_feed_name(ident)
+        try:
+            return await self.create(user, {"name": name}, group)
+        except Invalid:
+            # Another writer created it a moment ago.
+            found = (
+                await self.store.in_group_with_key(group.id, key_from_name(name))
+                if group
+                else await self.find(user.id, key_from_name(name))
+            )
+            if found is None:
+                raise
+            return found

@@ -1,0 +1,163 @@
+"""The one ingest path: validate, persist with group commit, answer after commit, publish.
+
+Every data write (REST single, batch, group, webhook; MQTT later) calls ``IngestService.write``.
+The writer task takes whatever is queued, stores it in one transaction with a multi-row
+insert, resolves the waiting callers, then publishes the stored points on the bus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from stonechat.bus.base import Bus
+from stonechat.bus.events import FeedEvent
+from stonechat.domain.errors import Invalid, Unavailable
+from stonechat.domain.ids import UlidGenerator
+from stonechat.domain.points import FUTURE_MESSAGE, PointInput, location_of
+from stonechat.domain.records import Datum, Feed, User
+from stonechat.domain.timestamps import now_ms, parse_time
+from stonechat.domain.values import check_size, numeric, value_to_text
+from stonechat.limits.counter import MinuteCounter
+from stonechat.storage.data import DataStore, NewDatum
+from stonechat.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Submission:
+    username: str
+    user_id: int
+    feeds: list[Feed]
+    points: list[NewDatum]
+    done: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class IngestService:
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        counter: MinuteCounter,
+        *,
+        queue_size: int = 10_000,
+        batch_size: int = 1_000,
+    ) -> None:
+        self.db = db
+        self.store = DataStore(db)
+        self.bus = bus
+        self.counter = counter
+        self.batch_size = batch_size
+        self._queue: asyncio.Queue[_Submission | None] = asyncio.Queue(maxsize=queue_size)
+        self._ids = UlidGenerator()
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.points = 0
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="ingest-writer")
+
+    async def stop(self) -> None:
+        """Finish what is queued, then stop the writer."""
+        if self._task is None:
+            return
+        await self._queue.put(None)
+        await self._task
+        self._task = None
+
+    def prepare(self, feed: Feed, point: PointInput, now: int) -> NewDatum:
+        """Validate one point for ``feed``: value, size, location, time (rest-api.md §7)."""
+        text = value_to_text(point.value)
+        check_size(text, feed.history)
+        lat, lon, ele = location_of(point.lat, point.lon, point.ele)
+        if point.created_at is not None:
+            created = parse_time(point.created_at, "created_at")
+        elif point.epoch is not None:
+            created = parse_time(point.epoch, "epoch")
+        else:
+            created = now
+        if created > now:
+            raise Invalid(FUTURE_MESSAGE)
+        datum = Datum(
+            id=self._ids.new(created),
+            feed_id=feed.id,
+            value=text,
+            lat=lat,
+            lon=lon,
+            ele=ele,
+            created_at=created,
+            updated_at=now,
+        )
+        return NewDatum(datum=datum, value_num=numeric(text))
+
+    async def write(self, user: User, items: Sequence[tuple[Feed, PointInput]]) -> list[Datum]:
+        """Validate and store points; returns after they are committed.
+
+        Validation errors are raised before anything is stored: a batch is all or nothing.
+        """
+        if self._task is None:
+            raise Unavailable("the server is not accepting data right now")
+        now = now_ms()
+        points = [self.prepare(feed, point, now) for feed, point in items]
+        if not points:
+            return []
+        submission = _Submission(
+            username=user.username,
+            user_id=user.id,
+            feeds=[feed for feed, _ in items],
+            points=points,
+        )
+        await self._queue.put(submission)  # a full queue makes writers wait here
+        await submission.done
+        self.counter.add(user.id, len(points))
+        return [p.datum for p in points]
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            size = len(first.points)
+            stopping = False
+            while size < self.batch_size and not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+                size += len(item.points)
+            await self._commit(batch)
+            if stopping:
+                return
+
+    async def _commit(self, batch: list[_Submission]) -> None:
+        try:
+            async with self.db.begin() as conn:
+                await self.store.insert_many(conn, [p for s in batch for p in s.points])
+        except Exception as error:
+            if len(batch) > 1:
+                # Isolate the failing submission so the others still land.
+                for submission in batch:
+                    await self._commit([submission])
+                return
+            log.exception("could not store %d points", len(batch[0].points))
+            if not batch[0].done.done():
+                batch[0].done.set_exception(
+                    Unavailable(f"could not store the data: {type(error).__name__}")
+                )
+            return
+        self.batches += 1
+        events: list[FeedEvent] = []
+        for submission in batch:
+            self.points += len(submission.points)
+            if not submission.done.done():
+                submission.done.set_result(None)
+            for feed, point in zip(submission.feeds, submission.points, strict=True):
+                events.append(FeedEvent(submission.username, feed, point.datum))
+        await self.bus.publish(events)

@@ -1,0 +1,32 @@
+"""The services a protocol adapter needs, built once by the runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stonechat.limits.counter import MinuteCounter
+from stonechat.services.accounts import AccountService
+from stonechat.services.dashboards import DashboardService
+from stonechat.services.data import DataService
+from stonechat.services.feeds import FeedService
+from stonechat.services.groups import GroupService
+from stonechat.services.ingest import IngestService
+from stonechat.services.webhooks import WebhookService
+from stonechat.storage.activities import ActivityStore
+from stonechat.storage.webhooks import WebhookStore
+
+
+@dataclass(slots=True)
+class Services:
+    accounts: AccountService
+    feeds: FeedService
+    groups: GroupService
+    data: DataService
+    ingest: IngestService
+    dashboards: DashboardService
+    webhooks: WebhookService
+    activities: ActivityStore
+    receivers: WebhookStore
+    counter: MinuteCounter
+    retention_ms: int
+    data_rate_limit: int

@@ -1,0 +1,1 @@
+"""SQL storage: SQLAlchemy Core over aiosqlite (default) or asyncpg."""

@@ -1,0 +1,288 @@
+"""Data point rows: batched inserts, time-ranged reads, chart aggregation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+
+from stonechat.domain.records import Datum
+from stonechat.storage.database import Database
+from stonechat.storage.schema import data, feeds
+
+_DATA_COLUMNS = (
+    data.c.id,
+    data.c.feed_id,
+    data.c.value,
+    data.c.lat,
+    data.c.lon,
+    data.c.ele,
+    data.c.created_at,
+    data.c.updated_at,
+)
+
+
+def _datum(row: Any) -> Datum:
+    return Datum(
+        id=row.id,
+        feed_id=row.feed_id,
+        value=row.value,
+        lat=row.lat,
+        lon=row.lon,
+        ele=row.ele,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+@dataclass(slots=True, frozen=True)
+class NewDatum:
+    """A validated point ready to insert."""
+
+    datum: Datum
+    value_num: float | None
+
+
+_bump_feed = (
+    update(feeds)
+    .where(feeds.c.id == bindparam("b_feed_id"))
+    .values(
+        data_count=feeds.c.data_count + bindparam("b_count"),
+        last_value=case(
+            (
+                or_(
+                    feeds.c.last_value_at.is_(None),
+                    feeds.c.last_value_at <= bindparam("b_at"),
+                ),
+                bindparam("b_value"),
+            ),
+            else_=feeds.c.last_value,
+        ),
+        last_value_at=case(
+            (
+                or_(
+                    feeds.c.last_value_at.is_(None),
+                    feeds.c.last_value_at <= bindparam("b_at"),
+                ),
+                bindparam("b_at"),
+            ),
+            else_=feeds.c.last_value_at,
+        ),
+    )
+)
+
+
+class DataStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def insert_many(self, conn: Any, points: Sequence[NewDatum]) -> None:
+        """Insert points in one multi-row statement and update each feed's summary."""
+        rows = [
+            {
+                "feed_id": p.datum.feed_id,
+                "created_at": p.datum.created_at,
+                "id": p.datum.id,
+                "value": p.datum.value,
+                "value_num": p.value_num,
+                "lat": p.datum.lat,
+                "lon": p.datum.lon,
+                "ele": p.datum.ele,
+                "updated_at": p.datum.updated_at,
+            }
+            for p in points
+        ]
+        # One statement, many VALUES rows; chunked under SQLite's bound-parameter limit.
+        for start in range(0, len(rows), 3000):
+            await conn.execute(insert(data).values(rows[start : start + 3000]))
+        newest: dict[int, Datum] = {}
+        counts: dict[int, int] = {}
+        for p in points:
+            d = p.datum
+            counts[d.feed_id] = counts.get(d.feed_id, 0) + 1
+            current = newest.get(d.feed_id)
+            if current is None or (d.created_at, d.id) >= (current.created_at, current.id):
+                newest[d.feed_id] = d
+        await conn.execute(
+            _bump_feed,
+            [
+                {
+                    "b_feed_id": feed_id,
+                    "b_count": counts[feed_id],
+                    "b_at": d.created_at,
+                    "b_value": d.value,
+                }
+                for feed_id, d in newest.items()
+            ],
+        )
+
+    async def get(self, feed_id: int, datum_id: str) -> Datum | None:
+        async with self.db.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(*_DATA_COLUMNS).where(data.c.id == datum_id, data.c.feed_id == feed_id)
+                )
+            ).first()
+        return _datum(row) if row else None
+
+    async def page(
+        self,
+        feed_ids: Sequence[int],
+        *,
+        start: int | None,
+        end: int | None,
+        before: tuple[int, str] | None,
+        limit: int,
+    ) -> list[Datum]:
+        """Newest first, at most ``limit`` points strictly older than ``before``."""
+        query = select(*_DATA_COLUMNS).where(
+            data.c.feed_id == feed_ids[0] if len(feed_ids) == 1 else data.c.feed_id.in_(feed_ids)
+        )
+        if start is not None:
+            query = query.where(data.c.created_at >= start)
+        if end is not None:
+            query = query.where(data.c.created_at <= end)
+        if before is not None:
+            query = query.where(tuple_(data.c.created_at, data.c.id) < tuple_(*before))
+        query = query.order_by(data.c.created_at.desc(), data.c.id.desc()).limit(limit)
+        async with self.db.connect() as conn:
+            return [_datum(r) for r in await conn.execute(query)]
+
+    async def edge(self, feed_id: int, *, newest: bool) -> Datum | None:
+        """The newest or the oldest point of a feed."""
+        order = (
+            (data.c.created_at.desc(), data.c.id.desc())
+            if newest
+            else (data.c.created_at.asc(), data.c.id.asc())
+        )
+        async with self.db.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(*_DATA_COLUMNS)
+                    .where(data.c.feed_id == feed_id)
+                    .order_by(*order)
+                    .limit(1)
+                )
+            ).first()
+        return _datum(row) if row else None
+
+    async def after(self, feed_id: int, datum: Datum) -> Datum | None:
+        """The point that follows ``datum`` in time order."""
+        async with self.db.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(*_DATA_COLUMNS)
+                    .where(
+                        data.c.feed_id == feed_id,
+                        tuple_(data.c.created_at, data.c.id) > tuple_(datum.created_at, datum.id),
+                    )
+                    .order_by(data.c.created_at.asc(), data.c.id.asc())
+                    .limit(1)
+                )
+            ).first()
+        return _datum(row) if row else None
+
+    async def update(self, feed_id: int, datum_id: str, **values: Any) -> Datum | None:
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                update(data)
+                .where(data.c.id == datum_id, data.c.feed_id == feed_id)
+                .values(**values)
+            )
+            if result.rowcount == 0:
+                return None
+            await _refresh_last_value(conn, feed_id)
+            row = (await conn.execute(select(*_DATA_COLUMNS).where(data.c.id == datum_id))).one()
+        return _datum(row)
+
+    async def delete(self, feed_id: int, datum_id: str) -> bool:
+        async with self.db.begin() as conn:
+            result = await conn.execute(
+                delete(data).where(data.c.id == datum_id, data.c.feed_id == feed_id)
+            )
+            if result.rowcount == 0:
+                return False
+            await conn.execute(
+                update(feeds)
+                .where(feeds.c.id == feed_id)
+                .values(data_count=case((feeds.c.data_count > 0, feeds.c.data_count - 1), else_=0))
+            )
+            await _refresh_last_value(conn, feed_id)
+        return True
+
+    async def chart(
+        self, feed_id: int, *, start: int, end: int, bucket_ms: int, field: str
+    ) -> list[tuple[int, Any]]:
+        """One ``(bucket start ms, aggregate)`` row per non-empty bucket, oldest first."""
+        bucket = ((data.c.created_at - start) / bucket_ms).label("bucket")
+        in_range = and_(
+            data.c.feed_id == feed_id, data.c.created_at >= start, data.c.created_at < end
+        )
+        if field == "val":
+            ranked = (
+                select(
+                    bucket,
+                    data.c.value,
+                    func.row_number()
+                    .over(
+                        partition_by=literal_column("bucket"),
+                        order_by=(data.c.created_at.desc(), data.c.id.desc()),
+                    )
+                    .label("rank"),
+                )
+                .where(in_range)
+                .subquery()
+            )
+            query = (
+                select(ranked.c.bucket, ranked.c.value)
+                .where(ranked.c.rank == 1)
+                .order_by(ranked.c.bucket)
+            )
+        else:
+            aggregate = {
+                "avg": func.avg(data.c.value_num),
+                "min": func.min(data.c.value_num),
+                "max": func.max(data.c.value_num),
+                "sum": func.sum(data.c.value_num),
+                "val_count": func.count(),
+            }[field]
+            where = (
+                in_range if field == "val_count" else and_(in_range, data.c.value_num.isnot(None))
+            )
+            query = select(bucket, aggregate).where(where).group_by(bucket).order_by(bucket)
+        async with self.db.connect() as conn:
+            rows = await conn.execute(query)
+            return [(start + int(r[0]) * bucket_ms, r[1]) for r in rows]
+
+
+async def _refresh_last_value(conn: Any, feed_id: int) -> None:
+    newest = (
+        await conn.execute(
+            select(data.c.value, data.c.created_at)
+            .where(data.c.feed_id == feed_id)
+            .order_by(data.c.created_at.desc(), data.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    await conn.execute(
+        update(feeds)
+        .where(feeds.c.id == feed_id)
+        .values(
+            last_value=newest.value if newest else None,
+            last_value_at=newest.created_at if newest else None,
+        )
+    )

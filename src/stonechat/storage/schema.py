@@ -1,0 +1,176 @@
+"""Table definitions. Times are integer milliseconds since the epoch, UTC.
+
+The migrations in ``migrations/versions`` create exactly these tables; a test checks that
+they agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("username_lower", String(64), nullable=False, unique=True),
+    Column("email", String(255)),
+    Column("password_hash", String(255), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("key_enc", Text, nullable=False),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("time_zone", String(64)),
+    Column("data_rate_limit", Integer),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(128), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("description", Text),
+    Column("visibility", String(16), nullable=False, default="private"),
+    Column("is_default", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("user_id", "key", name="uq_groups_user_key"),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("group_id", Integer, ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(128), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("description", Text),
+    Column("unit_type", String(64)),
+    Column("unit_symbol", String(32)),
+    Column("history", Boolean, nullable=False, default=True),
+    Column("visibility", String(16), nullable=False, default="private"),
+    Column("license", String(255)),
+    Column("status_notify", Boolean, nullable=False, default=False),
+    Column("status_timeout", Integer, nullable=False, default=60),
+    Column("last_value", Text),
+    Column("last_value_at", BigInteger),
+    Column("data_count", BigInteger, nullable=False, default=0),
+    Column("queue_position", String(26)),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("user_id", "group_id", "key", name="uq_feeds_user_group_key"),
+    Index("ix_feeds_user_key", "user_id", "key"),
+)
+
+feed_groups = Table(
+    "feed_groups",
+    metadata,
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("group_id", Integer, ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    PrimaryKeyConstraint("feed_id", "group_id", name="pk_feed_groups"),
+    Index("ix_feed_groups_group", "group_id"),
+)
+
+# Clustered by (feed, time) so that listing and charting one feed reads one range.
+data = Table(
+    "data",
+    metadata,
+    Column("feed_id", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("id", String(26), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("value_num", Float),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("ele", Float),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("feed_id", "created_at", "id", name="pk_data"),
+    Index("ix_data_id", "id", unique=True),
+    sqlite_with_rowid=False,
+)
+
+dashboards = Table(
+    "dashboards",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(128), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("description", Text),
+    Column("visibility", String(16), nullable=False, default="private"),
+    Column("show_header", Boolean, nullable=False, default=True),
+    Column("color_mode", String(16), nullable=False, default="dark"),
+    Column("block_borders", Boolean, nullable=False, default=True),
+    Column("allow_overlap", Boolean, nullable=False, default=False),
+    Column("header_image_url", Text),
+    Column("layouts", Text, nullable=False, default="{}"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("user_id", "key", name="uq_dashboards_user_key"),
+)
+
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "dashboard_id",
+        Integer,
+        ForeignKey("dashboards.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", String(255)),
+    Column("description", Text),
+    Column("visual_type", String(64), nullable=False),
+    Column("properties", Text, nullable=False, default="{}"),
+    Column("column", Integer),
+    Column("row", Integer),
+    Column("size_x", Integer, nullable=False, default=4),
+    Column("size_y", Integer, nullable=False, default=4),
+    Column("block_feeds", Text, nullable=False, default="[]"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("model", String(32), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_activities_user_id", "user_id", "id"),
+)
+
+webhook_receivers = Table(
+    "webhook_receivers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("token", String(64), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_webhook_receivers_feed", "feed_id"),
+)

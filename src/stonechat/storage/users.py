@@ -1,0 +1,69 @@
+"""User rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from stonechat.domain.records import User
+from stonechat.storage.database import Database
+from stonechat.storage.schema import users
+
+
+def _user(row: Any) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        email=row.email,
+        is_admin=row.is_admin,
+        time_zone=row.time_zone,
+        data_rate_limit=row.data_rate_limit,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+class UserStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def count(self) -> int:
+        async with self.db.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(users))).scalar_one())
+
+    async def insert(self, conn: Any, **values: Any) -> User:
+        result = await conn.execute(insert(users).values(**values).returning(*users.c))
+        return _user(result.one())
+
+    async def by_username(self, username: str) -> User | None:
+        async with self.db.connect() as conn:
+            row = (
+                await conn.execute(select(users).where(users.c.username_lower == username.lower()))
+            ).first()
+        return _user(row) if row else None
+
+    async def by_id(self, user_id: int) -> User | None:
+        async with self.db.connect() as conn:
+            row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+        return _user(row) if row else None
+
+    async def by_key_hash(self, key_hash: str) -> tuple[User, str] | None:
+        """The user whose key hashes to ``key_hash``, and the stored hash to compare."""
+        async with self.db.connect() as conn:
+            row = (await conn.execute(select(users).where(users.c.key_hash == key_hash))).first()
+        return (_user(row), row.key_hash) if row else None
+
+    async def secrets(self, user_id: int) -> tuple[str, str] | None:
+        """``(password_hash, key_enc)`` of a user."""
+        async with self.db.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(users.c.password_hash, users.c.key_enc).where(users.c.id == user_id)
+                )
+            ).first()
+        return (row.password_hash, row.key_enc) if row else None
+
+    async def update(self, user_id: int, **values: Any) -> None:
+        async with self.db.begin() as conn:
+            await conn.execute(update(users).where(users.c.id == user_id).values(**values))

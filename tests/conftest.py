@@ -1,0 +1,80 @@
+"""Fixtures shared by the whole suite: real servers on free ports, on every backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from support import (
+    IN_CI,
+    Server,
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+    postgres_available,
+)
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def backend_url(backend: str) -> Iterator[str | None]:
+    if backend == "sqlite":
+        yield None
+        return
+    if not postgres_available():
+        if IN_CI:
+            pytest.fail("PostgreSQL is not running on 127.0.0.1:5432 (required in CI)")
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    url = create_pg_database()
+    try:
+        yield url
+    finally:
+        drop_pg_database(url)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str) -> Iterator[str | None]:
+    yield from backend_url(backend)
+
+
+@pytest.fixture(scope="session")
+def server(
+    backend: str, database_url: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """One server per backend for the whole session; tests isolate by using fresh users."""
+    srv = Server(
+        backend=backend,
+        data_dir=Path(tmp_path_factory.mktemp(f"server-{backend}")),
+        database_url=database_url,
+        http_port=free_port(),
+        mqtt_port=free_port(),
+    )
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def user(server: Server) -> tuple[str, str]:
+    """A fresh (username, key) on the session server."""
+    return server.create_user()
+
+
+@pytest.fixture
+def api(server: Server, user: tuple[str, str]) -> Iterator[httpx.Client]:
+    """An httpx client for a fresh user, base URL ``/api/v2/{username}``."""
+    username, key = user
+    with httpx.Client(
+        base_url=f"{server.base_url}/api/v2/{username}",
+        headers={"X-AIO-Key": key},
+        timeout=30,
+    ) as client:
+        yield client

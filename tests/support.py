@@ -1,0 +1,167 @@
+"""Test helpers: free ports, a real server process, users made straight in its database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+PG_ADMIN_URL = os.environ.get("STONECHAT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _pg(sql: str, url: str = PG_ADMIN_URL) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def postgres_available() -> bool:
+    try:
+        asyncio.run(_pg("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+def create_pg_database() -> str:
+    """A fresh, empty database on the local PostgreSQL; returns its URL."""
+    name = f"stonechat_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg(f'CREATE DATABASE "{name}"'))
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@dataclass
+class Server:
+    """A Stonechat server process started for tests."""
+
+    backend: str
+    data_dir: Path
+    database_url: str | None
+    http_port: int
+    mqtt_port: int
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(self.extra_env)
+        return env
+
+    def cli_args(self) -> list[str]:
+        args = ["--data-dir", str(self.data_dir)]
+        if self.database_url:
+            args += ["--database-url", self.database_url]
+        return args
+
+    def start(self, timeout: float = 30.0) -> None:
+        self.log_path = self.data_dir / "server.log"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "stonechat",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--http-port",
+                str(self.http_port),
+                "--mqtt-port",
+                str(self.mqtt_port),
+                *self.cli_args(),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=self.env(),
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start in {timeout}s:\n{self.log()}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run ``stonechat ARGS --data-dir ... [--database-url ...]`` against this server."""
+        return subprocess.run(
+            [sys.executable, "-m", "stonechat", *args, *self.cli_args()],
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            check=check,
+            timeout=60,
+        )
+
+    def create_user(self, prefix: str = "u", password: str = "password123") -> tuple[str, str]:
+        """A new user made directly in the server's database; returns (username, key)."""
+        from stonechat.config import Settings
+        from stonechat.runtime import build_accounts, open_database
+
+        username = f"{prefix}{uuid.uuid4().hex[:10]}"
+        settings = Settings(data_dir=self.data_dir, database_url=self.database_url)
+
+        async def go() -> str:
+            db = open_database(settings)
+            try:
+                accounts = build_accounts(settings, db)
+                _user, key = await accounts.create_user(username, password)
+                return key
+            finally:
+                await db.close()
+
+        return username, asyncio.run(go())
