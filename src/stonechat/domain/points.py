@@ -35,7 +35,8 @@ def point_from_body(body: Any) -> PointInput:
         raise BadRequest("request body must be a JSON object with a value")
     if "value" not in body or body["value"] is None:
         raise Invalid("value is required")
-    location = body.get("location") if isinstance(body.get("location"), dict) else {}
+    raw_location = body.get("location")
+    location: dict[str, Any] = raw_location if isinstance(raw_location, dict) else {}
     return PointInput(
         value=body["value"],
         lat=body.get("lat", location.get("lat")),

@@ -119,8 +119,8 @@ class DashboardService:
         self.feeds = feeds
         self.activity = activity
 
-    async def list(self, user_id: int) -> list[Dashboard]:
-        return await self.store.list(user_id)
+    async def for_user(self, user_id: int) -> list[Dashboard]:
+        return await self.store.for_user(user_id)
 
     async def get(self, user: User, key: str) -> Dashboard:
         found = await self.store.by_key(user.id, key)

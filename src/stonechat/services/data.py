@@ -79,7 +79,7 @@ class DataService:
         size = MAX_PAGE
         if limit not in (None, ""):
             try:
-                size = int(limit)  # type: ignore[arg-type]
+                size = int(limit)
             except (TypeError, ValueError):
                 raise BadRequest("limit must be an integer") from None
             if size < 1:
@@ -195,7 +195,7 @@ class DataService:
         span_minutes = (end - start) / 60_000
         is_raw = (raw or "").lower() in ("1", "true", "yes")
         if is_raw:
-            rows = await self.store.page(
+            points = await self.store.page(
                 [feed.id], start=start, end=end, before=None, limit=MAX_CHART_POINTS
             )
             return Chart(
@@ -205,7 +205,7 @@ class DataService:
                 0,
                 "val",
                 True,
-                [(d.created_at, d.value) for d in reversed(rows)],
+                [(d.created_at, d.value) for d in reversed(points)],
             )
         chosen_field = (field or "avg").lower()
         if chosen_field not in CHART_FIELDS:

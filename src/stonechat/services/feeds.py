@@ -72,8 +72,8 @@ class FeedService:
         """Drop cached lookups of a user after any change to feeds or groups."""
         self._write_cache.pop(user_id, None)
 
-    async def list(self, user_id: int) -> list[Feed]:
-        return await self.store.list(user_id)
+    async def for_user(self, user_id: int) -> list[Feed]:
+        return await self.store.for_user(user_id)
 
     async def find(self, user_id: int, ident: str) -> Feed | None:
         """Resolve by exact key, ``group.key``, numeric id, then name (rest-api.md §4)."""

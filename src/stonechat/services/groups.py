@@ -47,8 +47,8 @@ class GroupService:
         self.feeds = feeds
         self.activity = activity
 
-    async def list(self, user_id: int) -> list[Group]:
-        return await self.store.list(user_id)
+    async def for_user(self, user_id: int) -> list[Group]:
+        return await self.store.for_user(user_id)
 
     async def get(self, user: User, key: str) -> Group:
         group = await self.store.by_key(user.id, key)

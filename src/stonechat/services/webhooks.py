@@ -22,7 +22,7 @@ class WebhookService:
     async def create(self, feed: Feed) -> WebhookReceiver:
         return await self.store.insert(feed.id, secrets.token_urlsafe(24), now_ms())
 
-    async def list(self, feed: Feed) -> list[WebhookReceiver]:
+    async def for_feed(self, feed: Feed) -> list[WebhookReceiver]:
         return (await self.store.for_feeds([feed.id])).get(feed.id, [])
 
     async def revoke(self, feed: Feed, receiver_id: int) -> None:

@@ -54,7 +54,7 @@ class ActivityStore:
                         )
                     )
 
-    async def list(
+    async def for_user(
         self,
         user_id: int,
         *,

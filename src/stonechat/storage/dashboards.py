@@ -69,7 +69,7 @@ class DashboardStore:
             ).one()
         return _dashboard(row)
 
-    async def list(self, user_id: int) -> list[Dashboard]:
+    async def for_user(self, user_id: int) -> list[Dashboard]:
         async with self.db.connect() as conn:
             rows = await conn.execute(
                 select(dashboards).where(dashboards.c.user_id == user_id).order_by(dashboards.c.id)

@@ -62,7 +62,7 @@ class FeedStore:
             row = (await conn.execute(_select().where(feeds.c.id == feed_id))).one()
         return _feed(row)
 
-    async def list(self, user_id: int) -> list[Feed]:
+    async def for_user(self, user_id: int) -> list[Feed]:
         async with self.db.connect() as conn:
             rows = await conn.execute(
                 _select().where(feeds.c.user_id == user_id).order_by(feeds.c.id)

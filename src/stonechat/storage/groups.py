@@ -33,7 +33,7 @@ class GroupStore:
         result = await conn.execute(insert(groups).values(**values).returning(*groups.c))
         return _group(result.one())
 
-    async def list(self, user_id: int) -> list[Group]:
+    async def for_user(self, user_id: int) -> list[Group]:
         async with self.db.connect() as conn:
             rows = await conn.execute(
                 select(groups).where(groups.c.user_id == user_id).order_by(groups.c.id)

@@ -56,7 +56,7 @@ async def _activities(
     size = min(limit or 1000, 1000)
     start = parse_time(start_time, "start_time") if start_time else None
     end = parse_time(end_time, "end_time") if end_time else None
-    items = await acc.services.activities.list(
+    items = await acc.services.activities.for_user(
         acc.user.id, model=model, start=start, end=end, limit=size
     )
     headers = {

@@ -16,7 +16,7 @@ router = APIRouter(tags=["dashboards"])
 
 @router.get("/{username}/dashboards", summary="All dashboards with their blocks")
 async def list_dashboards(acc: AccountDep) -> Response:
-    items = await acc.services.dashboards.list(acc.owner.id)
+    items = await acc.services.dashboards.for_user(acc.owner.id)
     if not acc.is_owner:
         items = [d for d in items if d.visibility == "public"]
     return JSON(await shaping.dashboards(acc.services, acc.owner.username, items))

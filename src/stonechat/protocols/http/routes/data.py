@@ -73,7 +73,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     @router.get(f"{prefix}/data", summary="Data points, newest first, paginated")
     async def list_data(
         acc: AccountDep,
-        feed: read_dep,  # type: ignore[valid-type]
+        feed: read_dep,
         request: Request,
         start_time: str | None = None,
         end_time: str | None = None,
@@ -102,13 +102,13 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         return JSON([shapes.datum(d, feed, retention, fields) for d in page.data], headers=headers)
 
     @router.post(f"{prefix}/data", summary="Create a data point (the feed is made if missing)")
-    async def create_data(acc: OwnerDep, feed: write_dep, request: Request) -> Response:  # type: ignore[valid-type]
+    async def create_data(acc: OwnerDep, feed: write_dep, request: Request) -> Response:
         point = point_from_body(await read_body(request))
         [datum] = await acc.services.ingest.write(acc.user, [(feed, point)])
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms))
 
     @router.post(f"{prefix}/data/batch", summary="Create many data points at once")
-    async def create_batch(acc: OwnerDep, feed: write_dep, request: Request) -> Response:  # type: ignore[valid-type]
+    async def create_batch(acc: OwnerDep, feed: write_dep, request: Request) -> Response:
         points = [point_from_body(item) for item in _batch(await read_body(request))]
         data = await acc.services.ingest.write(acc.user, [(feed, p) for p in points])
         return JSON([shapes.datum(d, feed, acc.services.retention_ms) for d in data])
@@ -116,7 +116,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     @router.get(f"{prefix}/data/chart", summary="Aggregated series, at most 480 points")
     async def chart(
         acc: AccountDep,
-        feed: read_dep,  # type: ignore[valid-type]
+        feed: read_dep,
         start_time: str | None = None,
         end_time: str | None = None,
         hours: str | None = None,
@@ -136,28 +136,28 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         return JSON(_chart(feed, result))
 
     @router.get(f"{prefix}/data/first", summary="Oldest point; moves the queue pointer to it")
-    async def first(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:  # type: ignore[valid-type]
+    async def first(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.first(feed)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
     @router.get(f"{prefix}/data/last", summary="Newest point; moves the queue pointer to it")
-    async def last(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:  # type: ignore[valid-type]
+    async def last(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.last(feed)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
     @router.get(f"{prefix}/data/next", summary="Advance the queue pointer and return that point")
-    async def next_(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:  # type: ignore[valid-type]
+    async def next_(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.next(feed)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
     @router.get(f"{prefix}/data/previous", summary="The point at the queue pointer")
     @router.get(f"{prefix}/data/prev", summary="Alias of previous (Ruby client)")
-    async def previous(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:  # type: ignore[valid-type]
+    async def previous(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.previous(feed)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
     @router.get(f"{prefix}/data/retain", summary="Newest point as CSV: value,lat,lon,ele")
-    async def retain(acc: AccountDep, feed: read_dep) -> Response:  # type: ignore[valid-type]
+    async def retain(acc: AccountDep, feed: read_dep) -> Response:
         datum = await acc.services.data.last(feed, move=False)
         fields = [
             datum.value,
@@ -168,7 +168,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     @router.get(f"{prefix}/data/{{datum_id}}", summary="One data point")
     async def get_datum(
         acc: AccountDep,
-        feed: read_dep,  # type: ignore[valid-type]
+        feed: read_dep,
         datum_id: str,
         include: str | None = None,
     ) -> Response:
@@ -179,7 +179,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     @router.patch(f"{prefix}/data/{{datum_id}}", summary="Update a data point")
     async def update_datum(
         acc: OwnerDep,
-        feed: read_dep,  # type: ignore[valid-type]
+        feed: read_dep,
         datum_id: str,
         request: Request,
     ) -> Response:
@@ -188,7 +188,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms))
 
     @router.delete(f"{prefix}/data/{{datum_id}}", summary="Delete a data point")
-    async def delete_datum(acc: OwnerDep, feed: read_dep, datum_id: str) -> Response:  # type: ignore[valid-type]
+    async def delete_datum(acc: OwnerDep, feed: read_dep, datum_id: str) -> Response:
         datum = await acc.services.data.get(feed, datum_id)
         await acc.services.data.delete(feed, datum_id)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms))

@@ -16,7 +16,7 @@ router = APIRouter(tags=["feeds"])
 
 @router.get("/{username}/feeds", summary="All feeds, with their last value")
 async def list_feeds(acc: AccountDep) -> Response:
-    feeds = await acc.services.feeds.list(acc.owner.id)
+    feeds = await acc.services.feeds.for_user(acc.owner.id)
     if not acc.is_owner:
         feeds = [f for f in feeds if f.visibility == "public"]
     return JSON(await shaping.feeds(acc.services, acc.owner.username, feeds))
@@ -61,7 +61,7 @@ async def delete_feed(acc: OwnerDep, feed_key: str) -> Response:
 @router.get("/{username}/feeds/{feed_key}/webhooks", summary="Webhook receivers of a feed")
 async def list_receivers(acc: OwnerDep, feed_key: str, request: Request) -> Response:
     feed = await acc.writable_feed(feed_key)
-    receivers = await acc.services.webhooks.list(feed)
+    receivers = await acc.services.webhooks.for_feed(feed)
     return JSON([_receiver(request, r.id, r.token, r.created_at) for r in receivers])
 
 

@@ -21,7 +21,7 @@ router = APIRouter(tags=["groups"])
 
 @router.get("/{username}/groups", summary="All groups with their feeds")
 async def list_groups(acc: AccountDep) -> Response:
-    groups = await acc.services.groups.list(acc.owner.id)
+    groups = await acc.services.groups.for_user(acc.owner.id)
     if not acc.is_owner:
         groups = [g for g in groups if g.visibility == "public"]
     return JSON(await shaping.groups(acc.services, acc.owner.username, groups))
@@ -122,7 +122,8 @@ def _group_points(body: Any) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
         if item.get("value") is None:
             raise Invalid(f"value is required for feed '{item['key']}'")
         pairs.append((str(item["key"]), item["value"]))
-    location = body.get("location") if isinstance(body.get("location"), dict) else {}
+    raw_location = body.get("location")
+    location: dict[str, Any] = raw_location if isinstance(raw_location, dict) else {}
     meta = {
         "lat": body.get("lat", location.get("lat")),
         "lon": body.get("lon", location.get("lon")),
