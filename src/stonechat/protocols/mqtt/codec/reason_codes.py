@@ -1,0 +1,105 @@
+"""MQTT reason codes (MQTT 5 section 2.4) and the values each packet type may carry."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Final
+
+
+class ReasonCode(IntEnum):
+    """Every MQTT 5 reason code (MQTT 5 table 2-6)."""
+
+    SUCCESS = 0x00  # also NORMAL_DISCONNECTION and GRANTED_QOS_0
+    GRANTED_QOS_1 = 0x01
+    GRANTED_QOS_2 = 0x02
+    DISCONNECT_WITH_WILL_MESSAGE = 0x04
+    NO_MATCHING_SUBSCRIBERS = 0x10
+    NO_SUBSCRIPTION_EXISTED = 0x11
+    CONTINUE_AUTHENTICATION = 0x18
+    RE_AUTHENTICATE = 0x19
+    UNSPECIFIED_ERROR = 0x80
+    MALFORMED_PACKET = 0x81
+    PROTOCOL_ERROR = 0x82
+    IMPLEMENTATION_SPECIFIC_ERROR = 0x83
+    UNSUPPORTED_PROTOCOL_VERSION = 0x84
+    CLIENT_IDENTIFIER_NOT_VALID = 0x85
+    BAD_USER_NAME_OR_PASSWORD = 0x86
+    NOT_AUTHORIZED = 0x87
+    SERVER_UNAVAILABLE = 0x88
+    SERVER_BUSY = 0x89
+    BANNED = 0x8A
+    SERVER_SHUTTING_DOWN = 0x8B
+    BAD_AUTHENTICATION_METHOD = 0x8C
+    KEEP_ALIVE_TIMEOUT = 0x8D
+    SESSION_TAKEN_OVER = 0x8E
+    TOPIC_FILTER_INVALID = 0x8F
+    TOPIC_NAME_INVALID = 0x90
+    PACKET_IDENTIFIER_IN_USE = 0x91
+    PACKET_IDENTIFIER_NOT_FOUND = 0x92
+    RECEIVE_MAXIMUM_EXCEEDED = 0x93
+    TOPIC_ALIAS_INVALID = 0x94
+    PACKET_TOO_LARGE = 0x95
+    MESSAGE_RATE_TOO_HIGH = 0x96
+    QUOTA_EXCEEDED = 0x97
+    ADMINISTRATIVE_ACTION = 0x98
+    PAYLOAD_FORMAT_INVALID = 0x99
+    RETAIN_NOT_SUPPORTED = 0x9A
+    QOS_NOT_SUPPORTED = 0x9B
+    USE_ANOTHER_SERVER = 0x9C
+    SERVER_MOVED = 0x9D
+    SHARED_SUBSCRIPTIONS_NOT_SUPPORTED = 0x9E
+    CONNECTION_RATE_EXCEEDED = 0x9F
+    MAXIMUM_CONNECT_TIME = 0xA0
+    SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED = 0xA1
+    WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED = 0xA2
+
+
+class ConnackReturnCode(IntEnum):
+    """MQTT 3.1.1 CONNACK return codes (MQTT 3.1.1 table 3.1)."""
+
+    ACCEPTED = 0x00
+    UNACCEPTABLE_PROTOCOL_VERSION = 0x01
+    IDENTIFIER_REJECTED = 0x02
+    SERVER_UNAVAILABLE = 0x03
+    BAD_USER_NAME_OR_PASSWORD = 0x04
+    NOT_AUTHORIZED = 0x05
+
+
+# Reason codes each MQTT 5 packet type may carry (MQTT 5 sections 3.2.2.2, 3.4.2.1, ...).
+CONNACK_V5: Final = frozenset(
+    {0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8C}
+    | {0x90, 0x95, 0x97, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9F}
+)
+PUBACK_V5: Final = frozenset((0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99))
+PUBREC_V5: Final = PUBACK_V5
+PUBREL_V5: Final = frozenset((0x00, 0x92))
+PUBCOMP_V5: Final = PUBREL_V5
+SUBACK_V5: Final = frozenset(
+    (0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8F, 0x91, 0x97, 0x9E, 0xA1, 0xA2)
+)
+UNSUBACK_V5: Final = frozenset((0x00, 0x11, 0x80, 0x83, 0x87, 0x8F, 0x91))
+DISCONNECT_V5: Final = frozenset(
+    {0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8B, 0x8D, 0x8E, 0x8F, 0x90, 0x93}
+    | {0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0x9B, 0x9C, 0x9D, 0x9E, 0x9F, 0xA0, 0xA1, 0xA2}
+)
+AUTH_V5: Final = frozenset((0x00, 0x18, 0x19))
+
+# MQTT 3.1.1: CONNACK return codes 0..5 (3.2.2.3), SUBACK return codes (3.9.3).
+CONNACK_V3: Final = frozenset(range(6))
+SUBACK_V3: Final = frozenset((0x00, 0x01, 0x02, 0x80))
+
+__all__ = [
+    "AUTH_V5",
+    "CONNACK_V3",
+    "CONNACK_V5",
+    "DISCONNECT_V5",
+    "PUBACK_V5",
+    "PUBCOMP_V5",
+    "PUBREC_V5",
+    "PUBREL_V5",
+    "SUBACK_V3",
+    "SUBACK_V5",
+    "UNSUBACK_V5",
+    "ConnackReturnCode",
+    "ReasonCode",
+]
