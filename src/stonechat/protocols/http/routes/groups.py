@@ -91,6 +91,8 @@ async def remove_feed(
 @router.get("/{username}/groups/{group_key}/feeds", summary="Feeds of a group")
 async def group_feeds(acc: AccountDep, group_key: str) -> Response:
     group = await acc.services.groups.get(acc.owner, group_key)
+    if not acc.is_owner and group.visibility != "public":
+        acc.require_owner()
     feeds = await acc.services.groups.feeds_of(group)
     if not acc.is_owner:
         feeds = [f for f in feeds if f.visibility == "public"]
