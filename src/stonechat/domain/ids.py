@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Two characters (10 bits) per lookup: 13 lookups make the 26 characters of an id.
+_PAIRS = tuple(a + b for a in _ALPHABET for b in _ALPHABET)
+_SHIFTS = tuple(range(120, -1, -10))
+_RANDOM_SHIFTS = tuple(range(70, -1, -10))
 _RANDOM_BITS = 80
 _RANDOM_MAX = (1 << _RANDOM_BITS) - 1
 
@@ -15,6 +19,7 @@ class UlidGenerator:
     def __init__(self) -> None:
         self._last_ms = -1
         self._last_random = 0
+        self._prefix = ""
 
     def new(self, ms: int) -> str:
         """A new id whose time part is ``ms`` (milliseconds since the epoch)."""
@@ -24,17 +29,16 @@ class UlidGenerator:
             self._last_ms = ms
             # Keep the top bit clear so increments within one millisecond never overflow.
             self._last_random = int.from_bytes(os.urandom(10), "big") >> 1
-        return encode(ms, self._last_random)
+            self._prefix = encode(ms, 0)[:10]
+        # The time part (10 characters) is shared by every id of one millisecond.
+        r = self._last_random
+        return self._prefix + "".join([_PAIRS[(r >> shift) & 1023] for shift in _RANDOM_SHIFTS])
 
 
 def encode(ms: int, randomness: int) -> str:
     """Encode a 48-bit millisecond time and 80 random bits as 26 base32 characters."""
     value = ((ms & 0xFFFFFFFFFFFF) << _RANDOM_BITS) | (randomness & _RANDOM_MAX)
-    chars = []
-    for _ in range(26):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in _SHIFTS])
 
 
 def is_ulid(text: str) -> bool:

@@ -60,7 +60,7 @@ class Feed:
         return self.key if self.group_is_default else f"{self.group_key}.{self.key}"
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Datum:
     id: str
     feed_id: int

@@ -6,6 +6,7 @@ import math
 import re
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from stonechat.domain.errors import Invalid
 
@@ -48,7 +49,13 @@ def _epoch_to_ms(seconds: float, field: str) -> int:
 
 def iso(ms: int) -> str:
     """Adafruit IO's timestamp shape: ``2018-09-23T06:53:37Z`` (UTC, whole seconds)."""
-    return datetime.fromtimestamp(ms // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _iso_seconds(ms // 1000)
+
+
+@lru_cache(maxsize=8192)
+def _iso_seconds(seconds: int) -> str:
+    # Pages of data repeat the same few seconds many times; formatting is the cost.
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def iso_ms(ms: int) -> str:

@@ -12,7 +12,6 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    insert,
     literal_column,
     or_,
     select,
@@ -49,13 +48,22 @@ def _datum(row: Any) -> Datum:
     )
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class NewDatum:
     """A validated point ready to insert."""
 
     datum: Datum
     value_num: float | None
 
+
+_INSERT_COLUMNS = "feed_id, created_at, id, value, value_num, lat, lon, ele, updated_at"
+_INSERT_SQL = {
+    "qmark": f"INSERT INTO data ({_INSERT_COLUMNS}) VALUES ({', '.join('?' * 9)})",
+    "numeric_dollar": (
+        f"INSERT INTO data ({_INSERT_COLUMNS}) VALUES ({', '.join(f'${i}' for i in range(1, 10))})"
+    ),
+    "format": f"INSERT INTO data ({_INSERT_COLUMNS}) VALUES ({', '.join(['%s'] * 9)})",
+}
 
 _bump_feed = (
     update(feeds)
@@ -92,23 +100,26 @@ class DataStore:
 
     async def insert_many(self, conn: Any, points: Sequence[NewDatum]) -> None:
         """Insert points in one multi-row statement and update each feed's summary."""
-        rows = [
-            {
-                "feed_id": p.datum.feed_id,
-                "created_at": p.datum.created_at,
-                "id": p.datum.id,
-                "value": p.datum.value,
-                "value_num": p.value_num,
-                "lat": p.datum.lat,
-                "lon": p.datum.lon,
-                "ele": p.datum.ele,
-                "updated_at": p.datum.updated_at,
-            }
-            for p in points
-        ]
-        # One statement, many VALUES rows; chunked under SQLite's bound-parameter limit.
-        for start in range(0, len(rows), 3000):
-            await conn.execute(insert(data).values(rows[start : start + 3000]))
+        # One prepared statement executed for every row inside the caller's transaction:
+        # the driver's executemany (sqlite3's C loop, asyncpg's pipeline), with no
+        # per-row SQLAlchemy parameter processing on this hot path.
+        await conn.exec_driver_sql(
+            _INSERT_SQL[conn.dialect.paramstyle],
+            [
+                (
+                    p.datum.feed_id,
+                    p.datum.created_at,
+                    p.datum.id,
+                    p.datum.value,
+                    p.value_num,
+                    p.datum.lat,
+                    p.datum.lon,
+                    p.datum.ele,
+                    p.datum.updated_at,
+                )
+                for p in points
+            ],
+        )
         newest: dict[int, Datum] = {}
         counts: dict[int, int] = {}
         for p in points:
@@ -228,7 +239,7 @@ class DataStore:
         self, feed_id: int, *, start: int, end: int, bucket_ms: int, field: str
     ) -> list[tuple[int, Any]]:
         """One ``(bucket start ms, aggregate)`` row per non-empty bucket, oldest first."""
-        bucket = ((data.c.created_at - start) / bucket_ms).label("bucket")
+        bucket = ((data.c.created_at - start) // bucket_ms).label("bucket")
         in_range = and_(
             data.c.feed_id == feed_id, data.c.created_at >= start, data.c.created_at < end
         )
