@@ -439,3 +439,63 @@ def test_other_users_private_feed_is_not_found(
     assert "404" in str(info.value)
     r = httpx.get(f"{server.base_url}/api/v2/{other_name}/feeds", headers={"X-AIO-Key": other_key})
     assert r.json() == []
+
+
+def test_dashboard_example_from_the_client_repository(aio: Client) -> None:
+    """``examples/basics/dashboard.py``: feed in "default", blocks by numeric ids, layout."""
+    feed = aio.create_feed(Feed(name="Dashboard Data"), "default")
+    assert feed.key == "dashboard-data"  # the default group does not prefix keys
+    group = aio.groups("default")
+    assert [f.key for f in group.feeds] == ["dashboard-data"]
+    dashboard = aio.create_dashboard(Dashboard(name="Example Dashboard"))
+    assert dashboard.key == "example-dashboard"
+    feeds = [{"group_id": group.id, "feed_id": feed.id}]
+    linechart = aio.create_block(
+        dashboard.key,
+        Block(
+            name="Linechart Data",
+            visual_type="line_chart",
+            properties={"gridLines": True, "historyHours": "2"},
+            block_feeds=feeds,
+        ),
+    )
+    gauge = aio.create_block(
+        dashboard.key, Block(name="Gauge Data", visual_type="gauge", block_feeds=feeds)
+    )
+    stream = aio.create_block(
+        dashboard.key,
+        Block(
+            name="Stream Data",
+            visual_type="stream",
+            properties={"fontSize": "12", "fontColor": "#63de00", "showGroupName": "no"},
+            block_feeds=feeds,
+        ),
+    )
+    for block in (linechart, gauge, stream):
+        [bf] = block.block_feeds
+        assert bf["feed"]["id"] == feed.id
+        assert bf["group"]["id"] == group.id
+    assert linechart.properties == {"gridLines": True, "historyHours": "2"}
+    lg = [
+        {"x": 0, "y": 0, "w": 16, "h": 4, "i": str(linechart.id)},
+        {"x": 0, "y": 4, "w": 8, "h": 4, "i": str(gauge.id)},
+        {"x": 8, "y": 4, "w": 8, "h": 4, "i": str(stream.id)},
+    ]
+    aio.update_layout(dashboard.key, Layout(lg=lg))
+    assert placed(aio.layouts(dashboard.key).lg) == lg
+    assert [b.name for b in aio.dashboards(dashboard.key).blocks] == [
+        "Linechart Data",
+        "Gauge Data",
+        "Stream Data",
+    ]
+    assert aio.send_data(feed.key, 42).value == "42"
+
+
+def test_feed_addressed_by_name(aio: Client) -> None:
+    """Sketches pass names: ``send_data("Temperature", ...)`` makes key ``temperature``."""
+    aio.send_data("Temperature", 20)
+    feed = aio.feeds("temperature")
+    assert (feed.name, feed.key) == ("Temperature", "temperature")
+    aio.send_data("Temperature", 21)
+    assert aio.receive("Temperature").value == "21"
+    assert [f.key for f in aio.feeds()] == ["temperature"]
