@@ -499,3 +499,54 @@ def test_feed_addressed_by_name(aio: Client) -> None:
     aio.send_data("Temperature", 21)
     assert aio.receive("Temperature").value == "21"
     assert [f.key for f in aio.feeds()] == ["temperature"]
+
+
+def test_data_all_after_deletes_uses_an_exact_count(aio: Client) -> None:
+    """``max_results=None`` trusts ``details.data.count``; deletes must keep it exact."""
+    aio.create_feed(Feed(name="counted"))
+    sent = [aio.send_data("counted", v) for v in ("a", "b", "c", "d")]
+    aio.delete("counted", sent[1].id)
+    aio.delete("counted", sent[3].id)
+    assert aio._get("feeds/counted/details")["details"]["data"]["count"] == 2
+    assert values(aio.data("counted", max_results=None)) == ["c", "a"]
+    aio.send_batch_data("counted", [Data(value="e"), Data(value="f")])
+    assert values(aio.data("counted", max_results=None)) == ["f", "e", "c", "a"]
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("2024-03-01T10:00:00+02:00", "2024-03-01T08:00:00Z"),
+        ("2024-03-01T08:00:00.750Z", "2024-03-01T08:00:00Z"),
+        ("2024-03-01 08:00:00", "2024-03-01T08:00:00Z"),
+    ],
+)
+def test_created_at_formats(aio: Client, given: str, stored: str) -> None:
+    meta = {"lat": None, "lon": None, "ele": None, "created_at": given}
+    data = aio.send_data("dated", 1, meta)
+    assert data.created_at == stored
+    assert data.created_epoch == int(datetime(2024, 3, 1, 8, tzinfo=UTC).timestamp())
+
+
+def test_backdated_points_are_ordered_by_created_at(aio: Client) -> None:
+    """Points sent out of order (cached uploads) list, page and queue by their time."""
+    aio.create_feed(Feed(name="shuffled"))
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    order = [3, 0, 4, 1, 2]
+    for minutes in order:
+        at = (base + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        aio.send_data(
+            "shuffled", minutes, {"lat": None, "lon": None, "ele": None, "created_at": at}
+        )
+    walked: list[str] = []
+    params: dict[str, object] | None = {"limit": 2}
+    while True:
+        walked.extend(d["value"] for d in aio._get("feeds/shuffled/data", params=params))
+        link = aio.get_next_link()
+        if not link:
+            break
+        params = dict(parse_qs(urlparse(link).query))
+    assert walked == ["4", "3", "2", "1", "0"]
+    assert aio.receive("shuffled").value == "4"
+    assert aio._get("feeds/shuffled/data/first")["value"] == "0"
+    assert [aio.receive_next("shuffled").value for _ in range(3)] == ["1", "2", "3"]
