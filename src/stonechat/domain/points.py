@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from stonechat.domain.errors import BadRequest, Invalid
-from stonechat.domain.values import coordinate
+from stonechat.domain.timestamps import parse_time
+from stonechat.domain.values import check_size, coordinate, value_to_text
 
 FUTURE_MESSAGE = "data created_at may not be in the future"
 
@@ -53,3 +54,17 @@ def location_of(lat: Any, lon: Any, ele: Any) -> tuple[float | None, float | Non
     if (la is None) != (lo is None):
         raise Invalid("lat and lon must be given together")
     return la, lo, el
+
+
+def check_point(point: PointInput, now: int) -> None:
+    """The checks that do not depend on the feed: value, location, time.
+
+    Run before a write resolves (and maybe auto-creates) its feed, so a refused write leaves
+    no new feed behind. The exact size limit depends on the feed and is checked at ingest.
+    """
+    check_size(value_to_text(point.value), history=False)
+    location_of(point.lat, point.lon, point.ele)
+    field = "created_at" if point.created_at is not None else "epoch"
+    when = point.created_at if point.created_at is not None else point.epoch
+    if when is not None and parse_time(when, field) > now:
+        raise Invalid(FUTURE_MESSAGE)

@@ -2,16 +2,16 @@
 ``/groups/{group_key}/feeds/{feed_key}``.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from stonechat.domain import shapes
 from stonechat.domain.errors import BadRequest
-from stonechat.domain.points import point_from_body
+from stonechat.domain.points import PointInput, check_point, point_from_body
 from stonechat.domain.records import Feed
-from stonechat.domain.timestamps import iso
+from stonechat.domain.timestamps import iso, now_ms
 from stonechat.protocols.http.bodies import read_body, read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
 from stonechat.protocols.http.feeds_in_path import (
@@ -42,6 +42,26 @@ def _batch(body: Any) -> list[Any]:
     if not isinstance(items, list):
         raise BadRequest('batch body must be {"data": [datum, ...]} or a JSON array')
     return items
+
+
+async def _point(request: Request) -> PointInput:
+    point = point_from_body(await read_body(request))
+    check_point(point, now_ms())
+    return point
+
+
+async def _points(request: Request) -> list[PointInput]:
+    points = [point_from_body(item) for item in _batch(await read_body(request))]
+    now = now_ms()
+    for point in points:
+        check_point(point, now)
+    return points
+
+
+# Declared before the feed in the handlers: a body that will be refused is refused before
+# the feed is looked up, so it never auto-creates a feed.
+PointBody = Annotated[PointInput, Depends(_point)]
+PointsBody = Annotated[list[PointInput], Depends(_points)]
 
 
 def _chart(feed: Feed, chart: Chart) -> dict[str, Any]:
@@ -102,14 +122,12 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         return JSON([shapes.datum(d, feed, retention, fields) for d in page.data], headers=headers)
 
     @router.post(f"{prefix}/data", summary="Create a data point (the feed is made if missing)")
-    async def create_data(acc: OwnerDep, feed: write_dep, request: Request) -> Response:
-        point = point_from_body(await read_body(request))
+    async def create_data(acc: OwnerDep, point: PointBody, feed: write_dep) -> Response:
         [datum] = await acc.services.ingest.write(acc.user, [(feed, point)])
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms))
 
     @router.post(f"{prefix}/data/batch", summary="Create many data points at once")
-    async def create_batch(acc: OwnerDep, feed: write_dep, request: Request) -> Response:
-        points = [point_from_body(item) for item in _batch(await read_body(request))]
+    async def create_batch(acc: OwnerDep, points: PointsBody, feed: write_dep) -> Response:
         data = await acc.services.ingest.write(acc.user, [(feed, p) for p in points])
         return JSON([shapes.datum(d, feed, acc.services.retention_ms) for d in data])
 

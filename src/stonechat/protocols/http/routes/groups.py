@@ -9,9 +9,9 @@ from starlette.responses import Response
 
 from stonechat.domain import shapes
 from stonechat.domain.errors import BadRequest, Invalid
-from stonechat.domain.points import FUTURE_MESSAGE, PointInput, location_of
+from stonechat.domain.points import PointInput, check_point
 from stonechat.domain.records import Feed
-from stonechat.domain.timestamps import now_ms, parse_time
+from stonechat.domain.timestamps import now_ms
 from stonechat.protocols.http import shaping
 from stonechat.protocols.http.bodies import read_body, read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
@@ -141,16 +141,16 @@ def _group_points(body: Any) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
 async def group_data(acc: OwnerDep, group_key: str, request: Request) -> Response:
     group = await acc.services.groups.get(acc.user, group_key)
     pairs, meta = _group_points(await read_body(request))
-    # The shared time and location are checked before any feed is auto-created: a 422 (Enviro
-    # retries "in the future" after resyncing its clock) must not leave new feeds behind.
-    location_of(meta["lat"], meta["lon"], meta["ele"])
-    field = "created_at" if meta["created_at"] is not None else "epoch"
-    if meta[field] is not None and parse_time(meta[field], field) > now_ms():
-        raise Invalid(FUTURE_MESSAGE)
+    # Every point is checked before any feed is auto-created: a 422 (Enviro retries "in the
+    # future" after resyncing its clock) must not leave new feeds behind.
+    points = [(key, PointInput(value=value, **meta)) for key, value in pairs]
+    now = now_ms()
+    for _key, point in points:
+        check_point(point, now)
     items: list[tuple[Feed, PointInput]] = []
-    for key, value in pairs:
+    for key, point in points:
         feed = await acc.services.feeds.for_write(acc.user, key, group)
-        items.append((feed, PointInput(value=value, **meta)))
+        items.append((feed, point))
     data = await acc.services.ingest.write(acc.user, items)
     retention = acc.services.retention_ms
     return JSON(
