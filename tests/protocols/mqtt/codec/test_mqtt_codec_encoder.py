@@ -58,6 +58,7 @@ REASON_X = Properties(reason_string="x")
             b"\x10\x1b\x00\x06MQIsdp\x03\xf4\x00\x0a\x00\x01c\x00\x01w\x00\x01m\x00\x01u\x00\x01p",
         ),
         (Connack(True, 0), 4, b"\x20\x02\x01\x00"),
+        (Connack(True, 0), 3, b"\x20\x02\x00\x00"),  # MQTT 3.1 has no session present
         (Connack(False, 0x86), 5, b"\x20\x03\x00\x86\x00"),
         (Publish("a/b", b"hi"), 4, b"\x30\x07\x00\x03a/bhi"),
         (Publish("a/b", b"hi"), 5, b"\x30\x08\x00\x03a/b\x00hi"),

@@ -212,8 +212,9 @@ class Decoder:
         except ProtocolError as exc:
             self._error = exc
             raise
-        except (IndexError, ValueError, TypeError, KeyError, OverflowError) as exc:
-            # Defence in depth: the parsers check bounds explicitly, so this is a bug.
+        except Exception as exc:
+            # Defence in depth: the parsers check bounds and types explicitly, so reaching
+            # this is a codec bug; still, the caller is promised ProtocolError only.
             self._error = malformed(f"internal decoder error: {exc!r}")
             raise self._error from exc
 

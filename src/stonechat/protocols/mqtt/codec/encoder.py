@@ -81,9 +81,11 @@ def _connect(packet: Connect, v5: bool) -> bytes:
     return _packet(0x10, *parts)
 
 
-def _connack(packet: Connack, v5: bool) -> bytes:
-    flags = b"\x01" if packet.session_present else b"\x00"
-    return _packet(0x20, flags, bytes((packet.reason_code,)), _props(packet.properties, v5))
+def _connack(packet: Connack, level: int) -> bytes:
+    # MQTT 3.1 (level 3) has no session present flag: the byte is reserved there.
+    flags = b"\x01" if packet.session_present and level >= 4 else b"\x00"
+    props = _props(packet.properties, level >= 5)
+    return _packet(0x20, flags, bytes((packet.reason_code,)), props)
 
 
 def _publish(packet: Publish, v5: bool) -> bytes:
@@ -162,7 +164,6 @@ def _auth(packet: Auth, v5: bool) -> bytes:
 
 _ENCODERS: Final[dict[type, Callable[[Any, bool], bytes]]] = {
     Connect: _connect,
-    Connack: _connack,
     Publish: _publish,
     Puback: lambda packet, v5: _ack(0x40, packet, v5),
     Pubrec: lambda packet, v5: _ack(0x50, packet, v5),
@@ -184,6 +185,8 @@ def encode(packet: Packet, protocol_level: int) -> bytes:
 
     A :class:`~.packets.Connect` is always encoded at its own ``protocol_level``.
     """
+    if isinstance(packet, Connack):  # the one layout that differs between levels 3 and 4
+        return _connack(packet, protocol_level)
     encoder = _ENCODERS.get(type(packet))
     if encoder is None:
         raise TypeError(f"not an MQTT packet: {packet!r}")

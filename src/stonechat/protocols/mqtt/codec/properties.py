@@ -49,13 +49,17 @@ class PropertyId(IntEnum):
     SHARED_SUBSCRIPTION_AVAILABLE = 0x2A
 
 
-@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+@dataclass(frozen=True, kw_only=True, repr=False)
 class Properties:
     """The properties of one MQTT 5 packet (or of a Will message).
 
     Every attribute is named after the property in the specification. The two repeatable
     properties are tuples: ``subscription_identifiers`` (Variable Byte Integers) and
     ``user_properties`` (ordered ``(name, value)`` pairs, duplicates allowed).
+
+    Deliberately not a slots class: the defaults live on the class, so the decoder can
+    build an instance holding only the properties present on the wire
+    (:func:`properties_from_values`) instead of assigning all 27 attributes.
     """
 
     payload_format_indicator: int | None = None
@@ -96,7 +100,26 @@ class Properties:
 
     def __bool__(self) -> bool:
         """Return whether any property is present."""
-        return self is not EMPTY_PROPERTIES and self != EMPTY_PROPERTIES
+        return any(value is not None and value != () for value in self.__dict__.values())
+
+    def present(self) -> dict[str, object]:
+        """Return the properties that are present, as ``{attribute name: value}``."""
+        return {k: v for k, v in self.__dict__.items() if v is not None and v != ()}
+
+
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
+def properties_from_values(values: dict[str, object]) -> Properties:
+    """Build :class:`Properties` from ``{attribute name: value}`` without validation.
+
+    Fast constructor for the decoder: ``values`` becomes the instance's ``__dict__`` (it
+    must not be used afterwards) and absent properties fall back to the class defaults.
+    """
+    instance: Properties = _new_object(Properties)
+    _set_attribute(instance, "__dict__", values)
+    return instance
 
 
 EMPTY_PROPERTIES: Final = Properties()
@@ -133,4 +156,10 @@ PROPERTY_NAMES: Final[dict[int, str]] = {
 }
 """Property identifier -> :class:`Properties` attribute name."""
 
-__all__ = ["EMPTY_PROPERTIES", "PROPERTY_NAMES", "Properties", "PropertyId"]
+__all__ = [
+    "EMPTY_PROPERTIES",
+    "PROPERTY_NAMES",
+    "Properties",
+    "PropertyId",
+    "properties_from_values",
+]

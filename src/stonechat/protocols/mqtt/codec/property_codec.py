@@ -26,7 +26,13 @@ from .fields import (
     read_u32,
 )
 from .packets import PacketType as T
-from .properties import EMPTY_PROPERTIES, PROPERTY_NAMES, Properties, PropertyId
+from .properties import (
+    EMPTY_PROPERTIES,
+    PROPERTY_NAMES,
+    Properties,
+    PropertyId,
+    properties_from_values,
+)
 from .varint import decode_varint, encode_varint
 
 WILL_PROPERTIES: Final = 0
@@ -73,33 +79,40 @@ _SPEC: Final[dict[int, tuple[Reader, frozenset[int]]]] = {
     _P.SHARED_SUBSCRIPTION_AVAILABLE: (read_u8, frozenset({T.CONNACK})),
 }
 
-# Properties whose only legal values are 0 and 1.
-_BOOLEAN: Final = frozenset(
-    PROPERTY_NAMES[p]
-    for p in (
-        _P.PAYLOAD_FORMAT_INDICATOR,
-        _P.REQUEST_PROBLEM_INFORMATION,
-        _P.REQUEST_RESPONSE_INFORMATION,
-        _P.MAXIMUM_QOS,
-        _P.RETAIN_AVAILABLE,
-        _P.WILDCARD_SUBSCRIPTION_AVAILABLE,
-        _P.SUBSCRIPTION_IDENTIFIER_AVAILABLE,
-        _P.SHARED_SUBSCRIPTION_AVAILABLE,
-    )
-)
-# Properties for which the value 0 is a protocol error.
-_NON_ZERO: Final = frozenset(
-    ("receive_maximum", "maximum_packet_size", "topic_alias", "subscription_identifiers")
+# Value constraints: 0/1 only, non-zero, or a topic name (3.3.2.3.5 [MQTT-3.3.2-14]).
+_BOOLEAN, _NON_ZERO, _TOPIC = 1, 2, 3
+_CHECKS: Final[dict[int, int]] = {
+    _P.PAYLOAD_FORMAT_INDICATOR: _BOOLEAN,
+    _P.REQUEST_PROBLEM_INFORMATION: _BOOLEAN,  # 3.1.2.11.7
+    _P.REQUEST_RESPONSE_INFORMATION: _BOOLEAN,  # 3.1.2.11.6
+    _P.MAXIMUM_QOS: _BOOLEAN,  # 3.2.2.3.4
+    _P.RETAIN_AVAILABLE: _BOOLEAN,  # 3.2.2.3.5
+    _P.WILDCARD_SUBSCRIPTION_AVAILABLE: _BOOLEAN,
+    _P.SUBSCRIPTION_IDENTIFIER_AVAILABLE: _BOOLEAN,
+    _P.SHARED_SUBSCRIPTION_AVAILABLE: _BOOLEAN,
+    _P.RECEIVE_MAXIMUM: _NON_ZERO,  # 3.1.2.11.3
+    _P.MAXIMUM_PACKET_SIZE: _NON_ZERO,  # 3.1.2.11.4
+    _P.TOPIC_ALIAS: _NON_ZERO,  # [MQTT-3.3.2-8]
+    _P.SUBSCRIPTION_IDENTIFIER: _NON_ZERO,  # 3.8.2.1.2
+    _P.RESPONSE_TOPIC: _TOPIC,
+}
+_REPEATABLE: Final = frozenset(("user_properties", "subscription_identifiers"))
+
+# Lookup table indexed by identifier (all identifiers fit in one byte below 0x80).
+_BY_ID: Final[tuple[tuple[str, Reader, frozenset[int], int] | None, ...]] = tuple(
+    (PROPERTY_NAMES[i], _SPEC[i][0], _SPEC[i][1], _CHECKS.get(i, 0)) if i in _SPEC else None
+    for i in range(0x80)
 )
 
 
-def _check_value(name: str, value: Any) -> None:
-    if name in _BOOLEAN and value > 1:
-        raise protocol_error(f"property {name} must be 0 or 1, got {value}")
-    if name in _NON_ZERO and value == 0:
-        # [MQTT-3.3.2-8] topic alias 0; 3.1.2.11.3 / 3.1.2.11.4 / 3.8.2.1.2 likewise
-        raise protocol_error(f"property {name} must not be 0")
-    if name == "response_topic" and (not value or "+" in value or "#" in value):
+def _check_value(check: int, name: str, value: Any) -> None:
+    if check == _BOOLEAN:
+        if value > 1:
+            raise protocol_error(f"property {name} must be 0 or 1, got {value}")
+    elif check == _NON_ZERO:
+        if value == 0:
+            raise protocol_error(f"property {name} must not be 0")
+    elif not value or "+" in value or "#" in value:
         raise protocol_error("response topic must be a topic name [MQTT-3.3.2-14]")
 
 
@@ -110,45 +123,46 @@ def decode_properties(data: bytes, pos: int, end: int, packet_type: int) -> tupl
     Returns ``(properties, position after the block)``; :data:`EMPTY_PROPERTIES` when the
     block is empty.
     """
-    length, pos = decode_varint(data, pos, end)
+    if pos < end and data[pos] < 0x80:
+        length = data[pos]
+        pos += 1
+    else:
+        length, pos = decode_varint(data, pos, end)
     if length == 0:
         return EMPTY_PROPERTIES, pos
     stop = pos + length
     if stop > end:
         raise malformed("property length runs past the end of the packet")
     values: dict[str, Any] = {}
-    user: list[tuple[str, str]] = []
-    sub_ids: list[int] = []
     while pos < stop:
-        identifier, pos = decode_varint(data, pos, stop)
-        spec = _SPEC.get(identifier)
+        # The identifier is a Variable Byte Integer, but every defined one is below 0x80.
+        identifier = data[pos]
+        spec = _BY_ID[identifier] if identifier < 0x80 else None
         if spec is None:
             raise malformed(f"unknown property identifier 0x{identifier:02X}")
-        reader, allowed = spec
+        name, reader, allowed, check = spec
         if packet_type not in allowed:
             # MQTT 5 2.2.2.2: an identifier not valid for the packet type is malformed
             raise malformed(f"property 0x{identifier:02X} is not allowed in this packet")
-        value, pos = reader(data, pos, stop)
-        name = PROPERTY_NAMES[identifier]
-        if identifier == _P.USER_PROPERTY:
-            user.append(value)
-            continue
-        _check_value(name, value)
-        if identifier == _P.SUBSCRIPTION_IDENTIFIER and packet_type == T.PUBLISH:
-            sub_ids.append(value)  # a server may send several in one PUBLISH (3.3.2.3.8)
-        elif name in values:
+        value, pos = reader(data, pos + 1, stop)
+        if check:
+            _check_value(check, name, value)
+        if name in values:
+            # Repeatable: user property always; subscription identifier only in a
+            # server's PUBLISH (3.3.2.3.8); anything else twice is a protocol error.
+            if identifier == _P.USER_PROPERTY or (
+                identifier == _P.SUBSCRIPTION_IDENTIFIER and packet_type == T.PUBLISH
+            ):
+                values[name].append(value)
+                continue
             raise protocol_error(f"property 0x{identifier:02X} included more than once")
-        else:
-            values[name] = value
-    if "subscription_identifiers" in values:
-        values["subscription_identifiers"] = (values["subscription_identifiers"],)
-    elif sub_ids:
-        values["subscription_identifiers"] = tuple(sub_ids)
-    if user:
-        values["user_properties"] = tuple(user)
+        values[name] = [value] if name in _REPEATABLE else value
     if "authentication_data" in values and "authentication_method" not in values:
         raise protocol_error("authentication data without authentication method")
-    return Properties(**values), pos
+    for name in _REPEATABLE:
+        if name in values:
+            values[name] = tuple(values[name])
+    return properties_from_values(values), pos
 
 
 def _byte(value: int) -> bytes:
@@ -169,11 +183,11 @@ _WRITER_FOR_READER: Final[dict[Reader, Writer]] = {
     read_binary: encode_binary,
     read_string_pair: _string_pair,
 }
-_ENCODE_TABLE: Final[tuple[tuple[bytes, str, Writer], ...]] = tuple(
-    (_byte(identifier), PROPERTY_NAMES[identifier], _WRITER_FOR_READER[reader])
-    for identifier, (reader, _) in _SPEC.items()
-)
-_REPEATABLE: Final = frozenset(("user_properties", "subscription_identifiers"))
+# attribute name -> (identifier byte, writer, repeatable)
+_BY_NAME: Final[dict[str, tuple[bytes, Writer, bool]]] = {
+    PROPERTY_NAMES[i]: (_byte(i), _WRITER_FOR_READER[reader], PROPERTY_NAMES[i] in _REPEATABLE)
+    for i, (reader, _) in _SPEC.items()
+}
 
 
 def encode_properties(properties: Properties) -> bytes:
@@ -185,13 +199,15 @@ def encode_properties(properties: Properties) -> bytes:
     if properties is EMPTY_PROPERTIES:
         return b"\x00"
     parts: list[bytes] = []
-    for identifier, name, writer in _ENCODE_TABLE:
-        value = getattr(properties, name)
-        if name in _REPEATABLE:
+    for name, value in properties.__dict__.items():
+        if value is None:
+            continue
+        identifier, writer, repeatable = _BY_NAME[name]
+        if repeatable:
             for item in value:
                 parts.append(identifier)
                 parts.append(writer(item))
-        elif value is not None:
+        else:
             parts.append(identifier)
             parts.append(writer(value))
     body = b"".join(parts)
