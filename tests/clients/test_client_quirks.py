@@ -107,7 +107,9 @@ def test_trailing_slash_posts(api: httpx.Client) -> None:
 def test_unknown_url_is_json_404(api: httpx.Client) -> None:
     r = api.get("/nothing/here")
     assert r.status_code == 404
-    assert r.json()["error"].startswith("not found")
+    assert r.json()["error"] == (
+        "not found - that is an invalid URL, please check the API documentation at /api/docs"
+    )
 
 
 def test_wrong_method_is_json_error(api: httpx.Client) -> None:

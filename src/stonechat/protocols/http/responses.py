@@ -16,6 +16,7 @@ from stonechat.domain.errors import StonechatError, Throttled
 log = logging.getLogger(__name__)
 
 DOCS_HINT = "API documentation can be found at /api/docs"
+DOCS_URL = "API documentation at /api/docs"
 
 
 class JSON(Response):
@@ -42,7 +43,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404:
-            return error(404, f"not found - that is an invalid URL, please check the {DOCS_HINT}")
+            return error(404, "not found - that is an invalid URL, please check the " + DOCS_URL)
         if exc.status_code == 405:
             return error(405, f"method not allowed on this URL - {DOCS_HINT}")
         return error(exc.status_code, str(exc.detail))
