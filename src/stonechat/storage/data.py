@@ -12,7 +12,6 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    literal_column,
     or_,
     select,
     tuple_,
@@ -242,7 +241,7 @@ class DataStore:
                     data.c.value,
                     func.row_number()
                     .over(
-                        partition_by=literal_column("bucket"),
+                        partition_by=bucket.element,  # SQL may not name the alias here
                         order_by=(data.c.created_at.desc(), data.c.id.desc()),
                     )
                     .label("rank"),
