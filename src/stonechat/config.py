@@ -19,6 +19,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=0, le=65535)
     mqtt_port: int = Field(1883, ge=0, le=65535)
+    mqtts_port: int = Field(8883, ge=0, le=65535)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    mqtt_max_packet_size: int = Field(1024 * 1024, ge=1024, le=268_435_455)
     data_dir: Path = Path("./stonechat-data")
     database_url: str | None = None
     secret_key: str | None = None

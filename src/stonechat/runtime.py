@@ -12,6 +12,10 @@ from stonechat.bus.memory import MemoryBus
 from stonechat.config import Settings
 from stonechat.limits.counter import MinuteCounter
 from stonechat.protocols.http.app import create_app
+from stonechat.protocols.mqtt.broker import Broker
+from stonechat.protocols.mqtt.config import BrokerConfig
+from stonechat.protocols.mqtt.listeners import listen, tls_context
+from stonechat.protocols.mqtt.websocket import mqtt_over_websocket
 from stonechat.services.accounts import AccountService
 from stonechat.services.activity import ActivityLog
 from stonechat.services.dashboards import DashboardService
@@ -24,6 +28,7 @@ from stonechat.services.secrets import KeyVault, load_or_create_secret
 from stonechat.services.webhooks import WebhookService
 from stonechat.storage.activities import ActivityStore
 from stonechat.storage.database import Database
+from stonechat.storage.mqtt_sessions import MqttSessionStore
 from stonechat.storage.webhooks import WebhookStore
 
 log = logging.getLogger(__name__)
@@ -103,7 +108,19 @@ async def serve(settings: Settings) -> None:
     services = build_services(settings, db)
     await bootstrap_first_user(settings, services.accounts)
     await services.ingest.start()
+    broker = Broker(
+        services,
+        BrokerConfig(max_packet_size=settings.mqtt_max_packet_size),
+        MqttSessionStore(db),
+    )
+    await broker.start()
+    listeners = [await listen(broker, settings.host, settings.mqtt_port)]
+    if settings.tls_cert and settings.tls_key:
+        context = tls_context(settings.tls_cert, settings.tls_key)
+        listeners.append(await listen(broker, settings.host, settings.mqtts_port, context))
     app = create_app(services)
+    app.state.broker = broker
+    app.add_api_websocket_route("/mqtt", mqtt_over_websocket)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -114,17 +131,23 @@ async def serve(settings: Settings) -> None:
         access_log=False,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
+        ws_max_size=settings.mqtt_max_packet_size + 16,
     )
     server = uvicorn.Server(config)
     log.info(
-        "Stonechat on http://%s:%d (database: %s)",
+        "Stonechat on http://%s:%d, MQTT on %d%s (database: %s)",
         settings.host,
         settings.http_port,
+        settings.mqtt_port,
+        f", MQTTS on {settings.mqtts_port}" if len(listeners) > 1 else "",
         db.dialect,
     )
     try:
         await server.serve()
     finally:
+        for listener in listeners:
+            listener.close()
+        await broker.stop()
         await services.ingest.stop()
         await services.ingest.bus.close()
         await db.close()

@@ -61,6 +61,16 @@ def serve(
     ] = None,
     http_port: Annotated[int | None, typer.Option(help="HTTP port. [default: 8080]")] = None,
     mqtt_port: Annotated[int | None, typer.Option(help="MQTT port. [default: 1883]")] = None,
+    mqtts_port: Annotated[
+        int | None, typer.Option(help="MQTT over TLS port, with --tls-cert. [default: 8883]")
+    ] = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option(help="PEM certificate (chain) for MQTT over TLS.")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option(help="PEM private key for --tls-cert.")] = None,
+    mqtt_max_packet_size: Annotated[
+        int | None, typer.Option(help="Largest MQTT packet accepted, bytes. [default: 1048576]")
+    ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     secret_key: SecretKey = None,
@@ -93,6 +103,10 @@ def serve(
         host=host,
         http_port=http_port,
         mqtt_port=mqtt_port,
+        mqtts_port=mqtts_port,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        mqtt_max_packet_size=mqtt_max_packet_size,
         data_dir=data_dir,
         database_url=database_url,
         secret_key=secret_key,

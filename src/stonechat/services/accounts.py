@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import time
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -32,6 +33,8 @@ class AccountService:
         self._cache_seconds = key_cache_seconds
         # key hash -> (user, stored hash, expires at); bounded by the number of users.
         self._key_cache: dict[str, tuple[User, str, float]] = {}
+        # Called with the user id when a key is regenerated (the broker disconnects).
+        self.on_key_change: list[Callable[[int], None]] = []
 
     async def create_user(
         self, username: str, password: str, email: str | None = None, is_admin: bool = False
@@ -121,6 +124,8 @@ class AccountService:
             updated_at=now_ms(),
         )
         self._key_cache = {h: v for h, v in self._key_cache.items() if v[0].id != user.id}
+        for listener in self.on_key_change:
+            listener(user.id)
         return key
 
     async def require(self, username: str) -> User:

@@ -144,6 +144,11 @@ class FeedService:
         self.forget(user.id)
         await self.activity.record(user.id, "delete", "Feed", {"id": feed.id, "key": feed.key})
 
+    def cached_for_write(self, user_id: int, ident: str) -> Feed | None:
+        """The feed ``for_write`` found last time for this identifier, without waiting."""
+        cache = self._write_cache.get(user_id)
+        return cache.get((0, ident)) if cache is not None else None
+
     async def for_write(self, user: User, ident: str, group: Group | None = None) -> Feed:
         """The feed a write goes to, created when missing (rest-api.md §7, mqtt-api.md §4).
 

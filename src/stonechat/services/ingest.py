@@ -95,27 +95,38 @@ class IngestService:
         )
         return NewDatum(datum=datum, value_num=numeric(text))
 
+    def _submission(self, user: User, items: Sequence[tuple[Feed, PointInput]]) -> _Submission:
+        if self._task is None:
+            raise Unavailable("the server is not accepting data right now")
+        now = now_ms()
+        return _Submission(
+            username=user.username,
+            user_id=user.id,
+            feeds=[feed for feed, _ in items],
+            points=[self.prepare(feed, point, now) for feed, point in items],
+        )
+
     async def write(self, user: User, items: Sequence[tuple[Feed, PointInput]]) -> list[Datum]:
         """Validate and store points; returns after they are committed.
 
         Validation errors are raised before anything is stored: a batch is all or nothing.
         """
-        if self._task is None:
-            raise Unavailable("the server is not accepting data right now")
-        now = now_ms()
-        points = [self.prepare(feed, point, now) for feed, point in items]
-        if not points:
+        submission = self._submission(user, items)
+        if not submission.points:
             return []
-        submission = _Submission(
-            username=user.username,
-            user_id=user.id,
-            feeds=[feed for feed, _ in items],
-            points=points,
-        )
         await self._queue.put(submission)  # a full queue makes writers wait here
         await submission.done
-        self.counter.add(user.id, len(points))
-        return [p.datum for p in points]
+        return [p.datum for p in submission.points]
+
+    def submit(self, user: User, items: Sequence[tuple[Feed, PointInput]]) -> asyncio.Future[None]:
+        """Like ``write`` without awaiting: the future resolves after the commit.
+
+        For callers that must not block (the MQTT broker): raises ``asyncio.QueueFull``
+        when the queue is full, so the caller can stop reading from its client.
+        """
+        submission = self._submission(user, items)
+        self._queue.put_nowait(submission)
+        return submission.done
 
     async def _run(self) -> None:
         while True:
@@ -156,6 +167,7 @@ class IngestService:
         events: list[FeedEvent] = []
         for submission in batch:
             self.points += len(submission.points)
+            self.counter.add(submission.user_id, len(submission.points))
             if not submission.done.done():
                 submission.done.set_result(None)
             for feed, point in zip(submission.feeds, submission.points, strict=True):

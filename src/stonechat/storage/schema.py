@@ -174,3 +174,14 @@ webhook_receivers = Table(
     Column("created_at", BigInteger, nullable=False),
     Index("ix_webhook_receivers_feed", "feed_id"),
 )
+
+# Persistent MQTT sessions, written at graceful shutdown and read back at start.
+mqtt_sessions = Table(
+    "mqtt_sessions",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("saved_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("user_id", "client_id", name="pk_mqtt_sessions"),
+)

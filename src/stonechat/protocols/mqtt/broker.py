@@ -1,0 +1,394 @@
+"""The broker: sessions, subscriptions, routing, retained messages, errors and time topics.
+
+One ``Broker`` per process. Connections call ``handle`` for every packet; the bus calls the
+Adafruit bridge's ``fan_out`` for every committed data point.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from stonechat.domain.records import User
+from stonechat.domain.timestamps import iso_ms, now_ms
+from stonechat.protocols.mqtt.adafruit import AdafruitBridge
+from stonechat.protocols.mqtt.codec import (
+    Auth,
+    Connack,
+    Connect,
+    Disconnect,
+    Packet,
+    Pingreq,
+    ProtocolError,
+    Puback,
+    Pubcomp,
+    Publish,
+    Pubrec,
+    Pubrel,
+    Subscribe,
+    Unsubscribe,
+)
+from stonechat.protocols.mqtt.config import BrokerConfig
+from stonechat.protocols.mqtt.connection import Connection, Handled
+from stonechat.protocols.mqtt.handlers import acks
+from stonechat.protocols.mqtt.handlers.connect import handle_connect
+from stonechat.protocols.mqtt.handlers.publish import acknowledge, handle_publish
+from stonechat.protocols.mqtt.handlers.subscribe import handle_subscribe, handle_unsubscribe
+from stonechat.protocols.mqtt.messages import Message, Subscription
+from stonechat.protocols.mqtt.registry import Registry
+from stonechat.protocols.mqtt.retained import RetainedStore
+from stonechat.protocols.mqtt.session import Session
+from stonechat.services.registry import Services
+from stonechat.storage.mqtt_sessions import MqttSessionStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+# Properties a broker forwards with an application message (MQTT 5 §3.3.2.3).
+_FORWARDED = (
+    "payload_format_indicator",
+    "message_expiry_interval",
+    "content_type",
+    "response_topic",
+    "correlation_data",
+    "user_properties",
+)
+
+
+class Broker:
+    def __init__(self, services: Services, config: BrokerConfig, store: MqttSessionStore) -> None:
+        self.services = services
+        self.config = config
+        self.store = store
+        self.connections: set[Connection] = set()
+        self.sessions: dict[tuple[int, str], Session] = {}
+        self.registry = Registry()
+        self.retained = RetainedStore(
+            config.max_retained_per_user, config.max_retained_bytes_per_user
+        )
+        self.adafruit = AdafruitBridge(self)
+        self.stats: Counter[str] = Counter()
+        self._handlers: dict[type, Callable[[Broker, Connection, Any], Handled]] = {
+            Connect: handle_connect,
+            Publish: handle_publish,
+            Puback: acks.handle_puback,
+            Pubrec: acks.handle_pubrec,
+            Pubrel: acks.handle_pubrel,
+            Pubcomp: acks.handle_pubcomp,
+            Subscribe: handle_subscribe,
+            Unsubscribe: handle_unsubscribe,
+            Pingreq: acks.handle_pingreq,
+            Disconnect: acks.handle_disconnect,
+            Auth: acks.handle_auth,
+        }
+        self._time_task: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.services.ingest.bus.subscribe(self.adafruit.fan_out)
+        self.services.accounts.on_key_change.append(self.revoke)
+        for state, saved_at in await self.store.take_all():
+            await self._restore(state, saved_at)
+        self._time_task = asyncio.create_task(self._publish_time(), name="mqtt-time")
+
+    async def stop(self) -> None:
+        """Close every connection (MQTT 5: 0x8B server shutting down), save sessions."""
+        if self._time_task is not None:
+            self._time_task.cancel()
+        for conn in list(self.connections):
+            conn.clean_exit = True  # a server shutdown is not the client's failure
+            conn.disconnect(0x8B)
+        await asyncio.sleep(0)
+        persistent = [s.snapshot() for s in self.sessions.values() if s.expiry > 0]
+        await self.store.replace_all(persistent, now_ms())
+        self.services.ingest.bus.unsubscribe(self.adafruit.fan_out)
+
+    async def _restore(self, state: dict[str, Any], saved_at: int) -> None:
+        user = await self.services.accounts.users.by_id(int(state["user_id"]))
+        if user is None:
+            return
+        remaining = float(state["expiry"]) - (now_ms() - saved_at) / 1000
+        if remaining <= 0:
+            return
+        session = self._new_session(user, str(state["client_id"]))
+        session.restore(state)
+        for sub in session.subscriptions.values():
+            self.registry.add(session, sub)
+        self.sessions[session.key] = session
+        self._expire_later(session, remaining)
+
+    # -- packets ---------------------------------------------------------------------------
+
+    def handle(self, conn: Connection, packet: Packet) -> Handled:
+        if conn.session is None and not isinstance(packet, Connect):
+            raise_first = ProtocolError(0x82, "the first packet must be CONNECT [MQTT-3.1.0-1]")
+            conn.protocol_error(raise_first)
+            return None
+        handler = self._handlers.get(type(packet))
+        if handler is None:
+            conn.protocol_error(ProtocolError(0x82, f"unexpected {type(packet).__name__}"))
+            return None
+        try:
+            return handler(self, conn, packet)
+        except ProtocolError as error:
+            conn.protocol_error(error)
+            return None
+
+    def refuse_connect(self, conn: Connection, error: ProtocolError) -> None:
+        """A bad CONNECT: CONNACK with a reason where the version is known, then close."""
+        level = conn.decoder.protocol_level
+        if error.reason_code == 0x84:
+            # [MQTT-3.1.2-2]: unsupported level -> 3.1.1 code 1 (v5 clients get 0x84).
+            conn.protocol_level = 5 if level == 5 else 4
+            code = 0x84 if level == 5 else 0x01
+            conn.send_packet(Connack(reason_code=code))
+        elif level == 5:
+            conn.protocol_level = 5
+            conn.send_packet(Connack(reason_code=error.reason_code))
+        conn.close()
+
+    # -- sessions --------------------------------------------------------------------------
+
+    def _new_session(self, user: User, client_id: str) -> Session:
+        return Session(
+            user,
+            client_id,
+            max_inflight=self.config.max_inflight,
+            max_queued=self.config.max_queued,
+        )
+
+    def attach(
+        self, conn: Connection, user: User, client_id: str, clean_start: bool, expiry: float
+    ) -> tuple[Session, bool]:
+        """Bind a connection to its session; an older connection with the id is taken over."""
+        key = (user.id, client_id)
+        existing = self.sessions.get(key)
+        if existing is not None and existing.conn is not None:
+            old = existing.conn
+            self.stats["takeovers"] += 1
+            old.session = None  # its close no longer touches the session
+            old.disconnect(0x8E)  # session taken over
+            existing.conn = None
+            self._fire_will(existing, old.clean_exit)  # [MQTT-3.1.4-3]
+            if existing.expiry <= 0:
+                self._discard(existing)
+                existing = None
+        present = existing is not None and not clean_start
+        if existing is not None and clean_start:
+            self._discard(existing)
+        session = (
+            existing if present and existing is not None else self._new_session(user, client_id)
+        )
+        for handle in (session.expiry_handle, session.will_handle):
+            if handle is not None:
+                handle.cancel()
+        session.expiry_handle = session.will_handle = None
+        session.user = user
+        session.expiry = expiry
+        session.conn = conn
+        conn.session = session
+        self.sessions[key] = session
+        return session, present
+
+    def resume(self, session: Session) -> None:
+        """After CONNACK: resend unacknowledged deliveries, then what was queued."""
+        conn = session.conn
+        if conn is None:
+            return
+        for packet_id, data in session.resend():
+            if data is None:
+                conn.send_packet(Pubrel(packet_id))
+            else:
+                conn.send(data)
+        session.pump()
+
+    def connection_closed(self, conn: Connection) -> None:
+        session = conn.session
+        if session is None or session.conn is not conn:
+            return
+        self._detach(conn, session)
+
+    def _detach(self, conn: Connection, session: Session) -> None:
+        session.conn = None
+        self._fire_will(session, conn.clean_exit)
+        if session.expiry <= 0:
+            self._discard(session)
+        else:
+            self._expire_later(session, session.expiry)
+
+    def _fire_will(self, session: Session, clean_exit: bool) -> None:
+        """Publish the will of a connection that ended without DISCONNECT [MQTT-3.1.2-8]."""
+        will = session.will
+        session.will = None
+        if will is None or clean_exit:
+            return
+        delay = float(will.properties.will_delay_interval or 0)
+        if delay > 0 and session.expiry > 0:
+            session.will_handle = asyncio.get_running_loop().call_later(
+                min(delay, session.expiry), self._publish_will, session.user, will
+            )
+        else:
+            self._publish_will(session.user, will)
+
+    def _expire_later(self, session: Session, seconds: float) -> None:
+        def expire() -> None:
+            if session.conn is None and self.sessions.get(session.key) is session:
+                self._discard(session)
+
+        session.expiry_handle = asyncio.get_running_loop().call_later(seconds, expire)
+
+    def _discard(self, session: Session) -> None:
+        for sub in session.subscriptions.values():
+            self.registry.remove(session, sub)
+        session.subscriptions.clear()
+        if self.sessions.get(session.key) is session:
+            del self.sessions[session.key]
+
+    def _publish_will(self, user: User, will: Any) -> None:
+        self.stats["wills"] += 1
+        packet = Publish(
+            will.topic, will.payload, will.qos, will.retain, properties=will.properties
+        )
+        waiting = self._publish_as(user, packet)
+        if waiting is not None:
+            asyncio.get_running_loop().create_task(waiting)
+
+    def _publish_as(self, user: User, packet: Publish) -> Handled:
+        """A will: published as if its user sent it, through the same paths."""
+        from stonechat.domain.topics import FeedTopic, FreeTopic, parse_topic
+
+        topic = parse_topic(packet.topic)
+        if isinstance(topic, FreeTopic):
+            self._route(user, None, packet)
+        elif isinstance(topic, FeedTopic) and not topic.get:
+            return self._will_to_feed(user, topic, packet)
+        return None
+
+    async def _will_to_feed(self, user: User, topic: Any, packet: Publish) -> None:
+        from stonechat.domain.payloads import feed_point
+
+        try:
+            feed = await self.services.feeds.for_write(user, topic.ident)
+            await self.services.ingest.write(user, [(feed, feed_point(packet.payload, topic.fmt))])
+        except Exception as error:  # a will that cannot be stored is reported, not raised
+            self.publish_error(user.username, f"will to {packet.topic} rejected, {error}")
+
+    def revoke(self, user_id: int) -> None:
+        """A regenerated key ends every MQTT connection of that user at once."""
+        for conn in list(self.connections):
+            if conn.session is not None and conn.session.user.id == user_id:
+                conn.disconnect(0x98)  # administrative action
+
+    # -- subscriptions ---------------------------------------------------------------------
+
+    def subscribe(self, session: Session, sub: Subscription) -> bool:
+        """Add or replace a subscription [MQTT-3.8.4-3]; True when it existed."""
+        old = session.subscriptions.get(sub.topic_filter)
+        if old is not None:
+            self.registry.remove(session, old)
+        session.subscriptions[sub.topic_filter] = sub
+        self.registry.add(session, sub)
+        return old is not None
+
+    def unsubscribe(self, session: Session, topic_filter: str) -> bool:
+        sub = session.subscriptions.pop(topic_filter, None)
+        if sub is None:
+            return False
+        self.registry.remove(session, sub)
+        return True
+
+    # -- free-form routing -----------------------------------------------------------------
+
+    def route_free(self, session: Session, packet: Publish) -> None:
+        self._route(session.user, session, packet)
+
+    def _route(self, user: User, sender: Session | None, packet: Publish) -> None:
+        owner = user.username.lower()
+        properties = packet.properties
+        if properties:
+            properties = replace(
+                type(properties)(),
+                **{name: getattr(properties, name) for name in _FORWARDED},
+            )
+        msg = Message(packet.topic, packet.payload, packet.qos, packet.retain, properties)
+        if packet.retain and not self.retained.put(owner, msg):
+            self.publish_error(
+                user.username,
+                f"PUBLISH {packet.topic} retained message refused, retained storage limit reached",
+            )
+        cache: dict[Any, bytes] = {}
+        for session, sub in list(self.registry.matching(owner, packet.topic)):
+            if sub.no_local and session is sender:  # [MQTT-3.8.3-3]
+                continue
+            session.deliver(msg, sub, cache)
+
+    def send_retained(self, session: Session, sub: Subscription) -> None:
+        """Retained messages matching a new subscription, with RETAIN set [MQTT-3.3.1-8]."""
+        if sub.kind not in ("free", "account", "integration"):
+            return
+        as_retained = replace(sub, retain_as_published=True)
+        for msg in self.retained.matching(session.owner, sub.topic_filter):
+            session.deliver(msg, as_retained)
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def publish_error(self, username: str, text: str) -> None:
+        """A message on ``{username}/errors`` for the owner's subscribers."""
+        topic = f"{username}/errors"
+        msg = Message(topic, text.encode(), 1)
+        for session, sub in list(self.registry.matching(username.lower(), topic)):
+            session.deliver(msg, sub)
+
+    def reject_publish(self, conn: Connection, packet: Publish, message: str, reason: int) -> None:
+        self.stats["rejected_publishes"] += 1
+        session = conn.session
+        if session is not None:
+            self.publish_error(
+                session.user.username,
+                f"{session.client_id} {conn.peer} PUBLISH {packet.topic} {message}",
+            )
+        acknowledge(conn, packet, reason)
+
+    def reject_subscribe(self, conn: Connection, topic_filter: str) -> None:
+        self.stats["rejected_subscribes"] += 1
+        session = conn.session
+        if session is not None:
+            self.publish_error(
+                session.user.username,
+                f"{session.client_id} {conn.peer} SUBSCRIBE {topic_filter} rejected, "
+                "resource not available or not authorized",
+            )
+
+    # -- time topics -----------------------------------------------------------------------
+
+    async def _publish_time(self) -> None:
+        """``time/seconds``, ``time/millis``, ``time/ISO-8601`` each second; ``time/hours``."""
+        last_hour = -1
+        while True:
+            now = time.time()
+            await asyncio.sleep(1 - (now % 1))
+            ms = now_ms()
+            payloads = {
+                "seconds": str(ms // 1000),
+                "millis": str(ms),
+                "ISO-8601": iso_ms(ms),
+            }
+            hour = (ms // 3_600_000) % 24
+            if hour != last_hour:
+                payloads["hours"] = str(hour)
+                last_hour = hour
+            for name, payload in payloads.items():
+                subs = self.registry.time.get(name)
+                if not subs:
+                    continue
+                msg = Message(f"time/{name}", payload.encode(), 0)
+                cache: dict[Any, bytes] = {}
+                for (session, _filter), sub in list(subs.items()):
+                    session.deliver(msg, sub, cache)

@@ -1,0 +1,19 @@
+"""Limits and defaults of the broker, built from the server settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True, frozen=True)
+class BrokerConfig:
+    max_packet_size: int = 1024 * 1024  # refused before it is buffered
+    connect_timeout: float = 10.0  # a connection that never sends CONNECT is closed
+    receive_maximum: int = 1024  # QoS 1/2 publishes a client may have unacknowledged
+    max_inflight: int = 100  # QoS 1/2 deliveries unacknowledged per session
+    max_queued: int = 1000  # QoS 1/2 messages queued per session beyond that
+    write_buffer_limit: int = 1024 * 1024  # QoS 0 to a consumer this far behind is dropped
+    topic_alias_maximum: int = 64
+    max_session_expiry: int = 7 * 86400  # seconds a persistent session waits offline
+    max_retained_per_user: int = 1000
+    max_retained_bytes_per_user: int = 4 * 1024 * 1024

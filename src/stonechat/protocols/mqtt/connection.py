@@ -1,0 +1,218 @@
+"""One MQTT connection over any byte stream (TCP, TLS, WebSocket).
+
+An ``asyncio.Protocol``: bytes arrive in ``data_received``, are decoded, and each packet is
+handled by a plain function in ``handlers/``. Handlers that must wait (authentication, a
+database lookup) return a coroutine; the connection then runs it and holds later packets
+until it is done, so packets are always handled in order without a task per message.
+Outgoing packets are collected and written once per event-loop turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from stonechat.protocols.mqtt.codec import (
+    Decoder,
+    Disconnect,
+    Packet,
+    ProtocolError,
+    encode,
+)
+
+if TYPE_CHECKING:
+    from stonechat.protocols.mqtt.broker import Broker
+    from stonechat.protocols.mqtt.session import Session
+
+log = logging.getLogger(__name__)
+
+Handled = Coroutine[Any, Any, None] | None
+
+
+class Connection(asyncio.Protocol):
+    def __init__(self, broker: Broker) -> None:
+        self.broker = broker
+        self.loop = asyncio.get_running_loop()
+        self.decoder = Decoder(broker.config.max_packet_size)
+        self.transport: Any = None  # asyncio.Transport or the WebSocket adapter
+        self.session: Session | None = None
+        self.peer = "?"
+        self.protocol_level = 4
+        self.keep_alive = 0
+        self.last_received = self.loop.time()
+        self.incoming_aliases: dict[int, str] = {}
+        self.unacked_incoming = 0  # QoS 1/2 publishes not yet acknowledged
+        self.clean_exit = False  # DISCONNECT 0x00 received: no will
+        self.closed = False
+        self._out: list[bytes] = []
+        self._flush_scheduled = False
+        self._backlog: deque[Packet] = deque()
+        self._busy = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._paused = False
+
+    # -- transport callbacks -------------------------------------------------------------
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        peer = transport.get_extra_info("peername")
+        if peer:
+            self.peer = str(peer[0])
+        self.broker.connections.add(self)
+        # A connection that never sends CONNECT is closed [MQTT-3.1.0-1 spirit].
+        self._timer = self.loop.call_later(
+            self.broker.config.connect_timeout, self._connect_timeout
+        )
+
+    def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        self.last_received = self.loop.time()
+        try:
+            packets = self.decoder.feed(data)
+        except ProtocolError as error:
+            self.protocol_error(error)
+            return
+        if self._busy or self._backlog:
+            self._backlog.extend(packets)
+            if len(self._backlog) > 1000:
+                self._pause()
+            return
+        for index, packet in enumerate(packets):
+            if self.closed:
+                return
+            waiting = self.broker.handle(self, packet)
+            if waiting is not None:
+                self._backlog.extend(packets[index + 1 :])
+                self._run(waiting)
+                return
+
+    def _run(self, waiting: Coroutine[Any, Any, None]) -> None:
+        self._busy = True
+        task = self.loop.create_task(waiting)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._busy = False
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            if isinstance(error, ProtocolError):
+                self.protocol_error(error)
+            else:
+                log.error("MQTT handler failed", exc_info=error)
+                self.close()
+            return
+        self._drain_backlog()
+
+    def _drain_backlog(self) -> None:
+        while self._backlog and not self._busy and not self.closed:
+            waiting = self.broker.handle(self, self._backlog.popleft())
+            if waiting is not None:
+                self._run(waiting)
+                return
+        if not self._backlog and self._paused:
+            self._resume()
+
+    def retry_later(self, packet: Packet, delay: float = 0.005) -> None:
+        """Hold ``packet`` and what follows it (the write queue is full): back-pressure."""
+        self._backlog.appendleft(packet)
+        self._pause()
+        self._busy = True
+
+        def again() -> None:
+            self._busy = False
+            self._drain_backlog()
+
+        self.loop.call_later(delay, again)
+
+    def _pause(self) -> None:
+        if not self._paused and hasattr(self.transport, "pause_reading"):
+            self._paused = True
+            self.transport.pause_reading()
+
+    def _resume(self) -> None:
+        if self._paused and not self.closed:
+            self._paused = False
+            self.transport.resume_reading()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+        self.broker.connections.discard(self)
+        self.broker.connection_closed(self)
+
+    # -- sending -------------------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        if self.closed:
+            return
+        self._out.append(data)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.loop.call_soon(self._flush)
+
+    def send_packet(self, packet: Packet) -> None:
+        self.send(encode(packet, self.protocol_level))
+
+    def send_droppable(self, data: bytes) -> None:
+        """QoS 0 to a consumer that is far behind is dropped and counted, not buffered."""
+        if self.transport.get_write_buffer_size() > self.broker.config.write_buffer_limit:
+            self.broker.stats["dropped_qos0"] += 1
+            if self.session is not None:
+                self.session.dropped += 1
+            return
+        self.send(data)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if self._out and not self.closed:
+            out, self._out = self._out, []
+            self.transport.write(out[0] if len(out) == 1 else b"".join(out))
+
+    # -- ending --------------------------------------------------------------------------
+
+    def start_keep_alive(self, seconds: int) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.keep_alive = seconds
+        if seconds > 0:
+            # [MQTT-3.1.2-24]: one and a half keep-alive periods without a packet.
+            self._timer = self.loop.call_later(seconds * 1.5, self._check_keep_alive)
+
+    def _check_keep_alive(self) -> None:
+        limit = self.keep_alive * 1.5
+        idle = self.loop.time() - self.last_received
+        if idle >= limit:
+            self.disconnect(0x8D)  # keep alive timeout
+            return
+        self._timer = self.loop.call_later(limit - idle, self._check_keep_alive)
+
+    def _connect_timeout(self) -> None:
+        if self.session is None:
+            self.close()
+
+    def protocol_error(self, error: ProtocolError) -> None:
+        self.broker.stats["protocol_errors"] += 1
+        if self.session is None:
+            self.broker.refuse_connect(self, error)
+        else:
+            self.disconnect(error.reason_code)
+
+    def disconnect(self, reason_code: int) -> None:
+        """Close with a DISCONNECT carrying the reason (MQTT 5 only) [MQTT-4.13.2-1]."""
+        if self.protocol_level == 5 and self.session is not None and not self.closed:
+            self.send_packet(Disconnect(reason_code=reason_code))
+        self.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self._flush()
+        self.closed = True
+        if self.transport is not None:
+            self.transport.close()

@@ -1,0 +1,106 @@
+"""CONNECT: authenticate with username + AIO key, attach or create the session, CONNACK."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from stonechat.domain.errors import StonechatError
+from stonechat.domain.topics import AccountTopic, TimeTopic, parse_topic
+from stonechat.protocols.mqtt.codec import Connack, Connect, Properties, ProtocolError
+
+if TYPE_CHECKING:
+    from stonechat.protocols.mqtt.broker import Broker
+    from stonechat.protocols.mqtt.connection import Connection
+
+# MQTT 3.1.1 CONNACK return codes and their MQTT 5 reason codes.
+V3 = {"version": 1, "identifier": 2, "unavailable": 3, "credentials": 4, "authorized": 5}
+V5 = {
+    "version": 0x84,
+    "identifier": 0x85,
+    "unavailable": 0x88,
+    "credentials": 0x86,
+    "authorized": 0x87,
+}
+
+
+def refuse(conn: Connection, why: str) -> None:
+    """CONNACK with a failure code, then close [MQTT-3.2.2-5]."""
+    code = V5[why] if conn.protocol_level == 5 else V3[why]
+    conn.send_packet(Connack(session_present=False, reason_code=code))
+    conn.close()
+
+
+async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> None:
+    if conn.session is not None:
+        raise ProtocolError(0x82, "second CONNECT [MQTT-3.1.0-2]")
+    conn.protocol_level = packet.protocol_level
+    v5 = packet.protocol_level == 5
+    client_id = packet.client_id
+    assigned = None
+    if not client_id:
+        if not packet.clean_start and not v5:
+            refuse(conn, "identifier")  # [MQTT-3.1.3-8]
+            return
+        client_id = assigned = f"stonechat-{secrets.token_hex(8)}"  # [MQTT-3.1.3-6]
+    # Wrong or missing credentials: 3.1.1 code 5 "not authorized" (what Adafruit IO's
+    # clients treat as fatal), MQTT 5 0x86 "bad user name or password".
+    if not packet.username or not packet.password:
+        refuse(conn, "authorized" if not v5 else "credentials")
+        return
+    try:
+        user = await broker.services.accounts.authenticate_key(
+            packet.password.decode("utf-8", errors="replace")
+        )
+    except StonechatError:
+        broker.stats["auth_failures"] += 1
+        refuse(conn, "authorized" if not v5 else "credentials")
+        return
+    if user.username.lower() != packet.username.lower():
+        broker.stats["auth_failures"] += 1
+        refuse(conn, "authorized" if not v5 else "credentials")
+        return
+    if packet.will is not None and not will_allowed(user.username, packet.will.topic):
+        refuse(conn, "authorized")
+        return
+    if conn.closed:
+        return
+    props = packet.properties
+    expiry: float
+    if v5:
+        expiry = float(props.session_expiry_interval or 0)
+    else:
+        expiry = 0.0 if packet.clean_start else float(broker.config.max_session_expiry)
+    expiry = min(expiry, float(broker.config.max_session_expiry))
+    session, present = broker.attach(conn, user, client_id, packet.clean_start, expiry)
+    session.protocol_level = packet.protocol_level
+    session.will = packet.will
+    session.send_quota = min(session.max_inflight, props.receive_maximum or 65535)
+    session.max_packet_size = props.maximum_packet_size or 0
+    conn.decoder.max_packet_size = broker.config.max_packet_size
+    connack_props = Properties()
+    if v5:
+        connack_props = Properties(
+            assigned_client_identifier=assigned,
+            receive_maximum=broker.config.receive_maximum,
+            maximum_packet_size=broker.config.max_packet_size,
+            topic_alias_maximum=broker.config.topic_alias_maximum,
+            retain_available=1,
+            wildcard_subscription_available=1,
+            subscription_identifier_available=1,
+            shared_subscription_available=0,
+            session_expiry_interval=(
+                int(expiry) if props.session_expiry_interval is not None else None
+            ),
+        )
+    conn.send_packet(Connack(session_present=present, reason_code=0, properties=connack_props))
+    conn.start_keep_alive(packet.keep_alive)
+    broker.resume(session)
+
+
+def will_allowed(username: str, topic: str) -> bool:
+    """Wills go to the user's own namespace, never to server-written topics."""
+    parsed = parse_topic(topic)
+    if parsed is None or isinstance(parsed, TimeTopic | AccountTopic):
+        return False
+    return parsed.owner.lower() == username.lower()

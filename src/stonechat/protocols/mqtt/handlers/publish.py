@@ -1,0 +1,100 @@
+"""PUBLISH from a client: feed and group topics are stored, free-form topics are routed.
+
+QoS 1 is acknowledged (QoS 2 PUBREC'd) only after the point is committed. A rejected
+publish is reported on ``{user}/errors``; MQTT 5 clients also get a failure reason code,
+3.1.1 clients a normal acknowledgement [MQTT-3.3.5-2].
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stonechat.domain.topics import (
+    AccountTopic,
+    FeedTopic,
+    FreeTopic,
+    GroupTopic,
+    IntegrationTopic,
+    TimeTopic,
+    parse_topic,
+)
+from stonechat.protocols.mqtt.codec import ProtocolError, Puback, Publish, Pubrec
+from stonechat.protocols.mqtt.connection import Handled
+
+if TYPE_CHECKING:
+    from stonechat.protocols.mqtt.broker import Broker
+    from stonechat.protocols.mqtt.connection import Connection
+
+NOT_AUTHORIZED = 0x87
+TOPIC_INVALID = 0x90
+
+
+def acknowledge(conn: Connection, packet: Publish, reason: int = 0) -> None:
+    """PUBACK for QoS 1, PUBREC for QoS 2 (the QoS 2 id is remembered until PUBREL)."""
+    if packet.qos == 0 or packet.packet_id is None:
+        return
+    conn.unacked_incoming -= 1
+    if conn.protocol_level != 5:
+        reason = 0
+    if packet.qos == 1:
+        conn.send_packet(Puback(packet.packet_id, reason))
+    else:
+        if reason < 0x80 and conn.session is not None:
+            conn.session.incoming_qos2.add(packet.packet_id)
+        conn.send_packet(Pubrec(packet.packet_id, reason))
+
+
+def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled:
+    session = conn.session
+    if session is None:
+        raise ProtocolError(0x82, "PUBLISH before CONNECT [MQTT-3.1.0-1]")
+    alias = packet.properties.topic_alias
+    if alias is not None:
+        # [MQTT-3.3.2-8..12]: aliases within our maximum; an empty topic uses the mapping.
+        if not 0 < alias <= broker.config.topic_alias_maximum:
+            raise ProtocolError(0x94, "topic alias out of range")
+        if packet.topic:
+            conn.incoming_aliases[alias] = packet.topic
+        elif alias in conn.incoming_aliases:
+            packet.topic = conn.incoming_aliases[alias]
+        else:
+            raise ProtocolError(0x82, "unknown topic alias")
+    elif not packet.topic:
+        raise ProtocolError(0x82, "empty topic without alias")
+    if packet.qos:
+        conn.unacked_incoming += 1
+        if conn.unacked_incoming > broker.config.receive_maximum and conn.protocol_level == 5:
+            raise ProtocolError(0x93, "receive maximum exceeded")
+        if packet.qos == 2 and packet.packet_id in session.incoming_qos2:
+            acknowledge(conn, packet)  # a resent QoS 2 publish is not delivered twice
+            return None
+    topic = parse_topic(packet.topic)
+    user = session.user
+    if topic is None or isinstance(topic, TimeTopic | AccountTopic):
+        broker.reject_publish(conn, packet, "rejected, not a valid resource topic", TOPIC_INVALID)
+        return None
+    if topic.owner.lower() != session.owner:
+        message = (
+            "rejected, only shared feeds may be published to"
+            if isinstance(topic, FeedTopic)
+            else "rejected, resource not available or not authorized"
+        )
+        broker.reject_publish(conn, packet, message, NOT_AUTHORIZED)
+        return None
+    if isinstance(topic, FeedTopic):
+        if topic.get:
+            acknowledge(conn, packet)
+            return broker.adafruit.get_feed(conn, topic, packet.topic[: -len("/get")])
+        return broker.adafruit.publish_feed(conn, user, topic, packet)
+    if isinstance(topic, GroupTopic):
+        if topic.get:
+            acknowledge(conn, packet)
+            return broker.adafruit.get_group(conn, topic, packet.topic[: -len("/get")])
+        return broker.adafruit.publish_group(conn, user, topic, packet)
+    if isinstance(topic, IntegrationTopic):
+        acknowledge(conn, packet)  # accepted; this server publishes nothing there
+        return None
+    assert isinstance(topic, FreeTopic)
+    broker.route_free(session, packet)
+    acknowledge(conn, packet)
+    return None

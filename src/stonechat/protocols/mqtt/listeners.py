@@ -1,0 +1,35 @@
+"""TCP and TLS listeners: each accepted socket becomes a ``Connection``."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from pathlib import Path
+
+from stonechat.protocols.mqtt.broker import Broker
+from stonechat.protocols.mqtt.connection import Connection
+
+
+def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    return context
+
+
+async def listen(
+    broker: Broker,
+    host: str,
+    port: int,
+    context: ssl.SSLContext | None = None,
+) -> asyncio.Server:
+    """Accept MQTT connections on ``host:port`` (TLS when ``context`` is given)."""
+    loop = asyncio.get_running_loop()
+    return await loop.create_server(
+        lambda: Connection(broker),
+        host,
+        port,
+        ssl=context,
+        reuse_address=True,
+        backlog=4096,
+    )

@@ -1,0 +1,243 @@
+"""Session state that outlives a connection: subscriptions and QoS 1/2 delivery.
+
+Delivery keeps at most ``max_inflight`` unacknowledged QoS 1/2 messages per session (or the
+client's Receive Maximum, if lower) and queues up to ``max_queued`` more; beyond that new
+messages are dropped and counted, never buffered without bound.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from stonechat.domain.records import User
+from stonechat.protocols.mqtt.codec import (
+    EMPTY_PROPERTIES,
+    Properties,
+    Will,
+    encode_properties,
+    encode_publish,
+    publish_with_packet_id,
+)
+from stonechat.protocols.mqtt.messages import Message, Subscription
+
+if TYPE_CHECKING:
+    from stonechat.protocols.mqtt.connection import Connection
+
+
+@dataclass(slots=True)
+class Inflight:
+    packet: bytes  # the encoded PUBLISH with its packet id
+    qos: int
+    released: bool = False  # QoS 2: PUBREC received and PUBREL sent
+
+
+class Session:
+    def __init__(
+        self,
+        user: User,
+        client_id: str,
+        *,
+        max_inflight: int,
+        max_queued: int,
+    ) -> None:
+        self.user = user
+        self.owner = user.username.lower()
+        self.client_id = client_id
+        self.subscriptions: dict[str, Subscription] = {}
+        self.conn: Connection | None = None
+        self.protocol_level = 4
+        self.expiry: float = 0.0  # seconds kept after disconnect; 0 ends with the connection
+        self.will: Will | None = None
+        self.inflight: dict[int, Inflight] = {}
+        self.queue: deque[Message] = deque()
+        self.incoming_qos2: set[int] = set()
+        self.max_inflight = max_inflight
+        self.send_quota = max_inflight
+        self.max_queued = max_queued
+        self.max_packet_size = 0  # the client's limit (MQTT 5); 0 = none
+        self.dropped = 0
+        self.expiry_handle: Any = None
+        self.will_handle: Any = None
+        self._next_id = 0
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.user.id, self.client_id)
+
+    def _packet_id(self) -> int:
+        for _ in range(65535):
+            self._next_id = self._next_id % 65535 + 1
+            if self._next_id not in self.inflight:
+                return self._next_id
+        raise RuntimeError("no free packet identifier")  # bounded by send_quota < 65535
+
+    def deliver(
+        self, msg: Message, sub: Subscription, cache: dict[Any, bytes] | None = None
+    ) -> None:
+        """Send ``msg`` on one subscription: QoS is the lower of the two [MQTT-3.8.4-8]."""
+        qos = msg.qos if msg.qos < sub.qos else sub.qos
+        retain = msg.retain and sub.retain_as_published
+        conn = self.conn
+        if qos == 0:
+            if conn is None:
+                return  # QoS 0 is not kept for offline sessions
+            data = self._encode(msg, 0, retain, sub, cache)
+            if self.max_packet_size and len(data) > self.max_packet_size:
+                self.dropped += 1
+                return
+            conn.send_droppable(data)
+            return
+        queued = Message(msg.topic, msg.payload, qos, retain, msg.properties)
+        if sub.identifier is not None:
+            queued.properties = _with_subscription_id(msg.properties, sub.identifier)
+        if conn is None or len(self.inflight) >= self.send_quota or self.queue:
+            if len(self.queue) >= self.max_queued:
+                self.dropped += 1
+                return
+            self.queue.append(queued)
+            return
+        self._send_now(queued, self._encode(queued, qos, retain, None, cache))
+
+    def _encode(
+        self,
+        msg: Message,
+        qos: int,
+        retain: bool,
+        sub: Subscription | None,
+        cache: dict[Any, bytes] | None,
+    ) -> bytes:
+        properties = msg.properties
+        if sub is not None and sub.identifier is not None and self.protocol_level == 5:
+            properties = _with_subscription_id(properties, sub.identifier)
+            return _publish(msg.topic, msg.payload, qos, retain, properties, self.protocol_level)
+        if cache is None:
+            return _publish(msg.topic, msg.payload, qos, retain, properties, self.protocol_level)
+        key = (msg.topic, qos, retain, self.protocol_level == 5, id(properties))
+        data = cache.get(key)
+        if data is None:
+            data = _publish(msg.topic, msg.payload, qos, retain, properties, self.protocol_level)
+            cache[key] = data
+        return data
+
+    def _send_now(self, msg: Message, template: bytes) -> None:
+        assert self.conn is not None
+        if self.max_packet_size and len(template) > self.max_packet_size:
+            self.dropped += 1
+            return
+        packet_id = self._packet_id()
+        data = publish_with_packet_id(template, packet_id)
+        self.inflight[packet_id] = Inflight(data, msg.qos)
+        self.conn.send(data)
+
+    def pump(self) -> None:
+        """Move queued messages into flight while the client's quota allows."""
+        while self.queue and self.conn is not None and len(self.inflight) < self.send_quota:
+            msg = self.queue.popleft()
+            self._send_now(
+                msg,
+                _publish(
+                    msg.topic, msg.payload, msg.qos, msg.retain, msg.properties, self.protocol_level
+                ),
+            )
+
+    def acknowledged(self, packet_id: int) -> bool:
+        """PUBACK or PUBCOMP: the delivery is done."""
+        if self.inflight.pop(packet_id, None) is None:
+            return False
+        self.pump()
+        return True
+
+    def received(self, packet_id: int) -> bool:
+        """PUBREC: the QoS 2 delivery moves to its release step."""
+        entry = self.inflight.get(packet_id)
+        if entry is None or entry.qos != 2:
+            return False
+        entry.released = True
+        return True
+
+    def resend(self) -> list[tuple[int, bytes | None]]:
+        """What to send again on reconnect [MQTT-4.4.0-1]: PUBLISH with DUP, or PUBREL."""
+        out: list[tuple[int, bytes | None]] = []
+        for packet_id, entry in self.inflight.items():
+            if entry.released:
+                out.append((packet_id, None))
+            else:
+                entry.packet = publish_with_packet_id(entry.packet, packet_id, dup=True)
+                out.append((packet_id, entry.packet))
+        return out
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-able copy of what a persistent session must keep across a restart."""
+        return {
+            "client_id": self.client_id,
+            "user_id": self.user.id,
+            "protocol_level": self.protocol_level,
+            "expiry": self.expiry,
+            "subscriptions": [
+                {
+                    "filter": s.topic_filter,
+                    "qos": s.qos,
+                    "no_local": s.no_local,
+                    "rap": s.retain_as_published,
+                    "rh": s.retain_handling,
+                    "id": s.identifier,
+                    "kind": s.kind,
+                    "owner": s.owner,
+                    "ident": s.ident,
+                    "fmt": s.fmt,
+                }
+                for s in self.subscriptions.values()
+            ],
+            "inflight": [
+                {"id": pid, "packet": e.packet.hex(), "qos": e.qos, "released": e.released}
+                for pid, e in self.inflight.items()
+            ],
+            "queue": [
+                {"topic": m.topic, "payload": m.payload.hex(), "qos": m.qos, "retain": m.retain}
+                for m in self.queue
+            ],
+            "incoming_qos2": sorted(self.incoming_qos2),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.protocol_level = int(state["protocol_level"])
+        self.expiry = float(state["expiry"])
+        for s in state["subscriptions"]:
+            self.subscriptions[s["filter"]] = Subscription(
+                s["filter"],
+                s["qos"],
+                s["no_local"],
+                s["rap"],
+                s["rh"],
+                s["id"],
+                s["kind"],
+                s["owner"],
+                s["ident"],
+                s["fmt"],
+            )
+        for e in state["inflight"]:
+            self.inflight[e["id"]] = Inflight(bytes.fromhex(e["packet"]), e["qos"], e["released"])
+        for m in state["queue"]:
+            self.queue.append(
+                Message(m["topic"], bytes.fromhex(m["payload"]), m["qos"], m["retain"])
+            )
+        self.incoming_qos2 = set(state["incoming_qos2"])
+
+
+def _with_subscription_id(properties: Properties, identifier: int) -> Properties:
+    from dataclasses import replace
+
+    return replace(properties, subscription_identifiers=(identifier,))
+
+
+def _publish(
+    topic: str, payload: bytes, qos: int, retain: bool, properties: Properties, level: int
+) -> bytes:
+    block: Properties | bytes | None = None
+    if level == 5 and properties is not EMPTY_PROPERTIES:
+        block = encode_properties(properties)
+    return encode_publish(
+        topic, payload, qos, retain, False, 1 if qos else None, block, protocol_level=level
+    )

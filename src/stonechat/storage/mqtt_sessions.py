@@ -1,0 +1,41 @@
+"""Saved persistent MQTT sessions (JSON state per user and client id)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+
+from stonechat.storage.database import Database
+from stonechat.storage.schema import mqtt_sessions
+
+
+class MqttSessionStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def replace_all(self, states: list[dict[str, Any]], at: int) -> None:
+        """Forget what was saved before and keep these sessions."""
+        async with self.db.begin() as conn:
+            await conn.execute(delete(mqtt_sessions))
+            if states:
+                await conn.execute(
+                    insert(mqtt_sessions),
+                    [
+                        {
+                            "user_id": s["user_id"],
+                            "client_id": s["client_id"],
+                            "state": json.dumps(s),
+                            "saved_at": at,
+                        }
+                        for s in states
+                    ],
+                )
+
+    async def take_all(self) -> list[tuple[dict[str, Any], int]]:
+        """Read every saved session and remove it: it lives in the broker from now on."""
+        async with self.db.begin() as conn:
+            rows = (await conn.execute(select(mqtt_sessions))).all()
+            await conn.execute(delete(mqtt_sessions))
+        return [(json.loads(r.state), r.saved_at) for r in rows]
