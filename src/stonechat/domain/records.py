@@ -53,6 +53,8 @@ class Feed:
     data_count: int
     created_at: int
     updated_at: int
+    # Keys of the non-default groups the feed belongs to, when the caller loaded them.
+    member_groups: tuple[str, ...] = ()
 
     @property
     def full_key(self) -> str:

@@ -169,6 +169,9 @@ class FeedService:
                 feed = await self.find(user.id, key_from_name(ident))
         if feed is None:
             feed = await self._auto_create(user, ident, group)
+        # Group topics of every group the feed is in get its points (mqtt-api.md §6).
+        memberships = (await self.groups.groups_of_feeds([feed.id])).get(feed.id, [])
+        feed.member_groups = tuple(g.key for g in memberships if not g.is_default)
         if len(cache) > 10_000:
             cache.clear()
         cache[cache_key] = feed

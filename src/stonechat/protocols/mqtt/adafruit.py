@@ -232,12 +232,13 @@ class AdafruitBridge:
                         for (session, topic_filter), sub in list(subs.items()):
                             msg = Message(topic_filter, payloads.get(sub.fmt), sub.qos)
                             session.deliver(msg, sub, cache)
-            if group_index is not None and not feed.group_is_default:
-                subs = group_index.get(feed.group_key)
-                if subs:
-                    for (session, topic_filter), sub in list(subs.items()):
-                        msg = Message(topic_filter, payloads.group(sub.fmt), sub.qos)
-                        session.deliver(msg, sub, cache)
+            if group_index is not None:
+                for group_key in _groups(feed):
+                    subs = group_index.get(group_key)
+                    if subs:
+                        for (session, topic_filter), sub in list(subs.items()):
+                            msg = Message(topic_filter, payloads.group(sub.fmt), sub.qos)
+                            session.deliver(msg, sub, cache)
             if wild:
                 assert router is not None
                 self._fan_out_wild(event, router, payloads, cache)
@@ -254,13 +255,11 @@ class AdafruitBridge:
                 for fmt in ("", "json", "csv"):
                     suffix = f"/{fmt}" if fmt else ""
                     variants.append((f"{user}/{prefix}/{ident}{suffix}", payloads.get(fmt)))
-        if not feed.group_is_default:
+        for group_key in _groups(feed):
             for prefix in ("groups", "g"):
                 for fmt in ("", "json", "csv"):
                     suffix = f"/{fmt}" if fmt else ""
-                    variants.append(
-                        (f"{user}/{prefix}/{feed.group_key}{suffix}", payloads.group(fmt))
-                    )
+                    variants.append((f"{user}/{prefix}/{group_key}{suffix}", payloads.group(fmt)))
         for entry, topic_filter, sub in router.wildcards():
             session, _ = entry
             for topic, payload in variants:
@@ -268,11 +267,19 @@ class AdafruitBridge:
                     session.deliver(Message(topic, payload, sub.qos), sub, cache)
 
 
+def _groups(feed: Feed) -> tuple[str, ...]:
+    """Keys of the non-default groups the feed is in (its home group at least)."""
+    if feed.group_is_default or feed.group_key in feed.member_groups:
+        return feed.member_groups
+    return (feed.group_key, *feed.member_groups)
+
+
 def _identifiers(feed: Feed) -> tuple[str, ...]:
     """Every name a subscription may use for this feed: key, ``group.key``, name."""
     names = [feed.full_key]
     if feed.key != feed.full_key:
         names.append(feed.key)
+    names.extend(f"{g}.{feed.key}" for g in feed.member_groups if f"{g}.{feed.key}" not in names)
     if feed.name not in names:
         names.append(feed.name)
     return tuple(names)
