@@ -173,8 +173,8 @@ class Broker:
         if existing is not None and existing.conn is not None:
             old = existing.conn
             self.stats["takeovers"] += 1
+            old.disconnect(0x8E)  # session taken over (sent while it still has a session)
             old.session = None  # its close no longer touches the session
-            old.disconnect(0x8E)  # session taken over
             existing.conn = None
             self._fire_will(existing, old.clean_exit)  # [MQTT-3.1.4-3]
             if existing.expiry <= 0:
@@ -371,10 +371,11 @@ class Broker:
     async def _publish_time(self) -> None:
         """``time/seconds``, ``time/millis``, ``time/ISO-8601`` each second; ``time/hours``."""
         last_hour = -1
+        second = int(time.time()) + 1
         while True:
-            now = time.time()
-            await asyncio.sleep(1 - (now % 1))
-            ms = now_ms()
+            await asyncio.sleep(max(0.0, second - time.time()))
+            ms = max(now_ms(), second * 1000)  # timers may wake a little early
+            second = ms // 1000 + 1  # each second once, in order
             payloads = {
                 "seconds": str(ms // 1000),
                 "millis": str(ms),
