@@ -115,11 +115,12 @@ class DataService:
             await self.feeds.set_queue_position(feed.id, found.id)
         return found
 
-    async def first(self, feed: Feed) -> Datum:
+    async def first(self, feed: Feed, move: bool = True) -> Datum:
         found = await self.store.edge(feed.id, newest=False)
         if found is None:
             raise no_data(feed)
-        await self.feeds.set_queue_position(feed.id, found.id)
+        if move:
+            await self.feeds.set_queue_position(feed.id, found.id)
         return found
 
     async def next(self, feed: Feed) -> Datum:

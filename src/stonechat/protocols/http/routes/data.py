@@ -155,22 +155,23 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
 
     @router.get(f"{prefix}/data/first", summary="Oldest point; moves the queue pointer to it")
     async def first(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
-        datum = await acc.services.data.first(feed)
+        # The queue pointer is the owner's: readers of a public feed do not move it.
+        datum = await acc.services.data.first(feed, move=acc.is_owner)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
     @router.get(f"{prefix}/data/last", summary="Newest point; moves the queue pointer to it")
     async def last(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
-        datum = await acc.services.data.last(feed)
+        datum = await acc.services.data.last(feed, move=acc.is_owner)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
     @router.get(f"{prefix}/data/next", summary="Advance the queue pointer and return that point")
-    async def next_(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
+    async def next_(acc: OwnerDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.next(feed)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
     @router.get(f"{prefix}/data/previous", summary="The point at the queue pointer")
     @router.get(f"{prefix}/data/prev", summary="Alias of previous (Ruby client)")
-    async def previous(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
+    async def previous(acc: OwnerDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.previous(feed)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
