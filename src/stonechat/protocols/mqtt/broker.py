@@ -318,6 +318,8 @@ class Broker:
                 **{name: getattr(properties, name) for name in _FORWARDED},
             )
         msg = Message(packet.topic, packet.payload, packet.qos, packet.retain, properties)
+        if properties.message_expiry_interval is not None:  # [MQTT-3.3.2-5]
+            msg.expires_at = time.monotonic() + properties.message_expiry_interval
         if packet.retain and not self.retained.put(owner, msg):
             self.publish_error(
                 user.username,

@@ -16,6 +16,7 @@ class Message:
     qos: int
     retain: bool = False
     properties: Properties = EMPTY_PROPERTIES
+    expires_at: float | None = None  # time.monotonic() deadline of a Message Expiry Interval
 
 
 @dataclass(slots=True)

@@ -26,7 +26,9 @@ class RetainedStore:
         if len(owned) >= self.max_per_user or used + len(msg.payload) > self.max_bytes_per_user:
             self._bytes[owner] = used
             return False
-        owned[msg.topic] = Message(msg.topic, msg.payload, msg.qos, True, msg.properties)
+        owned[msg.topic] = Message(
+            msg.topic, msg.payload, msg.qos, True, msg.properties, msg.expires_at
+        )
         self._bytes[owner] = used + len(msg.payload)
         return True
 

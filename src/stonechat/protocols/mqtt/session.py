@@ -7,8 +7,10 @@ messages are dropped and counted, never buffered without bound.
 
 from __future__ import annotations
 
+import math
+import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from stonechat.domain.records import User
@@ -77,6 +79,12 @@ class Session:
         self, msg: Message, sub: Subscription, cache: dict[Any, bytes] | None = None
     ) -> None:
         """Send ``msg`` on one subscription: QoS is the lower of the two [MQTT-3.8.4-8]."""
+        if msg.expires_at is not None:
+            fresh = _unexpired(msg)
+            if fresh is None:
+                return
+            if fresh is not msg:
+                msg, cache = fresh, None
         qos = msg.qos if msg.qos < sub.qos else sub.qos
         retain = msg.retain and sub.retain_as_published
         conn = self.conn
@@ -89,7 +97,7 @@ class Session:
                 return
             conn.send_droppable(data)
             return
-        queued = Message(msg.topic, msg.payload, qos, retain, msg.properties)
+        queued = Message(msg.topic, msg.payload, qos, retain, msg.properties, msg.expires_at)
         if sub.identifier is not None:
             queued.properties = _with_subscription_id(msg.properties, sub.identifier)
         if conn is None or len(self.inflight) >= self.send_quota or self.queue:
@@ -135,6 +143,11 @@ class Session:
         """Move queued messages into flight while the client's quota allows."""
         while self.queue and self.conn is not None and len(self.inflight) < self.send_quota:
             msg = self.queue.popleft()
+            if msg.expires_at is not None:
+                fresh = _unexpired(msg)
+                if fresh is None:
+                    continue
+                msg = fresh
             self._send_now(
                 msg,
                 _publish(
@@ -224,6 +237,19 @@ class Session:
                 Message(m["topic"], bytes.fromhex(m["payload"]), m["qos"], m["retain"])
             )
         self.incoming_qos2 = set(state["incoming_qos2"])
+
+
+def _unexpired(msg: Message) -> Message | None:
+    """``None`` once the message expired before onward delivery [MQTT-3.3.2-5]; else the
+    message with the seconds it has left as its Message Expiry Interval [MQTT-3.3.2-6]."""
+    assert msg.expires_at is not None
+    left = math.ceil(msg.expires_at - time.monotonic())
+    if left <= 0:
+        return None
+    if left == msg.properties.message_expiry_interval:
+        return msg
+    properties = replace(msg.properties, message_expiry_interval=left)
+    return Message(msg.topic, msg.payload, msg.qos, msg.retain, properties, msg.expires_at)
 
 
 def _with_subscription_id(properties: Properties, identifier: int) -> Properties:
