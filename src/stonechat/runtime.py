@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+from collections.abc import Iterator
 
 import uvicorn
 
@@ -101,6 +103,18 @@ async def bootstrap_first_user(settings: Settings, accounts: AccountService) -> 
     )
 
 
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        """uvicorn's signal handling, without raising SIGINT/SIGTERM again afterwards: that
+        would end the process before ``serve`` saves MQTT sessions and drains the ingest."""
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self._captured_signals.clear()
+
+
 async def serve(settings: Settings) -> None:
     """Run the server until SIGINT/SIGTERM, then drain the ingest queue and stop."""
     db = open_database(settings)
@@ -133,7 +147,7 @@ async def serve(settings: Settings) -> None:
         timeout_graceful_shutdown=10,
         ws_max_size=settings.mqtt_max_packet_size + 16,
     )
-    server = uvicorn.Server(config)
+    server = _Server(config)
     log.info(
         "Stonechat on http://%s:%d, MQTT on %d%s (database: %s)",
         settings.host,

@@ -15,7 +15,14 @@ from typing import Any
 
 import pytest
 
-from support import Server
+from support import (
+    IN_CI,
+    Server,
+    create_pg_database,
+    drop_pg_database,
+    free_port,
+    postgres_available,
+)
 
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
@@ -23,9 +30,7 @@ if _HERE not in sys.path:
 
 pytest.register_assert_rewrite("mqtt_conformance_support")
 
-from mqtt_conformance_support import Account, Paho, Raw, UserPool  # noqa: E402
-
-_POOL = UserPool()
+from mqtt_conformance_support import Account, Paho, Raw, account_on  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,17 +56,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def acct(server: Server) -> Account:
     """A user of the session server with a fresh free-form topic prefix."""
-    return _POOL.account(server)
+    return account_on(server)
 
 
 @pytest.fixture
 def acct2(server: Server) -> Account:
     """Another user of the session server."""
-    return _POOL.account(server)
-
-
-def account_on(server: Server) -> Account:
-    return _POOL.account(server)
+    return account_on(server)
 
 
 @pytest.fixture
@@ -93,3 +94,35 @@ def raw(server: Server) -> Iterator[Callable[..., Raw]]:
     yield make
     for conn in made:
         conn.close()
+
+
+@pytest.fixture
+def private_server(backend: str, tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """``private_server(**env)``: a started server of the test's own, for restarts."""
+    made: list[tuple[Server, str | None]] = []
+
+    def make(**env: str) -> Server:
+        url = None
+        if backend == "postgresql":
+            if not postgres_available():
+                if IN_CI:
+                    pytest.fail("PostgreSQL is not running on 127.0.0.1:5432 (required in CI)")
+                pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+            url = create_pg_database()
+        srv = Server(
+            backend=backend,
+            data_dir=tmp_path / f"private-{len(made)}",
+            database_url=url,
+            http_port=free_port(),
+            mqtt_port=free_port(),
+            extra_env=dict(env),
+        )
+        made.append((srv, url))
+        srv.start()
+        return srv
+
+    yield make
+    for srv, url in made:
+        srv.stop()
+        if url is not None:
+            drop_pg_database(url)

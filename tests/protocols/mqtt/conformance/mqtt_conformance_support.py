@@ -110,6 +110,14 @@ class UserPool:
         return Account(server, username, key)
 
 
+POOL = UserPool()
+
+
+def account_on(server: Server) -> Account:
+    """A user of ``server`` with a fresh free-form topic prefix."""
+    return POOL.account(server)
+
+
 # -- paho ---------------------------------------------------------------------------------
 
 
