@@ -43,6 +43,10 @@ class Invalid(StonechatError):
     status = 422
 
 
+class TooLarge(Invalid):
+    """A value over the size limit of its feed."""
+
+
 class Throttled(StonechatError):
     """Over a rate limit; ``retry_after`` is in seconds."""
 

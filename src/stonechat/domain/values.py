@@ -10,7 +10,7 @@ import math
 import re
 from typing import Any
 
-from stonechat.domain.errors import Invalid
+from stonechat.domain.errors import Invalid, TooLarge
 
 MAX_VALUE_BYTES_HISTORY = 1024
 MAX_VALUE_BYTES_NO_HISTORY = 102_400
@@ -50,7 +50,7 @@ def check_size(text: str, history: bool) -> None:
     limit = MAX_VALUE_BYTES_HISTORY if history else MAX_VALUE_BYTES_NO_HISTORY
     size = len(text.encode("utf-8"))
     if size > limit:
-        raise Invalid(
+        raise TooLarge(
             f"value is {size} bytes, over the limit of {limit} bytes for a feed with "
             f"history {'on' if history else 'off'}"
         )

@@ -11,6 +11,7 @@ from stonechat.domain.fields import present, to_bool, to_choice, to_int, to_text
 from stonechat.domain.names import check_feed_name, check_key, is_key, key_from_name
 from stonechat.domain.records import Feed, Group, User
 from stonechat.domain.timestamps import now_ms
+from stonechat.domain.values import check_size, value_to_text
 from stonechat.services.activity import ActivityLog
 from stonechat.storage.database import Database
 from stonechat.storage.feeds import FeedStore
@@ -149,10 +150,13 @@ class FeedService:
         cache = self._write_cache.get(user_id)
         return cache.get((0, ident)) if cache is not None else None
 
-    async def for_write(self, user: User, ident: str, group: Group | None = None) -> Feed:
+    async def for_write(
+        self, user: User, ident: str, group: Group | None = None, *, value: Any = None
+    ) -> Feed:
         """The feed a write goes to, created when missing (rest-api.md §7, mqtt-api.md §4).
 
-        ``group`` scopes the lookup (group data); cached per user.
+        ``group`` scopes the lookup (group data); cached per user. With ``value``, a value too
+        big for a new feed (history on) is refused before the feed is created.
         """
         cache = self._write_cache.setdefault(user.id, {})
         cache_key = (group.id if group else 0, ident)
@@ -168,6 +172,8 @@ class FeedService:
             if feed is None and key_from_name(ident) != ident:
                 feed = await self.find(user.id, key_from_name(ident))
         if feed is None:
+            if value is not None:
+                check_size(value_to_text(value), history=True)
             feed = await self._auto_create(user, ident, group)
         # Group topics of every group the feed is in get its points (mqtt-api.md §6).
         memberships = (await self.groups.groups_of_feeds([feed.id])).get(feed.id, [])

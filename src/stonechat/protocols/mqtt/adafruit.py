@@ -16,7 +16,7 @@ import orjson
 
 from stonechat.bus.events import FeedEvent
 from stonechat.domain import shapes
-from stonechat.domain.errors import StonechatError
+from stonechat.domain.errors import StonechatError, TooLarge
 from stonechat.domain.payloads import csv_line, feed_point, group_csv, group_json, group_points
 from stonechat.domain.points import PointInput, check_point
 from stonechat.domain.records import Datum, Feed, User
@@ -97,9 +97,10 @@ class AdafruitBridge:
         self, conn: Connection, user: User, topic: FeedTopic, packet: Publish, point: PointInput
     ) -> None:
         try:
-            feed = await self.services.feeds.for_write(user, topic.ident)
+            feed = await self.services.feeds.for_write(user, topic.ident, value=point.value)
         except StonechatError as error:
-            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", 0x90)
+            reason = 0x99 if isinstance(error, TooLarge) else 0x90
+            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", reason)
             return
         self._submit(conn, user, [(feed, point)], packet)
 
@@ -122,7 +123,7 @@ class AdafruitBridge:
             for point in points:
                 check_point(point, now)
             items = [
-                (await self.services.feeds.for_write(user, key, group), point)
+                (await self.services.feeds.for_write(user, key, group, value=point.value), point)
                 for (key, _), point in zip(pairs, points, strict=True)
             ]
         except StonechatError as error:
@@ -147,6 +148,8 @@ class AdafruitBridge:
         except asyncio.QueueFull:
             if packet.qos:
                 conn.unacked_incoming -= 1
+            if packet.qos == 2 and conn.session is not None and packet.packet_id is not None:
+                conn.session.incoming_qos2.discard(packet.packet_id)  # handled again later
             conn.retry_later(packet)
             return
         except StonechatError as error:

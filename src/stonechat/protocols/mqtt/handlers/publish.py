@@ -39,8 +39,11 @@ def acknowledge(conn: Connection, packet: Publish, reason: int = 0) -> None:
     if packet.qos == 1:
         conn.send_packet(Puback(packet.packet_id, reason))
     else:
-        if reason < 0x80 and conn.session is not None:
-            conn.session.incoming_qos2.add(packet.packet_id)
+        if conn.session is not None:
+            if reason < 0x80:
+                conn.session.incoming_qos2.add(packet.packet_id)
+            else:
+                conn.session.incoming_qos2.discard(packet.packet_id)
         conn.send_packet(Pubrec(packet.packet_id, reason))
 
 
@@ -65,9 +68,11 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
         conn.unacked_incoming += 1
         if conn.unacked_incoming > broker.config.receive_maximum and conn.protocol_level == 5:
             raise ProtocolError(0x93, "receive maximum exceeded")
-        if packet.qos == 2 and packet.packet_id in session.incoming_qos2:
-            acknowledge(conn, packet)  # a resent QoS 2 publish is not delivered twice
-            return None
+        if packet.qos == 2 and packet.packet_id is not None:
+            if packet.packet_id in session.incoming_qos2:
+                acknowledge(conn, packet)  # a resent QoS 2 publish is not delivered twice
+                return None
+            session.incoming_qos2.add(packet.packet_id)  # also while it is being stored
     topic = parse_topic(packet.topic)
     user = session.user
     if topic is None or isinstance(topic, TimeTopic | AccountTopic):
