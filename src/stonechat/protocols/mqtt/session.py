@@ -102,6 +102,7 @@ class Session:
         queued = Message(msg.topic, msg.payload, qos, retain, msg.properties, msg.expires_at)
         if sub.identifier is not None:
             queued.properties = _with_subscription_id(msg.properties, sub.identifier)
+            cache = None  # the cache is keyed by id(properties): a fresh object's id is reused
         if conn is None or len(self.inflight) >= self.send_quota or self.queue:
             if len(self.queue) >= self.max_queued:
                 self.dropped += 1
