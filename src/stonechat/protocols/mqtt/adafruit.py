@@ -233,6 +233,8 @@ class AdafruitBridge:
                     subs = feed_index.get(ident)
                     if subs:
                         for (session, topic_filter), sub in list(subs.items()):
+                            if session.owner != owner and feed.visibility != "public":
+                                continue  # made private again: no longer shared
                             msg = Message(topic_filter, payloads.get(sub.fmt), sub.qos)
                             session.deliver(msg, sub, cache)
             if group_index is not None:
