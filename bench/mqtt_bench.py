@@ -24,16 +24,22 @@ d. Idle connections opened up to each of ``--idle-stages`` (1,000, 2,500, 5,000)
    and broker RSS growth per connection, per stage, to show whether it stays flat.
 
 Mosquitto (``/usr/sbin/mosquitto``, Debian) gets a temporary config: ``listener PORT
-127.0.0.1``, ``allow_anonymous true``, ``persistence false``, ``max_queued_messages 1000000``
-and otherwise its defaults (``max_inflight_messages 20``). Stonechat is ``stonechat serve``
-with ``--backend sqlite`` and/or ``postgresql`` (a fresh database on the local PostgreSQL,
-``STONECHAT_TEST_PG`` as in tests/support.py, dropped afterwards), a user made with
-``Server.create_user()`` (MQTT user name = username, password = key) and
-``STONECHAT_DATA_RATE_LIMIT`` raised so the rate limit does not cap the run; ``--server-env
-NAME=VALUE`` adds settings. If Stonechat's MQTT port does not accept an authenticated
-CONNECT, its column says "not available". Server CPU is utime+stime of the broker's process
-tree from /proc/<pid>/stat over the window (100% = one core); "db CPU" is the PostgreSQL
-backends serving the run's database; "gen CPU" is this load generator.
+127.0.0.1``, ``allow_anonymous true``, ``persistence false``, ``max_queued_messages
+1000000``, ``max_connections -1``, ``set_tcp_nodelay true`` (Stonechat's asyncio sockets
+have TCP_NODELAY too) and otherwise its defaults (``max_inflight_messages 20``).
+
+Stonechat is ``stonechat serve`` (tests/support.py ``Server``) with ``--backend sqlite``
+and/or ``postgresql`` (a fresh database on the local PostgreSQL, ``STONECHAT_TEST_PG`` as
+in the tests, dropped afterwards), one user made with ``Server.create_user()`` (MQTT user
+name = username, password = key) and ``STONECHAT_DATA_RATE_LIMIT`` raised so that the
+rate limit does not cap the run; ``--server-env NAME=VALUE`` adds settings. If its MQTT
+port does not accept an authenticated CONNECT, its column says "not available". After
+scenario a the stored points are counted over REST (feed details).
+
+CPU is utime+stime from /proc/<pid>/stat over the measured window, 100% = one core:
+"server" is the broker's process tree, "db" the PostgreSQL backends serving the run's
+database, "generator" this process, "other" the rest of the machine (noise: if it is
+high, the numbers are not worth much). The load average is printed with the table.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ from support import (  # noqa: E402
 MOSQUITTO = "/usr/sbin/mosquitto"
 ORDER = "dbca"
 NOT_RUN = "—"
+NO_RATIO = ("generator CPU", "other CPU", "points")  # rows where a ratio means nothing
 
 
 # --------------------------------------------------------------------------- brokers
@@ -121,6 +128,9 @@ def mosquitto(owner: str) -> Iterator[Target]:
         "persistence false\n"
         "max_queued_messages 1000000\n"
         "max_connections -1\n"
+        # Stonechat (asyncio) sets TCP_NODELAY on its sockets; without it Mosquitto's p99
+        # at 20k msg/s in scenario a was 2-3x higher (Nagle + delayed ACK)
+        "set_tcp_nodelay true\n"
         "log_type error\n"
         "log_type warning\n"
     )
@@ -221,7 +231,7 @@ class Options:
     publishers: int
     rates: list[float]
     fanout: int
-    window: int
+    window: int | None
     idle_stages: list[int]
 
 
@@ -245,8 +255,10 @@ def run_scenario(key: str, target: Target, opt: Options) -> dict[str, Any]:
             )
         )
         out: dict[str, Any] = {"steps": [asdict(w) for w in steps]}
-        if target.http_base and steps:
+        if steps:
             out["published"] = steps[-1].total_sent
+            out["delivered"] = steps[-1].total_received
+        if target.http_base and steps:
             out["stored"] = stored_points(target, opt.publishers)
             print(
                 f"  {target.name}: stored {out['stored']:,} of {out['published']:,}",
@@ -397,9 +409,11 @@ def rows_for(cols: list[Column], opt: Options) -> list[tuple[str, int, list[floa
                 add("a", f"{pre} db CPU %", 0, ("steps", rate, "stats", "db_cpu_pct"))
             add("a", f"{pre} server RSS MB", 1, ("steps", rate, "stats", "server_rss_mb"))
             add("a", f"{pre} generator CPU %", 0, ("steps", rate, "stats", "gen_cpu_pct"))
+            add("a", f"{pre} other CPU %", 0, ("steps", rate, "stats", "other_cpu_pct"))
         add("a", "a. saturates at offered msg/s", 0, saturation)
         add("a", "a. best delivered msg/s", 0, best_delivered)
         add("a", "a. points published (all steps, incl. warm-up)", 0, ("published",))
+        add("a", "a. points delivered to subscribers", 0, ("delivered",))
         add("a", "a. points stored (REST feed details)", 0, ("stored",))
     for key, title in (("b", "b. 1 pub -> 1 sub"), ("c", f"c. 1 pub -> {opt.fanout} subs")):
         if not has(key):
@@ -412,6 +426,7 @@ def rows_for(cols: list[Column], opt: Options) -> list[tuple[str, int, list[floa
             add(key, f"{pre} p99 ms (full window)", 1, (qos, "p99_ms"))
             add(key, f"{pre} server CPU %", 0, (qos, "stats", "server_cpu_pct"))
             add(key, f"{pre} generator CPU %", 0, (qos, "stats", "gen_cpu_pct"))
+            add(key, f"{pre} other CPU %", 0, (qos, "stats", "other_cpu_pct"))
     if has("d"):
         for i, n in enumerate(opt.idle_stages):
             pre = f"d. idle, {n:,} connections:"
@@ -448,7 +463,9 @@ def table(cols: list[Column], opt: Options) -> str:
             cells.append(num(v, digits))
             if base is not None and i != base:
                 b = vals[base]
-                if isinstance(v, float | int) and isinstance(b, float | int) and b:
+                if any(x in label for x in NO_RATIO):
+                    cells.append("")
+                elif isinstance(v, float | int) and isinstance(b, float | int) and b:
                     cells.append(f"{v / b:.2f}")
                 else:
                     cells.append(NOT_RUN)
@@ -486,7 +503,9 @@ def main() -> None:
     parser.add_argument("--publishers", type=int, default=1000)
     parser.add_argument("--rates", default="2000,5000,10000,20000,40000")
     parser.add_argument("--fanout", type=int, default=100)
-    parser.add_argument("--window", type=int, default=10_000, help="scenario b in-flight")
+    parser.add_argument(
+        "--window", type=int, help="scenario b in flight (default 10,000 QoS 0, 1,000 QoS 1)"
+    )
     parser.add_argument("--idle-stages", default="1000,2500,5000")
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
