@@ -11,13 +11,15 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import paho.mqtt.client as mqtt
+import pytest
 from argon2 import PasswordHasher
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties as PahoProperties
@@ -367,3 +369,34 @@ def make_ca(directory: Path) -> tuple[Path, Path, Path]:
         )
     )
     return ca_path, cert_path, key_path
+
+
+@contextmanager
+def own_server(
+    backend: str, data_dir: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """A server of its own (own data directory, fresh PostgreSQL database), stopped after."""
+    from support import IN_CI, create_pg_database, drop_pg_database, free_port, postgres_available
+
+    url = None
+    if backend == "postgresql":
+        if not postgres_available():
+            if IN_CI:
+                pytest.fail("PostgreSQL is not running on 127.0.0.1:5432 (required in CI)")
+            pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+        url = create_pg_database()
+    server = Server(
+        backend=backend,
+        data_dir=data_dir,
+        database_url=url,
+        http_port=free_port(),
+        mqtt_port=free_port(),
+        extra_env=dict(extra_env or {}),
+    )
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        if url is not None:
+            drop_pg_database(url)
