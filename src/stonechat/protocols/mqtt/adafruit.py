@@ -280,12 +280,15 @@ def _groups(feed: Feed) -> tuple[str, ...]:
 
 
 def _identifiers(feed: Feed) -> tuple[str, ...]:
-    """Every name a subscription may use for this feed: key, ``group.key``, name."""
+    """Every name a subscription may use for this feed.
+
+    ``group.key`` for each group it is in; its bare key and name only when it lives in the
+    default group, where lookups by bare key and name find it (rest-api.md §4) — a grouped
+    feed must not reach subscribers of a default feed with the same key.
+    """
     names = [feed.full_key]
-    if feed.key != feed.full_key:
-        names.append(feed.key)
     names.extend(f"{g}.{feed.key}" for g in feed.member_groups if f"{g}.{feed.key}" not in names)
-    if feed.name not in names:
+    if feed.group_is_default and feed.name not in names:
         names.append(feed.name)
     return tuple(names)
 

@@ -181,12 +181,6 @@ def test_group_dot_key_topic(mq: Client, api: httpx.Client, u: str) -> None:
     assert [d["value"] for d in api.get("/groups/garden/feeds/soil/data").json()] == ["33"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fan-out matches a grouped feed by its bare key/name, so u/f/temp (the default "
-    "group's feed 'temp') also gets points of 'attic.temp'; a fix needs feed identity at "
-    "fan-out time (services), not done here",
-)
 def test_a_group_feed_does_not_reach_the_default_feed_with_the_same_key(
     mq: Client, api: httpx.Client, u: str
 ) -> None:
