@@ -14,6 +14,7 @@ against any broker listening on 127.0.0.1::
     .venv/bin/python bench/mqtt_load.py --port 1883 fanout --subscribers 100 --qos 0
     .venv/bin/python bench/mqtt_load.py --port 1883 feeds --publishers 1000 --rates 2000,5000
     .venv/bin/python bench/mqtt_load.py --port 1883 idle --stages 1000,2500,5000
+    .venv/bin/python bench/mqtt_load.py --port 1883 flood --qos 0   # publish only, no subscriber
     .venv/bin/python bench/mqtt_load.py ceiling      # the generator's own limits, no broker
 
 ``--username``/``--password`` are sent in every CONNECT when given; ``--server-pid`` adds
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -606,8 +608,8 @@ async def drain(st: Counters, fanout: int, qos: int, wait_s: float) -> bool:
 
 async def paced(pubs: Sequence[Conn], rate: float, seconds: float, tick: float = 0.002) -> None:
     """Open loop: ``rate`` msg/s in total, spread round-robin over ``pubs``, written every
-    ``tick`` s (short ticks matter: 20 ms bursts gave Mosquitto a p99 of 300+ ms at 40k/s
-    where 5 ms gave 5 ms)."""
+    ``tick`` s (short ticks matter: 20 ms bursts gave Mosquitto a p99 of 150-300 ms at
+    40k/s, 2 ms ticks ~20 ms)."""
     loop = asyncio.get_running_loop()
     n = len(pubs)
     start = loop.time()
@@ -724,9 +726,13 @@ async def scenario_single(
     st = Counters()
     topic = Topics(login.owner).free("x")
     pre = client_prefix("s")
-    sub = await open_conn(port, st, pre + "s", login)
-    pub = await open_conn(port, st, pre + "p", login)
+    conns: list[Conn] = []
+    pinger = asyncio.create_task(keepalive(conns))
     try:
+        sub = await open_conn(port, st, pre + "s", login)
+        conns.append(sub)
+        pub = await open_conn(port, st, pre + "p", login)
+        conns.append(pub)
         await sub.subscribe(topic, qos, 10)
         pub.set_topic(topic, qos)
         m = Measure(st, probe)
@@ -737,7 +743,8 @@ async def scenario_single(
         w.stats["stalls"] = stalls
         return w
     finally:
-        close_all((pub, sub))
+        pinger.cancel()
+        close_all(conns)
 
 
 async def scenario_fanout(
@@ -754,6 +761,7 @@ async def scenario_fanout(
     topic = Topics(login.owner).free("fanout")
     pre = client_prefix("f")
     subs = await open_many(port, st, pre + "s", subscribers, login)
+    pinger = asyncio.create_task(keepalive(subs))
     try:
         await asyncio.gather(*(s.subscribe(topic, qos, 10) for s in subs))
         pub = await open_conn(port, st, pre + "p", login)
@@ -767,6 +775,7 @@ async def scenario_fanout(
         w.stats["stalls"] = stalls
         return w
     finally:
+        pinger.cancel()
         close_all(subs)
 
 
@@ -900,6 +909,44 @@ async def scenario_idle(
         close_all(conns)
 
 
+async def scenario_flood(
+    port: int, login: Login, qos: int, seconds: float, probe: Probe | None, publishers: int = 1
+) -> Window:
+    """Publishers only, nobody subscribed, each writing as fast as its socket takes it
+    (QoS 1: at most 10,000 unacked): how fast this generator pushes into a broker."""
+    st = Counters()
+    pre = client_prefix("x")
+    pubs = await open_many(port, st, pre, publishers, login)
+    try:
+        for p in pubs:
+            p.set_topic(Topics(login.owner).free("flood"), qos)
+        loop = asyncio.get_running_loop()
+        m = Measure(st, probe)
+        m.start()
+        end = loop.time() + seconds
+        while loop.time() < end:
+            wrote = 0
+            if not qos or st.sent - st.acked < 10_000:
+                for p in pubs:
+                    if not p.paused:
+                        wrote += p.publish(500, stamp())
+            if wrote:
+                await asyncio.sleep(0)
+                continue
+            # wait for resume_writing() or for PUBACKs
+            st.wake_received = 0
+            st.wake_acked = st.sent - 5_000 if qos else 1 << 62
+            st.waiter = loop.create_future()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(st.waiter, 0.05)
+            st.waiter = None
+        m.stop()
+        await drain(st, 0, qos, 5)
+        return m.result(f"flood {publishers} pub qos{qos}", 0)
+    finally:
+        close_all(pubs)
+
+
 # --------------------------------------------------------------------------- ceiling
 
 
@@ -1018,6 +1065,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--qos", type=int, choices=(0, 1), default=1)
     p = sub.add_parser("idle")
     p.add_argument("--stages", default="1000,2500,5000")
+    p = sub.add_parser("flood")
+    p.add_argument("--qos", type=int, choices=(0, 1), default=0)
+    p.add_argument("--publishers", type=int, default=1)
     sub.add_parser("ceiling")
     args = parser.parse_args(argv)
     raise_nofile()
@@ -1051,6 +1101,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         if not args.json:
             return
+    elif args.mode == "flood":
+        result = run(
+            scenario_flood(args.port, login, args.qos, args.seconds, probe, args.publishers)
+        )
     elif args.mode == "idle":
         stages = [int(s) for s in args.stages.split(",")]
         result = run(scenario_idle(args.port, login, stages, args.server_pid))
