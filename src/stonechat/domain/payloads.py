@@ -82,7 +82,11 @@ def group_points(payload: bytes, fmt: str) -> tuple[list[tuple[str, Any]], dict[
     location: dict[str, Any] = {}
     pairs: list[tuple[str, Any]] = []
     if fmt == "csv":
-        for row in csv.reader(io.StringIO(text), skipinitialspace=True):
+        try:  # newline="": "\r", "\n" and "\r\n" all end a line
+            rows = list(csv.reader(io.StringIO(text, newline=""), skipinitialspace=True))
+        except csv.Error:
+            raise Invalid("payload is not valid CSV: key,value lines") from None
+        for row in rows:
             if not row or not row[0].strip():
                 continue
             if row[0].strip() == "location":
@@ -110,13 +114,17 @@ def _number(value: float | None) -> str:
     return repr(value)
 
 
+def _csv_row(fields: list[str]) -> str:
+    """One RFC 4180 row without its line end."""
+    out = io.StringIO()
+    # "\r\n" as terminator so values with "\r" or "\n" are quoted too, then dropped.
+    csv.writer(out, lineterminator="\r\n").writerow(fields)
+    return out.getvalue()[:-2]
+
+
 def csv_line(d: Datum) -> str:
     """``value,lat,lon,ele``, RFC 4180 quoting, empty fields when unset."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(
-        [d.value, _number(d.lat), _number(d.lon), _number(d.ele)]
-    )
-    return out.getvalue()
+    return _csv_row([d.value, _number(d.lat), _number(d.lon), _number(d.ele)])
 
 
 def group_json(updates: dict[str, str], location: Datum | None) -> str:
@@ -128,8 +136,4 @@ def group_json(updates: dict[str, str], location: Datum | None) -> str:
 
 
 def group_csv(updates: dict[str, str]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for key, value in updates.items():
-        writer.writerow([key, value])
-    return out.getvalue().rstrip("\n")
+    return "\n".join(_csv_row([key, value]) for key, value in updates.items())

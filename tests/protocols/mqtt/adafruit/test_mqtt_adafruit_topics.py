@@ -277,6 +277,20 @@ def test_group_csv_publish_arduino_lines(mq: Client, api: httpx.Client, u: str) 
     assert located(last(api, "lab.light")) == ("301", 10.0, 20.0, 30.0)
 
 
+def test_group_csv_with_bare_cr_line_ends_and_bad_csv(
+    mq: Client, api: httpx.Client, u: str
+) -> None:
+    assert api.post("/groups", json={"name": "mac"}).status_code == 201
+    assert mq.publish(f"{u}/g/mac/csv", "a,1\rb,2\r", qos=1) == 0
+    assert (values(api, "mac.a"), values(api, "mac.b")) == (["1"], ["2"])
+    # A CSV field over the csv module's limit is refused; the connection stays usable.
+    code = mq.publish(f"{u}/g/mac/csv", "a," + "x" * 200_000, qos=1)
+    assert code == (0x99 if mq.version == 5 else 0)
+    assert mq.publish(f"{u}/g/mac/csv", "a,3", qos=1) == 0
+    assert mq.disconnected is None
+    assert values(api, "mac.a") == ["1", "3"]
+
+
 def test_group_subscribers_get_json_and_csv(mq: Client, api: httpx.Client, u: str) -> None:
     assert api.post("/groups", json={"name": "den"}).status_code == 201
     assert mq.subscribe(f"{u}/groups/den", f"{u}/g/den/json", f"{u}/g/den/csv") == [0, 0, 0]
