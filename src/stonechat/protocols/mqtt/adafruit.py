@@ -183,6 +183,24 @@ class AdafruitBridge:
         payloads = _Payloads(feed, datum, self.services.retention_ms)
         self._reply(session, reply, payloads.get(topic.fmt))
 
+    async def get_shared_feed(
+        self, conn: Connection, packet: Publish, topic: FeedTopic, reply: str
+    ) -> None:
+        """``/get`` on another user's feed (Arduino ``io.feed(name, owner)``): public only."""
+        session = conn.session
+        assert session is not None
+        owner = await self.services.accounts.users.by_username(topic.owner)
+        feed = await self.services.feeds.find(owner.id, topic.ident) if owner else None
+        if feed is None or feed.visibility != "public":
+            message = "rejected, resource not available or not authorized"
+            self.broker.reject_publish(conn, packet, message, 0x87)
+            return
+        acknowledge(conn, packet)
+        datum = await self.services.data.store.edge(feed.id, newest=True)
+        if datum is not None:
+            payloads = _Payloads(feed, datum, self.services.retention_ms)
+            self._reply(session, reply, payloads.get(topic.fmt))
+
     async def get_group(self, conn: Connection, topic: GroupTopic, reply: str) -> None:
         session = conn.session
         assert session is not None

@@ -163,6 +163,33 @@ def test_bs_public_feed_is_readable_not_writable(
 
 
 @pytest.mark.usefixtures("b_setup")
+def test_get_on_bs_public_feed_answers_only_the_reader(
+    server: Server, pair: Users, b_api: httpx.Client, version: int
+) -> None:
+    a, b = pair
+    bu = b[0]
+    with (
+        connected(server, *a, version=version) as reader,
+        connected(server, *b, version=version) as owner,
+    ):
+        assert owner.subscribe(f"{bu}/f/open", f"{bu}/f/open/csv") == [0, 0]
+        # Arduino's io.feed(name, owner)->get(): {owner}/f/{name}/csv/get.
+        assert reader.subscribe(f"{bu}/f/open/csv", f"{bu}/f/open") == [0, 0]
+        assert reader.publish(f"{bu}/f/open/csv/get", b"", qos=1) == 0
+        msg = reader.next()
+        assert (msg.topic, msg.text) == (f"{bu}/f/open/csv", "o0,,,")
+        assert reader.publish(f"{bu}/f/open/get", b"\x00", qos=1) == 0
+        msg = reader.next()
+        assert (msg.topic, msg.text) == (f"{bu}/f/open", "o0")
+        # A private feed's /get is refused and answers nothing.
+        code = reader.publish(f"{bu}/f/secret/get", b"", qos=1)
+        assert code == (0x87 if version == 5 else 0)
+        assert reader.barrier() == []
+        assert owner.barrier() == []  # the replies went to the reader alone
+    assert values(b_api, "open") == ["o0"]
+
+
+@pytest.mark.usefixtures("b_setup")
 def test_a_feed_made_private_again_stops_reaching_other_users(
     server: Server, pair: Users, b_api: httpx.Client, version: int
 ) -> None:

@@ -79,6 +79,9 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
         broker.reject_publish(conn, packet, "rejected, not a valid resource topic", TOPIC_INVALID)
         return None
     if topic.owner.lower() != session.owner:
+        if isinstance(topic, FeedTopic) and topic.get:  # a shared feed's last value
+            reply = packet.topic[: -len("/get")]
+            return broker.adafruit.get_shared_feed(conn, packet, topic, reply)
         message = (
             "rejected, only shared feeds may be published to"
             if isinstance(topic, FeedTopic)
