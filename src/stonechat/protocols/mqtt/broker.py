@@ -182,6 +182,9 @@ class Broker:
                 existing = None
         present = existing is not None and not clean_start
         if existing is not None and clean_start:
+            if existing.will_handle is not None:  # the session ends: its delayed will goes now
+                existing.will_handle.cancel()
+                self._publish_delayed_will(existing)
             self._discard(existing)
         session = (
             existing if present and existing is not None else self._new_session(user, client_id)
@@ -231,10 +234,16 @@ class Broker:
             return
         delay = float(will.properties.will_delay_interval or 0)
         if delay > 0 and session.expiry > 0:
+            session.will = will  # kept until published: the session may end before the delay
             session.will_handle = asyncio.get_running_loop().call_later(
-                min(delay, session.expiry), self._publish_will, session.user, will
+                min(delay, session.expiry), self._publish_delayed_will, session
             )
         else:
+            self._publish_will(session.user, will)
+
+    def _publish_delayed_will(self, session: Session) -> None:
+        will, session.will, session.will_handle = session.will, None, None
+        if will is not None:
             self._publish_will(session.user, will)
 
     def _expire_later(self, session: Session, seconds: float) -> None:

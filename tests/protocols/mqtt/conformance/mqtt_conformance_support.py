@@ -614,7 +614,10 @@ class Raw:
             except Closed:
                 return got
             except TimeoutError:
-                raise AssertionError(f"connection still open after {timeout}s; got {got}") from None
+                raise AssertionError(
+                    f"connection still open after {timeout}s; got {len(got)} packets, "
+                    f"the last ones {got[-3:]}"
+                ) from None
 
     def expect_nothing(self, seconds: float = QUIET) -> None:
         try:

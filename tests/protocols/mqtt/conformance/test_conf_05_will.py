@@ -242,3 +242,29 @@ def test_will_is_published_when_the_session_ends_before_the_delay(
     start = time.monotonic()
     assert [m.payload for m in watcher.expect(1, timeout=expiry + 1.5)] == [b"session over"]
     assert time.monotonic() - start >= expiry - 0.2
+
+
+@pytest.mark.sqlite_only
+def test_delayed_will_is_published_when_a_clean_start_ends_the_session(
+    paho: PahoFactory, raw: RawFactory, acct: Account
+) -> None:
+    watcher = watch(paho, acct, acct.t("will"))
+    cid = acct.cid()
+    conn = holder(
+        raw,
+        acct,
+        5,
+        acct.t("will"),
+        b"session replaced",
+        client_id=cid,
+        will_properties=p_u32(0x18, 30),
+        clean=False,
+        properties=p_u32(0x11, 60),
+    )
+    conn.close()
+    time.sleep(0.3)
+    watcher.quiet(0.1)  # still within the delay
+    raw(5).login(acct, cid, clean=True)  # Clean Start: the old session ends here
+    # MQTT 5 §3.1.3.2.2: the will goes when the delay passes or the session ends, whichever
+    # happens first.
+    assert [m.payload for m in watcher.expect(1, timeout=2.0)] == [b"session replaced"]

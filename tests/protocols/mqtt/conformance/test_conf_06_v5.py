@@ -367,3 +367,20 @@ def test_session_expiry_the_server_uses_is_told(
     # MQTT 5 §3.2.2.3.2: a different interval than asked must be sent back; the same one
     # may be.
     assert p.get(0x11, [asked]) == echoed
+
+
+def test_client_exceeding_the_servers_receive_maximum_is_disconnected(
+    raw: RawFactory, acct: Account
+) -> None:
+    conn = raw(5)
+    maximum = connack_properties(conn, acct)[0x21][0]
+    assert isinstance(maximum, int)
+    # QoS 2 publishes count against the Receive Maximum until the PUBCOMP (MQTT 5 §4.9):
+    # never releasing them, the client runs out after `maximum` of them.
+    data = b"".join(
+        publish_packet(acct.t("rx"), b"x", 2, packet_id=i, v5=True) for i in range(1, maximum + 2)
+    )
+    conn.send(data)
+    got = conn.expect_closed()
+    assert got[-1].type == DISCONNECT and got[-1].body[0] == 0x93, got[-3:]
+    assert len(got) == maximum + 1  # a PUBREC for each of the first `maximum`

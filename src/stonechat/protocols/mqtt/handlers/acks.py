@@ -51,6 +51,8 @@ def handle_pubrel(broker: Broker, conn: Connection, packet: Pubrel) -> Handled:
     assert conn.session is not None
     known = packet.packet_id in conn.session.incoming_qos2
     conn.session.incoming_qos2.discard(packet.packet_id)
+    if known and conn.unacked_incoming > 0:  # (ids of an earlier connection were not counted)
+        conn.unacked_incoming -= 1
     conn.send_packet(Pubcomp(packet.packet_id, 0 if known else 0x92))
     return None
 

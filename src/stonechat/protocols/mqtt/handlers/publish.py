@@ -33,9 +33,10 @@ def acknowledge(conn: Connection, packet: Publish, reason: int = 0) -> None:
     """PUBACK for QoS 1, PUBREC for QoS 2 (the QoS 2 id is remembered until PUBREL)."""
     if packet.qos == 0 or packet.packet_id is None:
         return
-    conn.unacked_incoming -= 1
     if conn.protocol_level != 5:
         reason = 0
+    if packet.qos == 1 or reason >= 0x80:
+        conn.unacked_incoming -= 1  # an accepted QoS 2 publish counts until PUBCOMP (§4.9)
     if packet.qos == 1:
         conn.send_packet(Puback(packet.packet_id, reason))
     else:
@@ -70,6 +71,7 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
             raise ProtocolError(0x93, "receive maximum exceeded")
         if packet.qos == 2 and packet.packet_id is not None:
             if packet.packet_id in session.incoming_qos2:
+                conn.unacked_incoming -= 1  # counted when it first came
                 acknowledge(conn, packet)  # a resent QoS 2 publish is not delivered twice
                 return None
             session.incoming_qos2.add(packet.packet_id)  # also while it is being stored
