@@ -80,7 +80,7 @@ from support import (  # noqa: E402
 MOSQUITTO = "/usr/sbin/mosquitto"
 ORDER = "dbca"
 NOT_RUN = "—"
-NO_RATIO = ("generator CPU", "other CPU", "points")  # rows where a ratio means nothing
+NO_RATIO = ("generator CPU", "other CPU", "points", "closed by")  # rows where a ratio means nothing
 
 
 # --------------------------------------------------------------------------- brokers
@@ -438,6 +438,9 @@ def rows_for(cols: list[Column], opt: Options) -> list[tuple[str, int, list[floa
             add("d", f"{pre} RSS MB", 1, ("stages", i, "rss_mb"))
             add("d", f"{pre} KB per connection", 1, ("stages", i, "rss_per_conn_kb"))
             add("d", f"{pre} KB per connection, this stage", 1, ("stages", i, "stage_kb_per_conn"))
+            add(
+                "d", f"{pre} connections closed by the broker", 0, ("stages", i, "lost_connections")
+            )
     return rows
 
 
