@@ -4,24 +4,34 @@ Starts each broker on free ports (a fresh process for every scenario), drives it
 load generator in ``bench/mqtt_load.py`` (asyncio + uvloop, raw sockets; this process) and
 prints a Markdown table with both numbers and the ratio Stonechat / Mosquitto.
 
-    .venv/bin/python bench/mqtt_bench.py                       # everything, both brokers
+    .venv/bin/python bench/mqtt_bench.py                       # everything (~8 min)
     .venv/bin/python bench/mqtt_bench.py --broker mosquitto --scenarios b --seconds 5
     .venv/bin/python bench/mqtt_bench.py --broker stonechat --backend postgresql --scenarios a
+    .venv/bin/python bench/mqtt_bench.py --scenarios a --publishers 100 --rates 500,1000
 
-Scenarios (``--scenarios a,b,c,d``; run in the order d, b, c, a):
+Scenarios (``--scenarios a,b,c,d``; run in the order d, b, c, a, each on a fresh broker):
 
 a. ``--publishers`` (1,000) authenticated publishers and as many subscribers; publisher i
    publishes QoS 1 to ``{username}/feeds/bench-{i}``, subscriber i subscribes to it at QoS 1
-   (on Stonechat every message is a stored data point). The total offered rate ramps through
-   ``--rates``; each step reports delivered msg/s, latency p50/p99, server CPU and RSS. The
-   ramp stops at the first step where the broker saturates: delivered < 95% of offered, or
-   p99 > 100 ms.
+   (on Stonechat every message is a stored data point: counted over REST at the end).
+   Warm-up: one message per topic (Stonechat creates the feeds), then 5 s at the first
+   rate, not measured. The total offered rate then ramps through ``--rates``, each for
+   ``--seconds``, paced in 2 ms ticks; each step reports delivered msg/s, latency p50/p99,
+   server CPU and RSS. A step is *saturated* when delivered < 95% of offered or p99 >
+   100 ms; the ramp goes on past a p99-only saturation and stops after a step that did not
+   keep up (delivered < 95%, or its backlog not delivered within 15 s).
 b. One publisher and one subscriber on ``{username}/bench/x``, QoS 0 and QoS 1: the most
    msg/s (closed loop: at most ``--window`` messages in flight, so latency there is queueing).
 c. One publisher, ``--fanout`` (100) subscribers of ``{username}/bench/fanout``, QoS 0 and 1:
-   deliveries/s.
-d. Idle connections opened up to each of ``--idle-stages`` (1,000, 2,500, 5,000): connects/s
-   and broker RSS growth per connection, per stage, to show whether it stays flat.
+   deliveries/s (closed loop, 50 messages in flight).
+d. Idle connections opened up to each of ``--idle-stages`` (1,000, 2,500, 5,000), 64
+   CONNECTs in flight: connects/s and broker RSS growth per connection, per stage, to show
+   whether it stays flat.
+
+Every connection is MQTT 3.1.1 (level 4), clean session, keep-alive 60 s (a PINGREQ every
+30 s), user name and password set, client id ``sb<8 hex><role><n>`` (at most 23
+characters); one SUBSCRIBE (packet id 1, one filter) per subscriber. Payloads are 10 ASCII
+digits (the send time); a broker must deliver them unchanged for latency to be measured.
 
 Mosquitto (``/usr/sbin/mosquitto``, Debian) gets a temporary config: ``listener PORT
 127.0.0.1``, ``allow_anonymous true``, ``persistence false``, ``max_queued_messages
@@ -39,7 +49,8 @@ scenario a the stored points are counted over REST (feed details).
 CPU is utime+stime from /proc/<pid>/stat over the measured window, 100% = one core:
 "server" is the broker's process tree, "db" the PostgreSQL backends serving the run's
 database, "generator" this process, "other" the rest of the machine (noise: if it is
-high, the numbers are not worth much). The load average is printed with the table.
+high, the numbers are not worth much). A generator CPU near 100% means the generator, not
+the broker, was the limit. The load average is printed with the table.
 """
 
 from __future__ import annotations
