@@ -373,9 +373,14 @@ def make_ca(directory: Path) -> tuple[Path, Path, Path]:
 
 @contextmanager
 def own_server(
-    backend: str, data_dir: Path, extra_env: dict[str, str] | None = None
+    backend: str, data_dir: Path, extra_env: dict[str, str] | None = None, mqtts: bool = False
 ) -> Iterator[Server]:
-    """A server of its own (own data directory, fresh PostgreSQL database), stopped after."""
+    """A server of its own (own data directory, fresh PostgreSQL database), stopped after.
+
+    With ``mqtts`` it also listens for MQTT over TLS on ``extra_env["STONECHAT_MQTTS_PORT"]``.
+    Ports are picked free but taken only when the server binds them, so a start that loses
+    that race to another process is retried on new ports.
+    """
     from support import IN_CI, create_pg_database, drop_pg_database, free_port, postgres_available
 
     url = None
@@ -385,18 +390,31 @@ def own_server(
                 pytest.fail("PostgreSQL is not running on 127.0.0.1:5432 (required in CI)")
             pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
         url = create_pg_database()
-    server = Server(
-        backend=backend,
-        data_dir=data_dir,
-        database_url=url,
-        http_port=free_port(),
-        mqtt_port=free_port(),
-        extra_env=dict(extra_env or {}),
-    )
+    server: Server | None = None
     try:
-        server.start()
+        for attempt in range(3):
+            env = dict(extra_env or {})
+            if mqtts:
+                env["STONECHAT_MQTTS_PORT"] = str(free_port())
+            server = Server(
+                backend=backend,
+                data_dir=data_dir,
+                database_url=url,
+                http_port=free_port(),
+                mqtt_port=free_port(),
+                extra_env=env,
+            )
+            try:
+                server.start()
+                break
+            except RuntimeError:
+                server.stop()
+                if attempt == 2:
+                    raise
+        assert server is not None
         yield server
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         if url is not None:
             drop_pg_database(url)

@@ -16,7 +16,7 @@ import pytest
 from Adafruit_IO import MQTTClient
 from mqtt_adafruit_helpers import TIMEOUT, Client, cheap_user, make_ca, own_server, rest, wait_for
 
-from support import Server, free_port
+from support import Server
 
 pytestmark = pytest.mark.filterwarnings("ignore:Callback API version 1:DeprecationWarning")
 
@@ -31,14 +31,10 @@ def tls_server(
     backend: str, ca_files: tuple[Path, Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Server, int]]:
     _ca, cert, key = ca_files
-    port = free_port()
-    env = {
-        "STONECHAT_TLS_CERT": str(cert),
-        "STONECHAT_TLS_KEY": str(key),
-        "STONECHAT_MQTTS_PORT": str(port),
-    }
-    with own_server(backend, tmp_path_factory.mktemp(f"tls-{backend}"), env) as server:
-        yield server, port
+    env = {"STONECHAT_TLS_CERT": str(cert), "STONECHAT_TLS_KEY": str(key)}
+    data_dir = tmp_path_factory.mktemp(f"tls-{backend}")
+    with own_server(backend, data_dir, env, mqtts=True) as server:
+        yield server, int(server.extra_env["STONECHAT_MQTTS_PORT"])
 
 
 @pytest.fixture
