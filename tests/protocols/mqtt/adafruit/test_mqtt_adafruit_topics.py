@@ -88,6 +88,32 @@ def test_publish_by_name_creates_the_feed_and_name_subscribers_get_it(
     assert mq.barrier() == []
 
 
+def test_renamed_feed_reaches_subscribers_of_its_new_name(
+    mq: Client, api: httpx.Client, u: str
+) -> None:
+    assert api.post("/feeds/porch-light/data", json={"value": "0"}).status_code == 200
+    assert mq.subscribe(f"{u}/f/porch-light", f"{u}/f/Porch Lamp") == [0, 0]
+    renamed = api.patch("/feeds/porch-light", json={"feed": {"name": "Porch Lamp"}})
+    assert (renamed.json()["name"], renamed.json()["key"]) == ("Porch Lamp", "porch-light")
+    assert mq.publish(f"{u}/f/porch-light", "1", qos=1) == 0
+    assert sorted(topics(mq.barrier())) == [(f"{u}/f/Porch Lamp", "1"), (f"{u}/f/porch-light", "1")]
+
+
+def test_account_and_integration_topics_are_subscribable(mq: Client, u: str) -> None:
+    filters = [
+        f"{u}/errors",
+        f"{u}/throttle",
+        f"{u}/integration/words/1",
+        f"{u}/integrations/words/1",
+        f"{u}/integration/weather/2/forecast_days_5",
+        f"{u}/integration/air_quality/3/current",
+    ]
+    assert mq.subscribe(*filters) == [0] * len(filters)
+    # Integration topics are accepted and stay silent on this server.
+    assert mq.publish(f"{u}/integration/words/1", "x", qos=1) == 0
+    assert mq.barrier() == []
+
+
 def test_invalid_feed_name_is_not_created(mq: Client, api: httpx.Client, u: str) -> None:
     code = mq.publish(f"{u}/f/bad*name", "1", qos=1)
     assert code == (0 if mq.version == 4 else 0x90)

@@ -190,6 +190,13 @@ def test_subscribe_group_on_the_plain_group_topic_reaches_paho(
     assert raw.get(timeout=TIMEOUT) == (f"{username}/groups/hall", b'{"feeds":{"door":"open"}}')
 
 
+def test_integration_subscriptions_are_granted(official: Official) -> None:
+    official.client.subscribe_randomizer(1)
+    official.client.subscribe_weather(2, "forecast_hours_2")
+    official.client.subscribe_air_quality(3)
+    assert [official.granted_next() for _ in range(3)] == [[0], [0], [0]]
+
+
 def test_subscribe_time_seconds(official: Official) -> None:
     official.client.subscribe_time("seconds")
     assert official.granted_next() == [0]
