@@ -20,8 +20,10 @@ import pytest
 from mqtt_adafruit_helpers import Client, Raw, connected, rest, values
 
 from stonechat.protocols.mqtt.codec import (
+    EMPTY_PROPERTIES,
     Connack,
     Connect,
+    Properties,
     Pubcomp,
     Publish,
     Pubrec,
@@ -189,6 +191,10 @@ def raw_session(server: Server, user: tuple[str, str], level: int, cid: str, cle
             client_id=cid,
             username=username,
             password=key.encode(),
+            # MQTT 5: a session outlives its connection only with a Session Expiry Interval.
+            properties=Properties(session_expiry_interval=60)
+            if level == 5 and not clean
+            else EMPTY_PROPERTIES,
         )
     )
     assert raw.recv(Connack).reason_code == 0
@@ -248,8 +254,6 @@ def test_qos2_dup_after_reconnect_to_the_session_is_stored_once(
     raw.send(Publish(topic, b"kept", qos=2, packet_id=3))
     assert raw.recv(Pubrec).packet_id == 3
     raw.close()  # the connection drops before PUBREL
-    if version == 5:
-        pytest.skip("an MQTT 5 session without Session Expiry ends with its connection")
     raw = raw_session(server, user, version, cid, False)
     try:
         raw.send(Publish(topic, b"kept", qos=2, dup=True, packet_id=3))
