@@ -80,9 +80,12 @@ class FeedService:
         """Resolve by exact key, ``group.key``, numeric id, then name (rest-api.md §4)."""
         if not ident:
             return None
+        # A bare key or name finds a feed of the default group only: in another group the
+        # feed is "group.key", and MQTT fan-out matches it the same way (keys are unique
+        # within a group, not across groups).
         if is_key(ident):
             matches = await self.store.with_key(user_id, ident)
-            if matches:
+            if matches and matches[0].group_is_default:
                 return matches[0]
         if "." in ident:
             group_key, _, key = ident.partition(".")
@@ -95,7 +98,8 @@ class FeedService:
             found = await self.store.by_id(int(ident))
             if found is not None and found.user_id == user_id:
                 return found
-        return await self.store.with_name(user_id, ident)
+        named = await self.store.with_name(user_id, ident)
+        return named if named is not None and named.group_is_default else None
 
     async def get(self, user: User, ident: str) -> Feed:
         found = await self.find(user.id, ident)

@@ -124,7 +124,7 @@ class FeedStore:
                 await conn.execute(
                     _select()
                     .where(feeds.c.user_id == user_id, feeds.c.name == name)
-                    .order_by(feeds.c.id)
+                    .order_by(groups.c.is_default.desc(), feeds.c.id)
                 )
             ).first()
         return _feed(row) if row else None

@@ -405,8 +405,9 @@ def test_group_feed_data_routes(api: httpx.Client) -> None:
     assert ok(api.get(f"{base}/data/previous"))["value"] == "2"
     assert api.get(f"{base}/data/retain").text == "3,,,"
     assert ok(api.get(f"/feeds/{group}.level/details"))["details"]["data"]["count"] == 3
-    # The feed lives in that group only; its bare name still finds it (lookup by name).
-    assert ok(api.get("/feeds/level"))["key"] == f"{group}.level"
+    # The feed lives in that group only: "group.key" finds it, a bare key or name means a
+    # feed of the default group (as MQTT fan-out does), so "level" alone finds nothing.
+    assert_error(api.get("/feeds/level"), 404)
     assert "level" not in [f["key"] for f in ok(api.get("/feeds"))]
 
 

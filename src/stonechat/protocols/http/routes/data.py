@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from stonechat.domain import shapes
 from stonechat.domain.errors import BadRequest
+from stonechat.domain.payloads import csv_line
 from stonechat.domain.points import PointInput, check_point, point_from_body
 from stonechat.domain.records import Feed
 from stonechat.domain.timestamps import iso, now_ms
@@ -178,11 +179,8 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     @router.get(f"{prefix}/data/retain", summary="Newest point as CSV: value,lat,lon,ele")
     async def retain(acc: AccountDep, feed: read_dep) -> Response:
         datum = await acc.services.data.last(feed, move=False)
-        fields = [
-            datum.value,
-            *("" if c is None else repr(c) for c in (datum.lat, datum.lon, datum.ele)),
-        ]
-        return Response(",".join(fields), media_type="text/csv")
+        # The same CSV as the MQTT /csv topics: quoted when the value holds a comma.
+        return Response(csv_line(datum), media_type="text/csv")
 
     @router.get(f"{prefix}/data/{{datum_id}}", summary="One data point")
     async def get_datum(
