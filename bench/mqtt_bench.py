@@ -248,6 +248,7 @@ class Options:
     fanout: int
     window: int | None
     idle_stages: list[int]
+    burst: int = 1
 
 
 def run_scenario(key: str, target: Target, opt: Options) -> dict[str, Any]:
@@ -267,6 +268,7 @@ def run_scenario(key: str, target: Target, opt: Options) -> dict[str, Any]:
                 opt.seconds,
                 target.probe(),
                 on_step=show,
+                burst=opt.burst,
             )
         )
         out: dict[str, Any] = {"steps": [asdict(w) for w in steps]}
@@ -525,6 +527,9 @@ def main() -> None:
         "--window", type=int, help="scenario b in flight (default 10,000 QoS 0, 1,000 QoS 1)"
     )
     parser.add_argument("--idle-stages", default="1000,2500,5000")
+    parser.add_argument(
+        "--burst", type=int, default=1, help="scenario a: messages per publisher write"
+    )
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args()
@@ -540,6 +545,7 @@ def main() -> None:
         fanout=args.fanout,
         window=args.window,
         idle_stages=[int(s) for s in args.idle_stages.split(",")],
+        burst=args.burst,
     )
     need = 2 * max([*opt.idle_stages, 2 * opt.publishers, opt.fanout + 1]) + 1000
     nofile = ml.raise_nofile(need)  # inherited by the brokers started below
