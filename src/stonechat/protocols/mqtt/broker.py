@@ -13,8 +13,10 @@ from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from stonechat.domain.payloads import feed_point
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import iso_ms, now_ms
+from stonechat.domain.topics import FeedTopic, FreeTopic, parse_topic
 from stonechat.protocols.mqtt.adafruit import AdafruitBridge
 from stonechat.protocols.mqtt.codec import (
     Auth,
@@ -271,8 +273,6 @@ class Broker:
 
     def _publish_as(self, user: User, packet: Publish) -> Handled:
         """A will: published as if its user sent it, through the same paths."""
-        from stonechat.domain.topics import FeedTopic, FreeTopic, parse_topic
-
         topic = parse_topic(packet.topic)
         if isinstance(topic, FreeTopic):
             self._route(user, None, packet)
@@ -281,8 +281,6 @@ class Broker:
         return None
 
     async def _will_to_feed(self, user: User, topic: Any, packet: Publish) -> None:
-        from stonechat.domain.payloads import feed_point
-
         try:
             feed = await self.services.feeds.for_write(user, topic.ident)
             await self.services.ingest.write(user, [(feed, feed_point(packet.payload, topic.fmt))])

@@ -269,8 +269,6 @@ def _unexpired(msg: Message) -> Message | None:
 
 
 def _with_subscription_id(properties: Properties, identifier: int) -> Properties:
-    from dataclasses import replace
-
     return replace(properties, subscription_identifiers=(identifier,))
 
 
