@@ -251,12 +251,15 @@ class Options:
     burst: int = 1
 
 
-def run_scenario(key: str, target: Target, opt: Options) -> dict[str, Any]:
-    """One scenario against one broker; returns plain data for the tables."""
+def run_scenario(key: str, target: Target, opt: Options, out: dict[str, Any]) -> None:
+    """One scenario against one broker; fills ``out`` with plain data for the tables as it
+    goes, so that what was measured before a failure is kept."""
     login = target.login
     if key == "a":
+        out["steps"] = []
 
         def show(w: ml.Window) -> None:
+            out["steps"].append(asdict(w))
             print(f"  {target.name}: {ml.window_line(w)}", file=sys.stderr, flush=True)
 
         steps = ml.run(
@@ -271,40 +274,41 @@ def run_scenario(key: str, target: Target, opt: Options) -> dict[str, Any]:
                 burst=opt.burst,
             )
         )
-        out: dict[str, Any] = {"steps": [asdict(w) for w in steps]}
         if steps:
             out["published"] = steps[-1].total_sent
             out["delivered"] = steps[-1].total_received
         if target.http_base and steps:
-            out["stored"] = stored_points(target, opt.publishers)
+            try:
+                out["stored"] = stored_points(target, opt.publishers)
+            except (httpx.HTTPError, KeyError, ValueError) as e:  # keep the steps
+                out["stored"] = f"error ({type(e).__name__})"
             print(
-                f"  {target.name}: stored {out['stored']:,} of {out['published']:,}",
+                f"  {target.name}: stored {out['stored']} of {out['published']}",
                 file=sys.stderr,
             )
-        return out
+        return
     if key == "b":
-        out = {}
         for qos in (0, 1):
             w = ml.run(
                 ml.scenario_single(target.port, login, qos, opt.seconds, target.probe(), opt.window)
             )
             print(f"  {target.name}: {ml.window_line(w)}", file=sys.stderr, flush=True)
             out[f"qos{qos}"] = asdict(w)
-        return out
+        return
     if key == "c":
-        out = {}
         for qos in (0, 1):
             w = ml.run(
                 ml.scenario_fanout(target.port, login, qos, opt.fanout, opt.seconds, target.probe())
             )
             print(f"  {target.name}: {ml.window_line(w)}", file=sys.stderr, flush=True)
             out[f"qos{qos}"] = asdict(w)
-        return out
+        return
     if key == "d":
         stages = ml.run(ml.scenario_idle(target.port, login, opt.idle_stages, target.pid))
         for s in stages:
             print(f"  {target.name}: idle {asdict(s)}", file=sys.stderr, flush=True)
-        return {"stages": [asdict(s) for s in stages]}
+        out["stages"] = [asdict(s) for s in stages]
+        return
     raise ValueError(key)
 
 
@@ -313,7 +317,8 @@ def stored_points(target: Target, feeds: int) -> int:
     assert target.http_base and target.login.password
     total = 0
     headers = {"X-AIO-Key": target.login.password}
-    with httpx.Client(base_url=target.http_base, headers=headers, timeout=30) as client:
+    # after an overloaded step the server may still be writing its backlog: long timeout
+    with httpx.Client(base_url=target.http_base, headers=headers, timeout=120) as client:
         for i in range(feeds):
             r = client.get(f"/feeds/bench-{i}/details")
             if r.status_code == 404:
@@ -342,16 +347,20 @@ def run_broker(
     col = Column(name)
     for key in scenarios:
         print(f"[{name}] scenario {key}", file=sys.stderr, flush=True)
+        out: dict[str, Any] = {}
         try:
             with start() as target:
                 col.name = target.name
-                col.results[key] = run_scenario(key, target, opt)
+                run_scenario(key, target, opt, out)
+                col.results[key] = out
         except Unavailable as e:
             col.unavailable = str(e)
             print(f"[{name}] not available: {e}", file=sys.stderr, flush=True)
             return col
         except Exception as e:
             col.errors[key] = f"{type(e).__name__}: {e}"
+            if out:
+                col.results[key] = out  # what was measured before the failure
             print(f"[{name}] scenario {key} failed: {e!r}", file=sys.stderr, flush=True)
     return col
 
@@ -371,11 +380,11 @@ def cell_for(col: Column, key: str) -> str | None:
     """The text of a cell a column has no number for, or None when it has data."""
     if col.unavailable is not None:
         return "not available"
+    if key in col.results:
+        return None
     if key in col.errors:
         return "error"
-    if key not in col.results:
-        return NOT_RUN
-    return None
+    return NOT_RUN
 
 
 Path_ = tuple[str | int | float, ...]
