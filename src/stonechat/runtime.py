@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import contextlib
 import logging
 import secrets
@@ -156,6 +157,11 @@ async def serve(settings: Settings) -> None:
         f", MQTTS on {settings.mqtts_port}" if len(listeners) > 1 else "",
         db.dialect,
     )
+    # Everything built so far lives until shutdown: keep it out of the collector's scans,
+    # and collect young objects less often (measured: GC pauses were the p99 at 7k msg/s).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
     try:
         await server.serve()
     finally:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from stonechat.bus.base import Bus
 from stonechat.bus.events import FeedEvent
@@ -21,7 +22,8 @@ from stonechat.domain.records import Datum, Feed, User
 from stonechat.domain.timestamps import now_ms, parse_time
 from stonechat.domain.values import check_size, numeric, value_to_text
 from stonechat.limits.counter import MinuteCounter
-from stonechat.storage.data import DataStore, NewDatum
+from stonechat.storage.batch_writer import batch_writer
+from stonechat.storage.data import NewDatum
 from stonechat.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ class IngestService:
         batch_size: int = 1_000,
     ) -> None:
         self.db = db
-        self.store = DataStore(db)
+        self.writer = batch_writer(db)
         self.bus = bus
         self.counter = counter
         self.batch_size = batch_size
@@ -69,6 +71,7 @@ class IngestService:
         await self._queue.put(None)
         await self._task
         self._task = None
+        await self.writer.close()
 
     def prepare(self, feed: Feed, point: PointInput, now: int) -> NewDatum:
         """Validate one point for ``feed``: value, size, location, time (rest-api.md §7)."""
@@ -118,14 +121,24 @@ class IngestService:
         await submission.done
         return [p.datum for p in submission.points]
 
-    def submit(self, user: User, items: Sequence[tuple[Feed, PointInput]]) -> asyncio.Future[None]:
-        """Like ``write`` without awaiting: the future resolves after the commit.
+    def submit(
+        self, user: User, items: Sequence[tuple[Feed, PointInput]]
+    ) -> asyncio.Future[None] | Coroutine[Any, Any, asyncio.Future[None]]:
+        """Like ``write`` without awaiting the commit: the future resolves after it.
 
-        For callers that must not block (the MQTT broker): raises ``asyncio.QueueFull``
-        when the queue is full, so the caller can stop reading from its client.
+        For callers that must not block (the MQTT broker). When the queue has room this
+        returns the future at once; when it is full it returns a coroutine that waits for
+        room (the caller stops reading from its client meanwhile: back-pressure).
         """
         submission = self._submission(user, items)
-        self._queue.put_nowait(submission)
+        try:
+            self._queue.put_nowait(submission)
+        except asyncio.QueueFull:
+            return self._enqueue(submission)
+        return submission.done
+
+    async def _enqueue(self, submission: _Submission) -> asyncio.Future[None]:
+        await self._queue.put(submission)
         return submission.done
 
     async def _run(self) -> None:
@@ -149,8 +162,7 @@ class IngestService:
 
     async def _commit(self, batch: list[_Submission]) -> None:
         try:
-            async with self.db.begin() as conn:
-                await self.store.insert_many(conn, [p for s in batch for p in s.points])
+            await self.writer.write([p for s in batch for p in s.points])
         except Exception as error:
             if len(batch) > 1:
                 # Isolate the failing submission so the others still land.

@@ -8,11 +8,9 @@ from typing import Any
 
 from sqlalchemy import (
     and_,
-    bindparam,
     case,
     delete,
     func,
-    or_,
     select,
     tuple_,
     update,
@@ -47,90 +45,9 @@ class NewDatum:
     value_num: float | None
 
 
-_INSERT_COLUMNS = "feed_id, created_at, id, value, value_num, lat, lon, ele, updated_at"
-_INSERT_SQL = {
-    "qmark": f"INSERT INTO data ({_INSERT_COLUMNS}) VALUES ({', '.join('?' * 9)})",
-    "numeric_dollar": (
-        f"INSERT INTO data ({_INSERT_COLUMNS}) VALUES ({', '.join(f'${i}' for i in range(1, 10))})"
-    ),
-    "format": f"INSERT INTO data ({_INSERT_COLUMNS}) VALUES ({', '.join(['%s'] * 9)})",
-}
-
-_bump_feed = (
-    update(feeds)
-    .where(feeds.c.id == bindparam("b_feed_id"))
-    .values(
-        data_count=feeds.c.data_count + bindparam("b_count"),
-        last_value=case(
-            (
-                or_(
-                    feeds.c.last_value_at.is_(None),
-                    feeds.c.last_value_at <= bindparam("b_at"),
-                ),
-                bindparam("b_value"),
-            ),
-            else_=feeds.c.last_value,
-        ),
-        last_value_at=case(
-            (
-                or_(
-                    feeds.c.last_value_at.is_(None),
-                    feeds.c.last_value_at <= bindparam("b_at"),
-                ),
-                bindparam("b_at"),
-            ),
-            else_=feeds.c.last_value_at,
-        ),
-    )
-)
-
-
 class DataStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def insert_many(self, conn: Any, points: Sequence[NewDatum]) -> None:
-        """Insert points in one multi-row statement and update each feed's summary."""
-        # One prepared statement executed for every row inside the caller's transaction:
-        # the driver's executemany (sqlite3's C loop, asyncpg's pipeline), with no
-        # per-row SQLAlchemy parameter processing on this hot path.
-        await conn.exec_driver_sql(
-            _INSERT_SQL[conn.dialect.paramstyle],
-            [
-                (
-                    p.datum.feed_id,
-                    p.datum.created_at,
-                    p.datum.id,
-                    p.datum.value,
-                    p.value_num,
-                    p.datum.lat,
-                    p.datum.lon,
-                    p.datum.ele,
-                    p.datum.updated_at,
-                )
-                for p in points
-            ],
-        )
-        newest: dict[int, Datum] = {}
-        counts: dict[int, int] = {}
-        for p in points:
-            d = p.datum
-            counts[d.feed_id] = counts.get(d.feed_id, 0) + 1
-            current = newest.get(d.feed_id)
-            if current is None or (d.created_at, d.id) >= (current.created_at, current.id):
-                newest[d.feed_id] = d
-        await conn.execute(
-            _bump_feed,
-            [
-                {
-                    "b_feed_id": feed_id,
-                    "b_count": counts[feed_id],
-                    "b_at": d.created_at,
-                    "b_value": d.value,
-                }
-                for feed_id, d in newest.items()
-            ],
-        )
 
     async def get(self, feed_id: int, datum_id: str) -> Datum | None:
         async with self.db.connect() as conn:

@@ -45,15 +45,19 @@ class Database:
         await self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers run beside the single writer; FULL makes every commit durable
-    # against power loss too, which the group-commit writer amortises.
+def apply_sqlite_pragmas(dbapi_connection: Any) -> None:
+    """WAL lets readers run beside the single writer; FULL makes every commit durable
+    against power loss too, which the group-commit writer amortises."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    apply_sqlite_pragmas(dbapi_connection)
 
 
 def alembic_config() -> Config:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -90,8 +90,7 @@ class AdafruitBridge:
         feed = self.services.feeds.cached_for_write(user.id, topic.ident)
         if feed is None:
             return self._publish_feed_slow(conn, user, topic, packet, point)
-        self._submit(conn, user, [(feed, point)], packet)
-        return None
+        return self._submit(conn, user, [(feed, point)], packet)
 
     async def _publish_feed_slow(
         self, conn: Connection, user: User, topic: FeedTopic, packet: Publish, point: PointInput
@@ -102,7 +101,9 @@ class AdafruitBridge:
             reason = 0x99 if isinstance(error, TooLarge) else 0x90
             self.broker.reject_publish(conn, packet, f"rejected, {error.message}", reason)
             return
-        self._submit(conn, user, [(feed, point)], packet)
+        waiting = self._submit(conn, user, [(feed, point)], packet)
+        if waiting is not None:
+            await waiting
 
     async def publish_group_async(
         self, conn: Connection, user: User, topic: GroupTopic, packet: Publish
@@ -129,7 +130,9 @@ class AdafruitBridge:
         except StonechatError as error:
             self.broker.reject_publish(conn, packet, f"rejected, {error.message}", 0x99)
             return
-        self._submit(conn, user, items, packet)
+        waiting = self._submit(conn, user, items, packet)
+        if waiting is not None:
+            await waiting
 
     def publish_group(
         self, conn: Connection, user: User, topic: GroupTopic, packet: Publish
@@ -142,30 +145,38 @@ class AdafruitBridge:
         user: User,
         items: Sequence[tuple[Feed, PointInput]],
         packet: Publish,
-    ) -> None:
+    ) -> Handled:
+        """Queue the points; the acknowledgement follows the commit.
+
+        A full ingest queue returns a coroutine: the connection then holds its later packets
+        (and stops reading) until there is room.
+        """
         try:
-            future = self.services.ingest.submit(user, items)
-        except asyncio.QueueFull:
-            if packet.qos:
-                conn.unacked_incoming -= 1
-            if packet.qos == 2 and conn.session is not None and packet.packet_id is not None:
-                conn.session.incoming_qos2.discard(packet.packet_id)  # handled again later
-            conn.retry_later(packet)
-            return
+            queued = self.services.ingest.submit(user, items)
         except StonechatError as error:
             self.broker.reject_publish(conn, packet, f"rejected, {error.message}", 0x99)
-            return
+            return None
+        if isinstance(queued, asyncio.Future):
+            self._when_stored(conn, packet, queued)
+            return None
+        return self._submit_when_room(conn, packet, queued)
+
+    async def _submit_when_room(
+        self, conn: Connection, packet: Publish, queued: Coroutine[Any, Any, asyncio.Future[None]]
+    ) -> None:
+        self._when_stored(conn, packet, await queued)
+
+    def _when_stored(self, conn: Connection, packet: Publish, future: asyncio.Future[None]) -> None:
         if packet.qos == 0:
             future.add_done_callback(_consume)
             return
 
         def stored(done: asyncio.Future[Any]) -> None:
             if done.cancelled() or done.exception() is not None:
-                reason = UNSPECIFIED
                 message = "rejected, the data could not be stored"
                 if not done.cancelled() and isinstance(done.exception(), StonechatError):
                     message = f"rejected, {done.exception()}"
-                self.broker.reject_publish(conn, packet, message, reason)
+                self.broker.reject_publish(conn, packet, message, UNSPECIFIED)
                 return
             acknowledge(conn, packet)  # only after commit
 

@@ -116,18 +116,6 @@ class Connection(asyncio.Protocol):
         if not self._backlog and self._paused:
             self._resume()
 
-    def retry_later(self, packet: Packet, delay: float = 0.005) -> None:
-        """Hold ``packet`` and what follows it (the write queue is full): back-pressure."""
-        self._backlog.appendleft(packet)
-        self._pause()
-        self._busy = True
-
-        def again() -> None:
-            self._busy = False
-            self._drain_backlog()
-
-        self.loop.call_later(delay, again)
-
     def _pause(self) -> None:
         if not self._paused and hasattr(self.transport, "pause_reading"):
             self._paused = True
