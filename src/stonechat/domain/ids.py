@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import random
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Two characters (10 bits) per lookup: 13 lookups make the 26 characters of an id.
@@ -28,7 +28,8 @@ class UlidGenerator:
         else:
             self._last_ms = ms
             # Keep the top bit clear so increments within one millisecond never overflow.
-            self._last_random = int.from_bytes(os.urandom(10), "big") >> 1
+            # Ids need to be unique and ordered, not secret: data is read with a key.
+            self._last_random = random.getrandbits(_RANDOM_BITS - 1)
             self._prefix = encode(ms, 0)[:10]
         # The time part (10 characters) is shared by every id of one millisecond.
         r = self._last_random

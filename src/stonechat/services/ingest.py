@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from stonechat.bus.base import Bus
@@ -35,9 +35,7 @@ class _Submission:
     user_id: int
     feeds: list[Feed]
     points: list[NewDatum]
-    done: asyncio.Future[None] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    done: asyncio.Future[None]
 
 
 class IngestService:
@@ -77,7 +75,10 @@ class IngestService:
         """Validate one point for ``feed``: value, size, location, time (rest-api.md §7)."""
         text = value_to_text(point.value)
         check_size(text, feed.history)
-        lat, lon, ele = location_of(point.lat, point.lon, point.ele)
+        if point.lat is None and point.lon is None and point.ele is None:
+            lat = lon = ele = None  # the common case, without three lookups
+        else:
+            lat, lon, ele = location_of(point.lat, point.lon, point.ele)
         if point.created_at is not None:
             created = parse_time(point.created_at, "created_at")
         elif point.epoch is not None:
@@ -103,10 +104,11 @@ class IngestService:
             raise Unavailable("the server is not accepting data right now")
         now = now_ms()
         return _Submission(
-            username=user.username,
-            user_id=user.id,
-            feeds=[feed for feed, _ in items],
-            points=[self.prepare(feed, point, now) for feed, point in items],
+            user.username,
+            user.id,
+            [feed for feed, _ in items],
+            [self.prepare(feed, point, now) for feed, point in items],
+            self._task.get_loop().create_future(),
         )
 
     async def write(self, user: User, items: Sequence[tuple[Feed, PointInput]]) -> list[Datum]:

@@ -83,11 +83,14 @@ class AdafruitBridge:
     ) -> Handled:
         try:
             point = feed_point(packet.payload, topic.fmt)
-            check_point(point, now_ms())
+            feed = self.services.feeds.cached_for_write(user.id, topic.ident)
+            if feed is None:
+                # Checked before the feed is looked up (and maybe created); for a known feed
+                # the ingest service checks the same things.
+                check_point(point, now_ms())
         except StonechatError as error:
             self.broker.reject_publish(conn, packet, f"rejected, {error.message}", 0x99)
             return None
-        feed = self.services.feeds.cached_for_write(user.id, topic.ident)
         if feed is None:
             return self._publish_feed_slow(conn, user, topic, packet, point)
         return self._submit(conn, user, [(feed, point)], packet)
