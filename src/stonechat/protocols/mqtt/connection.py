@@ -132,6 +132,12 @@ class Connection(asyncio.Protocol):
             self._timer.cancel()
         self.broker.connections.discard(self)
         self.broker.connection_closed(self)
+        # Drop what ties this object into cycles, so reference counting frees it now
+        # instead of the cyclic collector, later.
+        self._timer = None
+        self._backlog.clear()
+        self._out.clear()
+        self.transport = None  # the transport refers back to us
 
     # -- sending -------------------------------------------------------------------------
 
@@ -148,6 +154,8 @@ class Connection(asyncio.Protocol):
 
     def send_droppable(self, data: bytes) -> None:
         """QoS 0 to a consumer that is far behind is dropped and counted, not buffered."""
+        if self.closed:
+            return
         if self.transport.get_write_buffer_size() > self.broker.config.write_buffer_limit:
             self.broker.stats["dropped_qos0"] += 1
             if self.session is not None:
@@ -185,6 +193,8 @@ class Connection(asyncio.Protocol):
             self.close()
 
     def protocol_error(self, error: ProtocolError) -> None:
+        # The decoder keeps the error; its traceback would hold this connection in a cycle.
+        error.__traceback__ = None
         self.broker.stats["protocol_errors"] += 1
         if self.session is None:
             self.broker.refuse_connect(self, error)
