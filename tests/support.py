@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from argon2 import PasswordHasher
 
 PG_ADMIN_URL = os.environ.get("STONECHAT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def free_port() -> int:
@@ -147,21 +149,35 @@ class Server:
             timeout=60,
         )
 
-    def create_user(self, prefix: str = "u", password: str = "password123") -> tuple[str, str]:
-        """A new user made directly in the server's database; returns (username, key)."""
+    def create_users(
+        self, count: int, prefix: str = "u", password: str = "password123"
+    ) -> list[tuple[str, str]]:
+        """New users made directly in the server's database: [(username, key)].
+
+        Passwords are hashed with a minimal argon2 cost: the server's real cost takes about
+        half a second a user, and tests sign in with the AIO key (a password still verifies,
+        since an argon2 hash carries its own parameters).
+        """
         from stonechat.config import Settings
         from stonechat.runtime import build_accounts, open_database
 
-        username = f"{prefix}{uuid.uuid4().hex[:10]}"
         settings = Settings(data_dir=self.data_dir, database_url=self.database_url)
 
-        async def go() -> str:
+        async def go() -> list[tuple[str, str]]:
             db = open_database(settings)
             try:
-                accounts = build_accounts(settings, db)
-                _user, key = await accounts.create_user(username, password)
-                return key
+                accounts = build_accounts(settings, db, CHEAP_HASHER)
+                made = []
+                for _ in range(count):
+                    username = f"{prefix}{uuid.uuid4().hex[:10]}"
+                    _user, key = await accounts.create_user(username, password)
+                    made.append((username, key))
+                return made
             finally:
                 await db.close()
 
-        return username, asyncio.run(go())
+        return asyncio.run(go())
+
+    def create_user(self, prefix: str = "u", password: str = "password123") -> tuple[str, str]:
+        """A new user made directly in the server's database; returns (username, key)."""
+        return self.create_users(1, prefix, password)[0]

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterator
 
 import uvicorn
+from argon2 import PasswordHasher
 
 from stonechat.bus.memory import MemoryBus
 from stonechat.config import Settings
@@ -44,9 +45,11 @@ def open_database(settings: Settings) -> Database:
     return Database(settings.resolved_database_url())
 
 
-def build_accounts(settings: Settings, db: Database) -> AccountService:
+def build_accounts(
+    settings: Settings, db: Database, password_hasher: PasswordHasher | None = None
+) -> AccountService:
     vault = KeyVault(load_or_create_secret(settings.secret_key, settings.data_dir))
-    return AccountService(db, vault, settings.key_cache_seconds)
+    return AccountService(db, vault, settings.key_cache_seconds, password_hasher)
 
 
 def build_services(settings: Settings, db: Database) -> Services:

@@ -7,37 +7,16 @@ tests only use the AIO key, so the password is hashed with a minimal argon2 cost
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import Callable
 
 import pytest
-from argon2 import PasswordHasher
 
 from support import Server
-
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def cheap_user(server: Server, prefix: str = "c") -> tuple[str, str]:
     """A new user made in the server's database; returns (username, key)."""
-    from stonechat.config import Settings
-    from stonechat.runtime import build_accounts, open_database
-
-    username = f"{prefix}{uuid.uuid4().hex[:10]}"
-    settings = Settings(data_dir=server.data_dir, database_url=server.database_url)
-
-    async def go() -> str:
-        db = open_database(settings)
-        try:
-            accounts = build_accounts(settings, db)
-            accounts._hasher = CHEAP_HASHER
-            _user, key = await accounts.create_user(username, "password123")
-            return key
-        finally:
-            await db.close()
-
-    return username, asyncio.run(go())
+    return server.create_user(prefix)
 
 
 @pytest.fixture

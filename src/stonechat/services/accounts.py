@@ -24,12 +24,18 @@ MIN_PASSWORD_LENGTH = 8
 
 
 class AccountService:
-    def __init__(self, db: Database, vault: KeyVault, key_cache_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        vault: KeyVault,
+        key_cache_seconds: float = 1.0,
+        password_hasher: PasswordHasher | None = None,
+    ) -> None:
         self.db = db
         self.users = UserStore(db)
         self.groups = GroupStore(db)
         self.vault = vault
-        self._hasher = PasswordHasher()
+        self._hasher = password_hasher or PasswordHasher()
         self._cache_seconds = key_cache_seconds
         # key hash -> (user, stored hash, expires at); bounded by the number of users.
         self._key_cache: dict[str, tuple[User, str, float]] = {}

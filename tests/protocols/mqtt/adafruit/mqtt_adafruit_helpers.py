@@ -3,7 +3,6 @@ MQTT socket, REST access and a throw-away certificate authority."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import ipaddress
 import queue
@@ -20,7 +19,6 @@ from typing import Any
 import httpx
 import paho.mqtt.client as mqtt
 import pytest
-from argon2 import PasswordHasher
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties as PahoProperties
 
@@ -28,28 +26,11 @@ from stonechat.protocols.mqtt.codec import Decoder, Packet, encode
 from support import Server
 
 TIMEOUT = 5.0
-CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def cheap_user(server: Server, prefix: str = "m") -> tuple[str, str]:
-    """A new user in the server's database with a cheap password hash: (username, key)."""
-    from stonechat.config import Settings
-    from stonechat.runtime import build_accounts, open_database
-
-    username = f"{prefix}{uuid.uuid4().hex[:10]}"
-    settings = Settings(data_dir=server.data_dir, database_url=server.database_url)
-
-    async def go() -> str:
-        db = open_database(settings)
-        try:
-            accounts = build_accounts(settings, db)
-            accounts._hasher = CHEAP_HASHER
-            _user, key = await accounts.create_user(username, "password123")
-            return key
-        finally:
-            await db.close()
-
-    return username, asyncio.run(go())
+    """A new user in the server's database (cheap password hash): (username, key)."""
+    return server.create_user(prefix)
 
 
 def rest(server: Server, username: str, key: str) -> httpx.Client:

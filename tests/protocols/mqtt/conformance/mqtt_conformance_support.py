@@ -7,7 +7,6 @@ input). Nothing here imports the broker or its codec: the tests see only the wir
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 import struct
@@ -19,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from argon2 import PasswordHasher
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -46,33 +44,10 @@ def wait_until(predicate: Callable[[], object], timeout: float = TIMEOUT) -> boo
 
 # -- accounts -----------------------------------------------------------------------------
 
-# Server.create_user hashes with the server's argon2 cost (~1 s a user); these tests only
-# use the AIO key, so accounts are made with a minimal cost, a few at a time.
-_CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
 
 def make_users(server: Server, count: int) -> list[tuple[str, str]]:
     """``count`` new (username, key) pairs, made straight in the server's database."""
-    from stonechat.config import Settings
-    from stonechat.runtime import build_accounts, open_database
-
-    settings = Settings(data_dir=server.data_dir, database_url=server.database_url)
-
-    async def go() -> list[tuple[str, str]]:
-        db = open_database(settings)
-        try:
-            accounts = build_accounts(settings, db)
-            accounts._hasher = _CHEAP
-            made = []
-            for _ in range(count):
-                name = f"m{uuid.uuid4().hex[:10]}"
-                _user, key = await accounts.create_user(name, "password123")
-                made.append((name, key))
-            return made
-        finally:
-            await db.close()
-
-    return asyncio.run(go())
+    return server.create_users(count, "m")
 
 
 @dataclass
