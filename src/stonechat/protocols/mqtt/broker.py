@@ -90,6 +90,18 @@ class Broker:
             Auth: acks.handle_auth,
         }
         self._time_task: asyncio.Task[None] | None = None
+        self._to_flush: list[Connection] = []
+
+    def flush_later(self, conn: Connection) -> None:
+        """Write ``conn``'s output at the end of this loop turn: one callback for all."""
+        if not self._to_flush:
+            asyncio.get_running_loop().call_soon(self._flush_all)
+        self._to_flush.append(conn)
+
+    def _flush_all(self) -> None:
+        pending, self._to_flush = self._to_flush, []
+        for conn in pending:
+            conn.flush()
 
     # -- lifecycle -------------------------------------------------------------------------
 

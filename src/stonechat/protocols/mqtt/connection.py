@@ -147,7 +147,7 @@ class Connection(asyncio.Protocol):
         self._out.append(data)
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            self.loop.call_soon(self._flush)
+            self.broker.flush_later(self)
 
     def send_packet(self, packet: Packet) -> None:
         self.send(encode(packet, self.protocol_level))
@@ -163,7 +163,8 @@ class Connection(asyncio.Protocol):
             return
         self.send(data)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write what was collected this event-loop turn in one call."""
         self._flush_scheduled = False
         if self._out and not self.closed:
             out, self._out = self._out, []
@@ -210,7 +211,7 @@ class Connection(asyncio.Protocol):
     def close(self) -> None:
         if self.closed:
             return
-        self._flush()
+        self.flush()
         self.closed = True
         if self.transport is not None:
             self.transport.close()

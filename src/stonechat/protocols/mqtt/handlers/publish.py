@@ -38,7 +38,10 @@ def acknowledge(conn: Connection, packet: Publish, reason: int = 0) -> None:
     if packet.qos == 1 or reason >= 0x80:
         conn.unacked_incoming -= 1  # an accepted QoS 2 publish counts until PUBCOMP (§4.9)
     if packet.qos == 1:
-        conn.send_packet(Puback(packet.packet_id, reason))
+        if reason == 0:  # the common case, without building a packet object
+            conn.send(b"\x40\x02" + packet.packet_id.to_bytes(2, "big"))
+        else:
+            conn.send_packet(Puback(packet.packet_id, reason))
     else:
         if conn.session is not None:
             if reason < 0x80:
