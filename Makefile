@@ -28,8 +28,9 @@ typecheck: setup
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: setup
-	$(BIN)/python bench/rest_ingest.py
+bench: setup  # needs wrk (apt-get install -y wrk) and mosquitto; results: docs/benchmarks.md
+	$(BIN)/python bench/rest_bench.py
+	$(BIN)/python bench/mqtt_bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info test-output .pytest_cache .mypy_cache .ruff_cache
