@@ -132,10 +132,19 @@ async def serve(settings: Settings) -> None:
         MqttSessionStore(db),
     )
     await broker.start()
-    listeners = [await listen(broker, settings.host, settings.mqtt_port)]
-    if settings.tls_cert and settings.tls_key:
-        context = tls_context(settings.tls_cert, settings.tls_key)
-        listeners.append(await listen(broker, settings.host, settings.mqtts_port, context))
+    try:
+        listeners = [await listen(broker, settings.host, settings.mqtt_port)]
+        if settings.tls_cert and settings.tls_key:
+            context = tls_context(settings.tls_cert, settings.tls_key)
+            listeners.append(await listen(broker, settings.host, settings.mqtts_port, context))
+    except OSError as error:
+        await broker.stop()
+        await services.ingest.stop()
+        await db.close()
+        raise SystemExit(
+            f"stonechat: cannot listen for MQTT on {settings.host}: {error.strerror or error}. "
+            "Is another broker running? Choose a port with --mqtt-port (STONECHAT_MQTT_PORT)."
+        ) from None
     app = create_app(services)
     app.state.broker = broker
     app.add_api_websocket_route("/mqtt", mqtt_over_websocket)
