@@ -54,6 +54,14 @@ class UserStore:
             row = (await conn.execute(select(users).where(users.c.key_hash == key_hash))).first()
         return (_user(row), row.key_hash) if row else None
 
+    async def key_hashes(self, user_ids: list[int]) -> dict[int, str]:
+        """The current key hash of each of these users (missing ones were deleted)."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                select(users.c.id, users.c.key_hash).where(users.c.id.in_(user_ids))
+            )
+            return {r.id: r.key_hash for r in rows}
+
     async def secrets(self, user_id: int) -> tuple[str, str] | None:
         """``(password_hash, key_enc)`` of a user."""
         async with self.db.connect() as conn:

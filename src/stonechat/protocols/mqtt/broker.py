@@ -90,6 +90,7 @@ class Broker:
             Auth: acks.handle_auth,
         }
         self._time_task: asyncio.Task[None] | None = None
+        self._key_task: asyncio.Task[None] | None = None
         self._to_flush: list[Connection] = []
 
     def flush_later(self, conn: Connection) -> None:
@@ -111,11 +112,13 @@ class Broker:
         for state, saved_at in await self.store.take_all():
             await self._restore(state, saved_at)
         self._time_task = asyncio.create_task(self._publish_time(), name="mqtt-time")
+        self._key_task = asyncio.create_task(self._watch_keys(), name="mqtt-keys")
 
     async def stop(self) -> None:
         """Close every connection (MQTT 5: 0x8B server shutting down), save sessions."""
-        if self._time_task is not None:
-            self._time_task.cancel()
+        for task in (self._time_task, self._key_task):
+            if task is not None:
+                task.cancel()
         for conn in list(self.connections):
             conn.clean_exit = True  # a server shutdown is not the client's failure
             conn.disconnect(0x8B)
@@ -298,6 +301,25 @@ class Broker:
             await self.services.ingest.write(user, [(feed, feed_point(packet.payload, topic.fmt))])
         except Exception as error:  # a will that cannot be stored is reported, not raised
             self.publish_error(user.username, f"will to {packet.topic} rejected, {error}")
+
+    async def _watch_keys(self) -> None:
+        """End connections whose key was regenerated elsewhere (e.g. by the CLI)."""
+        while True:
+            await asyncio.sleep(self.config.key_check_seconds)
+            signed_in = [c for c in self.connections if c.session and c.key_hash]
+            if not signed_in:
+                continue
+            user_ids = list({c.session.user.id for c in signed_in if c.session})
+            try:
+                current = await self.services.accounts.current_key_hashes(user_ids)
+            except Exception:  # the database may be busy or away; try again next round
+                log.warning("could not check MQTT sessions' keys", exc_info=True)
+                continue
+            for conn in signed_in:
+                session = conn.session
+                if session is not None and current.get(session.user.id) != conn.key_hash:
+                    self.stats["revoked"] += 1
+                    conn.disconnect(0x98)  # administrative action: the key changed
 
     def revoke(self, user_id: int) -> None:
         """A regenerated key ends every MQTT connection of that user at once."""

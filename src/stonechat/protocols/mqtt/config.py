@@ -17,3 +17,4 @@ class BrokerConfig:
     max_session_expiry: int = 7 * 86400  # seconds a persistent session waits offline
     max_retained_per_user: int = 1000
     max_retained_bytes_per_user: int = 4 * 1024 * 1024
+    key_check_seconds: float = 2.0  # how often connected users' keys are re-checked

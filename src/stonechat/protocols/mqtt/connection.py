@@ -47,6 +47,7 @@ class Connection(asyncio.Protocol):
         self.unacked_incoming = 0  # QoS 1/2 publishes not yet acknowledged
         self.clean_exit = False  # DISCONNECT 0x00 received: no will
         self.closed = False
+        self.key_hash: str | None = None  # of the AIO key this connection signed in with
         self._out: list[bytes] = []
         self._flush_scheduled = False
         self._backlog: deque[Packet] = deque()

@@ -48,10 +48,9 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     if not packet.username or not packet.password:
         refuse(conn, "authorized" if not v5 else "credentials")
         return
+    key = packet.password.decode("utf-8", errors="replace")
     try:
-        user = await broker.services.accounts.authenticate_key(
-            packet.password.decode("utf-8", errors="replace")
-        )
+        user = await broker.services.accounts.authenticate_key(key)
     except StonechatError:
         broker.stats["auth_failures"] += 1
         refuse(conn, "authorized" if not v5 else "credentials")
@@ -72,6 +71,7 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     else:
         expiry = 0.0 if packet.clean_start else float(broker.config.max_session_expiry)
     expiry = min(expiry, float(broker.config.max_session_expiry))
+    conn.key_hash = broker.services.accounts.vault.hash(key)
     session, present = broker.attach(conn, user, client_id, packet.clean_start, expiry)
     session.protocol_level = packet.protocol_level
     session.will = packet.will
