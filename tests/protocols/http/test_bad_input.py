@@ -764,3 +764,18 @@ def test_duplicate_keys_are_refused(api: httpx.Client) -> None:
     assert_error(api.post("/groups", json={"name": grp.upper()}), 422)
     assert_error(api.post("/dashboards", json={"name": dash.upper()}), 422)
     assert state(api) == before
+
+
+def test_value_too_big_for_a_new_feed_creates_no_feed(api: httpx.Client) -> None:
+    # A new feed keeps history, so 1 KB is its limit; the refusal comes before the feed.
+    for path, body in (
+        ("/feeds/{name}/data", {"value": "x" * 2000}),
+        ("/feeds/{name}/data/batch", {"data": [{"value": "1"}, {"value": "x" * 2000}]}),
+    ):
+        name = unique("big-")
+        assert_error(api.post(path.format(name=name), json=body), 422)
+        assert_error(api.get(f"/feeds/{name}"), 404)
+    group = unique("bigs")
+    assert api.post("/groups", json={"name": group}).status_code == 201
+    assert_error(api.post(f"/groups/{group}/feeds/inner/data", json={"value": "x" * 2000}), 422)
+    assert_error(api.get(f"/feeds/{group}.inner"), 404)

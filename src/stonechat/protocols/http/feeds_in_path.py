@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from stonechat.domain.records import Feed
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
@@ -15,9 +15,15 @@ async def feed_to_read(acc: AccountDep, feed_key: str) -> Feed:
     return await acc.readable_feed(feed_key)
 
 
-async def feed_to_write(acc: OwnerDep, feed_key: str) -> Feed:
+def _largest_value(request: Request) -> Any:
+    # Set by the body dependency, which handlers declare before the feed: a value too big
+    # for a new feed is refused before the feed is created.
+    return getattr(request.state, "largest_value", None)
+
+
+async def feed_to_write(acc: OwnerDep, feed_key: str, request: Request) -> Feed:
     """The feed a data write goes to; created when it does not exist yet."""
-    return await acc.services.feeds.for_write(acc.user, feed_key)
+    return await acc.services.feeds.for_write(acc.user, feed_key, value=_largest_value(request))
 
 
 async def group_feed_to_read(acc: AccountDep, group_key: str, feed_key: str) -> Feed:
@@ -28,9 +34,13 @@ async def group_feed_to_read(acc: AccountDep, group_key: str, feed_key: str) -> 
     return feed
 
 
-async def group_feed_to_write(acc: OwnerDep, group_key: str, feed_key: str) -> Feed:
+async def group_feed_to_write(
+    acc: OwnerDep, group_key: str, feed_key: str, request: Request
+) -> Feed:
     group = await acc.services.groups.get(acc.user, group_key)
-    return await acc.services.feeds.for_write(acc.user, feed_key, group)
+    return await acc.services.feeds.for_write(
+        acc.user, feed_key, group, value=_largest_value(request)
+    )
 
 
 FeedToRead = Annotated[Feed, Depends(feed_to_read)]

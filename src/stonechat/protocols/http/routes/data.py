@@ -13,6 +13,7 @@ from stonechat.domain.payloads import csv_line
 from stonechat.domain.points import PointInput, check_point, point_from_body
 from stonechat.domain.records import Feed
 from stonechat.domain.timestamps import iso, now_ms
+from stonechat.domain.values import value_to_text
 from stonechat.protocols.http.bodies import read_body, read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
 from stonechat.protocols.http.feeds_in_path import (
@@ -48,6 +49,7 @@ def _batch(body: Any) -> list[Any]:
 async def _point(request: Request) -> PointInput:
     point = point_from_body(await read_body(request))
     check_point(point, now_ms())
+    request.state.largest_value = point.value  # see feeds_in_path.feed_to_write
     return point
 
 
@@ -56,6 +58,10 @@ async def _points(request: Request) -> list[PointInput]:
     now = now_ms()
     for point in points:
         check_point(point, now)
+    if points:
+        request.state.largest_value = max(
+            (p.value for p in points), key=lambda v: len(value_to_text(v).encode())
+        )
     return points
 
 
