@@ -1,4 +1,4 @@
-"""Saved persistent MQTT sessions (JSON state per user and client id)."""
+"""Saved MQTT state: persistent sessions (per user and client id) and retained messages."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from stonechat.storage.database import Database
-from stonechat.storage.schema import mqtt_sessions
+from stonechat.storage.schema import mqtt_retained, mqtt_sessions
 
 
 class MqttSessionStore:
@@ -39,3 +39,22 @@ class MqttSessionStore:
             rows = (await conn.execute(select(mqtt_sessions))).all()
             await conn.execute(delete(mqtt_sessions))
         return [(json.loads(r.state), r.saved_at) for r in rows]
+
+    async def replace_retained(self, messages: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Keep exactly these ``(owner, topic, state)`` retained messages."""
+        async with self.db.begin() as conn:
+            await conn.execute(delete(mqtt_retained))
+            if messages:
+                await conn.execute(
+                    insert(mqtt_retained),
+                    [
+                        {"owner": owner, "topic": topic, "state": json.dumps(state)}
+                        for owner, topic, state in messages
+                    ],
+                )
+
+    async def retained(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every saved retained message: ``(owner, state)``."""
+        async with self.db.connect() as conn:
+            rows = (await conn.execute(select(mqtt_retained))).all()
+        return [(r.owner, json.loads(r.state)) for r in rows]

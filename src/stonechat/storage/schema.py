@@ -185,3 +185,13 @@ mqtt_sessions = Table(
     Column("saved_at", BigInteger, nullable=False),
     PrimaryKeyConstraint("user_id", "client_id", name="pk_mqtt_sessions"),
 )
+
+# Retained messages of the MQTT free-form namespace, written at graceful shutdown.
+mqtt_retained = Table(
+    "mqtt_retained",
+    metadata,
+    Column("owner", String(64), nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("state", Text, nullable=False),
+    PrimaryKeyConstraint("owner", "topic", name="pk_mqtt_retained"),
+)

@@ -40,7 +40,12 @@ from stonechat.protocols.mqtt.handlers import acks
 from stonechat.protocols.mqtt.handlers.connect import handle_connect
 from stonechat.protocols.mqtt.handlers.publish import acknowledge, handle_publish
 from stonechat.protocols.mqtt.handlers.subscribe import handle_subscribe, handle_unsubscribe
-from stonechat.protocols.mqtt.messages import Message, Subscription
+from stonechat.protocols.mqtt.messages import (
+    Message,
+    Subscription,
+    message_from_state,
+    message_state,
+)
 from stonechat.protocols.mqtt.registry import Registry
 from stonechat.protocols.mqtt.retained import RetainedStore
 from stonechat.protocols.mqtt.session import Session
@@ -111,6 +116,8 @@ class Broker:
         self.services.accounts.on_key_change.append(self.revoke)
         for state, saved_at in await self.store.take_all():
             await self._restore(state, saved_at)
+        for owner, state in await self.store.retained():
+            self.retained.put(owner, message_from_state(state))
         self._time_task = asyncio.create_task(self._publish_time(), name="mqtt-time")
         self._key_task = asyncio.create_task(self._watch_keys(), name="mqtt-keys")
 
@@ -125,6 +132,9 @@ class Broker:
         await asyncio.sleep(0)
         persistent = [s.snapshot() for s in self.sessions.values() if s.expiry > 0]
         await self.store.replace_all(persistent, now_ms())
+        await self.store.replace_retained(
+            [(owner, msg.topic, message_state(msg)) for owner, msg in self.retained.all()]
+        )
         self.services.ingest.bus.unsubscribe(self.adafruit.fan_out)
 
     async def _restore(self, state: dict[str, Any], saved_at: int) -> None:

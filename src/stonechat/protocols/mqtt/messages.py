@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from typing import Any
 
-from stonechat.protocols.mqtt.codec import EMPTY_PROPERTIES, Properties
+from stonechat.protocols.mqtt.codec import (
+    EMPTY_PROPERTIES,
+    PacketType,
+    Properties,
+    encode_properties,
+)
+from stonechat.protocols.mqtt.codec.property_codec import decode_properties
 
 
 @dataclass(slots=True)
@@ -33,3 +41,27 @@ class Subscription:
     owner: str = ""  # lower-cased owner namespace
     ident: str = ""  # feed identifier or group key for feed/group subscriptions
     fmt: str = ""  # "", "json" or "csv"
+
+
+def message_state(m: Message) -> dict[str, Any]:
+    """A JSON-able copy of a message, kept across a restart (queued or retained)."""
+    return {
+        "topic": m.topic,
+        "payload": m.payload.hex(),
+        "qos": m.qos,
+        "retain": m.retain,
+        "props": encode_properties(m.properties).hex(),  # user properties etc.
+        "expires": None  # wall-clock deadline (ms): the downtime counts too
+        if m.expires_at is None
+        else int((time.time() + m.expires_at - time.monotonic()) * 1000),
+    }
+
+
+def message_from_state(state: dict[str, Any]) -> Message:
+    msg = Message(state["topic"], bytes.fromhex(state["payload"]), state["qos"], state["retain"])
+    if state.get("props"):  # absent in sessions saved by older versions
+        block = bytes.fromhex(state["props"])
+        msg.properties = decode_properties(block, 0, len(block), PacketType.PUBLISH)[0]
+    if state.get("expires") is not None:
+        msg.expires_at = time.monotonic() + state["expires"] / 1000 - time.time()
+    return msg

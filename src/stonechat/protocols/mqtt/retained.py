@@ -36,3 +36,9 @@ class RetainedStore:
         for topic, msg in list(self._by_owner.get(owner, {}).items()):
             if matches(topic_filter, topic):
                 yield msg
+
+    def all(self) -> Iterator[tuple[str, Message]]:
+        """Every retained message with its owner (for saving at shutdown)."""
+        for owner, owned in self._by_owner.items():
+            for msg in owned.values():
+                yield owner, msg

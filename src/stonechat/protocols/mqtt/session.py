@@ -16,15 +16,18 @@ from typing import TYPE_CHECKING, Any
 from stonechat.domain.records import User
 from stonechat.protocols.mqtt.codec import (
     EMPTY_PROPERTIES,
-    PacketType,
     Properties,
     Will,
     encode_properties,
     encode_publish,
     publish_with_packet_id,
 )
-from stonechat.protocols.mqtt.codec.property_codec import decode_properties
-from stonechat.protocols.mqtt.messages import Message, Subscription
+from stonechat.protocols.mqtt.messages import (
+    Message,
+    Subscription,
+    message_from_state,
+    message_state,
+)
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.connection import Connection
@@ -210,19 +213,7 @@ class Session:
                 {"id": pid, "packet": e.packet.hex(), "qos": e.qos, "released": e.released}
                 for pid, e in self.inflight.items()
             ],
-            "queue": [
-                {
-                    "topic": m.topic,
-                    "payload": m.payload.hex(),
-                    "qos": m.qos,
-                    "retain": m.retain,
-                    "props": encode_properties(m.properties).hex(),  # user properties etc.
-                    "expires": None  # wall-clock deadline (ms): the downtime counts too
-                    if m.expires_at is None
-                    else int((time.time() + m.expires_at - time.monotonic()) * 1000),
-                }
-                for m in self.queue
-            ],
+            "queue": [message_state(m) for m in self.queue],
             "incoming_qos2": sorted(self.incoming_qos2),
         }
 
@@ -245,13 +236,7 @@ class Session:
         for e in state["inflight"]:
             self.inflight[e["id"]] = Inflight(bytes.fromhex(e["packet"]), e["qos"], e["released"])
         for m in state["queue"]:
-            msg = Message(m["topic"], bytes.fromhex(m["payload"]), m["qos"], m["retain"])
-            if m.get("props"):  # absent in sessions saved by older versions
-                block = bytes.fromhex(m["props"])
-                msg.properties = decode_properties(block, 0, len(block), PacketType.PUBLISH)[0]
-            if m.get("expires") is not None:
-                msg.expires_at = time.monotonic() + m["expires"] / 1000 - time.time()
-            self.queue.append(msg)
+            self.queue.append(message_from_state(m))
         self.incoming_qos2 = set(state["incoming_qos2"])
 
 

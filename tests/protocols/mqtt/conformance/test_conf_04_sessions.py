@@ -343,3 +343,33 @@ def test_sessions_and_queued_messages_survive_a_graceful_restart(
     time.sleep(max(0.0, 1.2 - (time.monotonic() - stopped)))
     e = paho(acct, client_id=short, clean=False, port=port)
     assert e.connack is not None and not e.connack.session_present  # its 1 s ran out
+
+
+def test_retained_messages_survive_a_graceful_restart(
+    private_server: Callable[..., Server], paho: PahoFactory
+) -> None:
+    server = private_server()
+    acct = account_on(server)
+    port = server.mqtt_port
+    pub = paho(acct, port=port)
+    pub.publish(acct.t("kept/a"), b"alpha", 1, retain=True)
+    pub.publish(acct.t("kept/b"), b"beta", 1, retain=True)
+    pub.publish(acct.t("kept/b"), b"", 1, retain=True)  # cleared before the restart
+    pub.publish(
+        acct.t("kept/c"), b"{}", 1, retain=True, properties=props(ContentType="application/json")
+    )
+    pub.close()
+
+    server.stop()  # SIGTERM: retained messages are saved with the sessions
+    server.start()
+
+    sub = paho(acct, port=server.mqtt_port)
+    sub.subscribe(acct.t("kept/#"), 1)
+    got = sorted(sub.expect(2), key=lambda m: m.topic)
+    assert [(m.topic, m.payload, m.retain) for m in got] == [
+        (acct.t("kept/a"), b"alpha", True),
+        (acct.t("kept/c"), b"{}", True),
+    ]
+    assert got[1].properties.ContentType == "application/json"
+    sub.quiet(already=2)  # kept/b was cleared: nothing else arrives
+    sub.close()
