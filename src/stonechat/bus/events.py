@@ -14,3 +14,6 @@ class FeedEvent:
     username: str
     feed: Feed
     datum: Datum
+    # Points written together (one request, one MQTT publish) share a batch number, so a
+    # group update reaches group subscribers as one message (mqtt-api.md §5.3).
+    batch: int = 0

@@ -57,6 +57,7 @@ class IngestService:
         self._ids = UlidGenerator()
         self._task: asyncio.Task[None] | None = None
         self.batches = 0
+        self.submissions = 0
         self.points = 0
 
     async def start(self) -> None:
@@ -180,10 +181,11 @@ class IngestService:
         self.batches += 1
         events: list[FeedEvent] = []
         for submission in batch:
+            self.submissions += 1
             self.points += len(submission.points)
             self.counter.add(submission.user_id, len(submission.points))
             if not submission.done.done():
                 submission.done.set_result(None)
             for feed, point in zip(submission.feeds, submission.points, strict=True):
-                events.append(FeedEvent(submission.username, feed, point.datum))
+                events.append(FeedEvent(submission.username, feed, point.datum, self.submissions))
         await self.bus.publish(events)

@@ -63,13 +63,6 @@ class _Payloads:
             self._csv = csv_line(self.datum).encode()
         return self._csv
 
-    def group(self, fmt: str) -> bytes:
-        updates = {self.feed.key: self.datum.value}
-        if fmt == "csv":
-            return group_csv(updates).encode()
-        located = self.datum if self.datum.lat is not None else None
-        return group_json(updates, located).encode()
-
 
 class AdafruitBridge:
     def __init__(self, broker: Broker) -> None:
@@ -246,9 +239,14 @@ class AdafruitBridge:
     # -- fan-out ---------------------------------------------------------------------------
 
     def fan_out(self, events: list[FeedEvent]) -> None:
-        """Bus listener: deliver committed points to their subscribers."""
+        """Bus listener: deliver committed points to their subscribers.
+
+        Feed topics get one message per point. Group topics get one message per group and
+        write, holding every feed of that group the write changed (mqtt-api.md §5.3).
+        """
         registry = self.broker.registry
         retention = self.services.retention_ms
+        group_updates: dict[tuple[int, str, str], _GroupUpdate] = {}
         for event in events:
             owner = event.username.lower()
             feed_index = registry.feeds.get(owner)
@@ -269,16 +267,40 @@ class AdafruitBridge:
                                 continue  # made private again: no longer shared
                             msg = Message(topic_filter, payloads.get(sub.fmt), sub.qos)
                             session.deliver(msg, sub, cache)
-            if group_index is not None:
-                for group_key in _groups(feed):
-                    subs = group_index.get(group_key)
-                    if subs:
-                        for (session, topic_filter), sub in list(subs.items()):
-                            msg = Message(topic_filter, payloads.group(sub.fmt), sub.qos)
-                            session.deliver(msg, sub, cache)
             if wild:
                 assert router is not None
                 self._fan_out_wild(event, router, payloads, cache)
+            if group_index is not None or wild:
+                for group_key in _groups(feed):
+                    key = (event.batch, owner, group_key)
+                    update = group_updates.get(key)
+                    if update is None:
+                        update = group_updates[key] = _GroupUpdate(event.username, group_key)
+                    update.add(feed, event.datum)
+        for (_batch, owner, group_key), update in group_updates.items():
+            self._fan_out_group(owner, group_key, update)
+
+    def _fan_out_group(self, owner: str, group_key: str, update: _GroupUpdate) -> None:
+        registry = self.broker.registry
+        cache: dict[Any, bytes] = {}
+        subs = registry.groups.get(owner, {}).get(group_key)
+        if subs:
+            for (session, topic_filter), sub in list(subs.items()):
+                session.deliver(Message(topic_filter, update.payload(sub.fmt), sub.qos), sub, cache)
+        router = registry.routers.get(owner)
+        if router is None or not router.has_wildcards():
+            return
+        variants = [
+            (f"{update.username}/{prefix}/{group_key}{f'/{fmt}' if fmt else ''}", fmt)
+            for prefix in ("groups", "g")
+            for fmt in ("", "json", "csv")
+        ]
+        for entry, topic_filter, sub in router.wildcards():
+            assert isinstance(entry, tuple)
+            session = entry[0]
+            for topic, fmt in variants:
+                if matches(topic_filter, topic):
+                    session.deliver(Message(topic, update.payload(fmt), sub.qos), sub, cache)
 
     def _fan_out_wild(
         self, event: FeedEvent, router: Any, payloads: _Payloads, cache: dict[Any, bytes]
@@ -292,16 +314,38 @@ class AdafruitBridge:
                 for fmt in ("", "json", "csv"):
                     suffix = f"/{fmt}" if fmt else ""
                     variants.append((f"{user}/{prefix}/{ident}{suffix}", payloads.get(fmt)))
-        for group_key in _groups(feed):
-            for prefix in ("groups", "g"):
-                for fmt in ("", "json", "csv"):
-                    suffix = f"/{fmt}" if fmt else ""
-                    variants.append((f"{user}/{prefix}/{group_key}{suffix}", payloads.group(fmt)))
         for entry, topic_filter, sub in router.wildcards():
             session, _ = entry
             for topic, payload in variants:
                 if matches(topic_filter, topic):
                     session.deliver(Message(topic, payload, sub.qos), sub, cache)
+
+
+class _GroupUpdate:
+    """The feeds of one group that one write changed, and their group payloads."""
+
+    __slots__ = ("_payloads", "located", "updates", "username")
+
+    def __init__(self, username: str, group_key: str) -> None:
+        self.username = username
+        self.updates: dict[str, str] = {}
+        self.located: Datum | None = None
+        self._payloads: dict[str, bytes] = {}
+
+    def add(self, feed: Feed, datum: Datum) -> None:
+        self.updates[feed.key] = datum.value
+        if datum.lat is not None:
+            self.located = datum
+
+    def payload(self, fmt: str) -> bytes:
+        kind = "csv" if fmt == "csv" else "json"
+        made = self._payloads.get(kind)
+        if made is None:
+            body = (
+                group_csv(self.updates) if kind == "csv" else group_json(self.updates, self.located)
+            )
+            made = self._payloads[kind] = body.encode()
+        return made
 
 
 def _groups(feed: Feed) -> tuple[str, ...]:

@@ -337,6 +337,30 @@ def test_group_subscribers_get_json_and_csv(mq: Client, api: httpx.Client, u: st
     assert mq.barrier() == []
 
 
+def test_a_write_to_several_feeds_of_a_group_is_one_group_message(
+    mq: Client, api: httpx.Client, u: str
+) -> None:
+    assert api.post("/groups", json={"name": "porch"}).status_code == 201
+    assert mq.subscribe(f"{u}/groups/porch", f"{u}/g/porch/csv", f"{u}/g/#") == [0, 0, 0]
+    assert mq.publish(f"{u}/g/porch", '{"feeds":{"temp":"20","hum":"55"}}', qos=1) == 0
+    got = sorted(topics(mq.take(5)))
+    assert got == [  # g/# gets the three variants; each topic holds both feeds
+        (f"{u}/g/porch", '{"feeds":{"temp":"20","hum":"55"}}'),
+        (f"{u}/g/porch/csv", "temp,20\nhum,55"),
+        (f"{u}/g/porch/csv", "temp,20\nhum,55"),
+        (f"{u}/g/porch/json", '{"feeds":{"temp":"20","hum":"55"}}'),
+        (f"{u}/groups/porch", '{"feeds":{"temp":"20","hum":"55"}}'),
+    ]
+    assert mq.barrier() == []
+    # REST group data is one write too.
+    body = {"feeds": [{"key": "temp", "value": "21"}, {"key": "hum", "value": "56"}]}
+    assert api.post("/groups/porch/data", json=body).status_code == 200
+    assert [p for t, p in topics(mq.take(5)) if t == f"{u}/groups/porch"] == [
+        '{"feeds":{"temp":"21","hum":"56"}}'
+    ]
+    assert mq.barrier() == []
+
+
 def test_group_publish_creates_missing_feeds_in_the_group(
     mq: Client, api: httpx.Client, u: str
 ) -> None:
