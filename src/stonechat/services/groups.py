@@ -121,9 +121,3 @@ class GroupService:
 
     async def feeds_of(self, group: Group) -> list[Feed]:
         return await self.feed_store.in_group(group.id)
-
-    async def feed_in(self, user: User, group: Group, key: str) -> Feed:
-        feed = await self.feed_store.in_group_with_key(group.id, key)
-        if feed is None:
-            raise NotFound(f"not found - feed '{key}' is not in group '{group.key}'")
-        return feed

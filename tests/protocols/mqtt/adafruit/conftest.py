@@ -18,7 +18,6 @@ if _HERE not in sys.path:
 
 pytest.register_assert_rewrite("mqtt_adafruit_helpers")
 
-from mqtt_adafruit_helpers import cheap_user  # noqa: E402
 
 from support import Server  # noqa: E402
 
@@ -26,10 +25,10 @@ from support import Server  # noqa: E402
 @pytest.fixture
 def user(server: Server) -> tuple[str, str]:
     """A fresh (username, key) on the session server (overrides the slower suite fixture)."""
-    return cheap_user(server)
+    return server.create_user("m")
 
 
 @pytest.fixture
 def make_user(server: Server) -> Callable[[], tuple[str, str]]:
     """Makes further fresh users on the session server."""
-    return lambda: cheap_user(server)
+    return lambda: server.create_user("m")

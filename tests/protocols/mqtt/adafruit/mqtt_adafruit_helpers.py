@@ -28,11 +28,6 @@ from support import Server
 TIMEOUT = 5.0
 
 
-def cheap_user(server: Server, prefix: str = "m") -> tuple[str, str]:
-    """A new user in the server's database (cheap password hash): (username, key)."""
-    return server.create_user(prefix)
-
-
 def rest(server: Server, username: str, key: str) -> httpx.Client:
     """An httpx client for ``/api/v2/{username}`` authenticated as ``key``."""
     return httpx.Client(

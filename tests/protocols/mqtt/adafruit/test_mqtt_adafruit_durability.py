@@ -14,7 +14,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
-from mqtt_adafruit_helpers import Client, cheap_user, own_server, rest, wait_for
+from mqtt_adafruit_helpers import Client, own_server, rest, wait_for
 
 WINDOW = 50  # unacknowledged publishes in flight at most
 MAX_MESSAGES = 1000  # one REST page; the kill comes long before
@@ -25,7 +25,7 @@ def test_every_acknowledged_point_survives_sigkill(
     backend: str, tmp_path: Path, version: int
 ) -> None:
     with own_server(backend, tmp_path / "data") as server:
-        user = cheap_user(server)
+        user = server.create_user("m")
         topic = f"{user[0]}/f/durable"
         client = Client(server.mqtt_port, *user, version=version)
         client.paho.max_inflight_messages_set(WINDOW)

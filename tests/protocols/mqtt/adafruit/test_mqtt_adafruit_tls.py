@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from Adafruit_IO import MQTTClient
-from mqtt_adafruit_helpers import TIMEOUT, Client, cheap_user, make_ca, own_server, rest, wait_for
+from mqtt_adafruit_helpers import TIMEOUT, Client, make_ca, own_server, rest, wait_for
 
 from support import Server
 
@@ -39,7 +39,7 @@ def tls_server(
 
 @pytest.fixture
 def tls_user(tls_server: tuple[Server, int]) -> tuple[str, str]:
-    return cheap_user(tls_server[0])
+    return tls_server[0].create_user("m")
 
 
 def trusting(ca: Path) -> ssl.SSLContext:
