@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     ingest_queue_size: int = Field(10_000, ge=1)
     ingest_batch_size: int = Field(1_000, ge=1)
     data_rate_limit: int = Field(30, ge=0)
+    redis_url: str | None = None
+    workers: int = Field(1, ge=1, le=64)
     log_level: str = "info"
     public_url: str | None = None
 

@@ -195,3 +195,19 @@ mqtt_retained = Table(
     Column("state", Text, nullable=False),
     PrimaryKeyConstraint("owner", "topic", name="pk_mqtt_retained"),
 )
+
+# Signed-in browser sessions of the web UI. The cookie holds a random token; only its
+# SHA-256 is stored, so a leaked database does not leak live sessions.
+ui_sessions = Table(
+    "ui_sessions",
+    metadata,
+    Column("token_hash", String(64), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_seen_at", BigInteger, nullable=False),
+    Column("address", String(64)),
+    Column("user_agent", Text),
+    PrimaryKeyConstraint("token_hash", name="pk_ui_sessions"),
+    Index("ix_ui_sessions_user", "user_id"),
+)
