@@ -48,13 +48,21 @@ class TooLarge(Invalid):
 
 
 class Throttled(StonechatError):
-    """Over a rate limit; ``retry_after`` is in seconds."""
+    """Over a rate limit; ``retry_after`` is in seconds.
+
+    ``limit`` is set for the data rate (points per minute): HTTP then adds RateLimit headers.
+    """
 
     status = 429
 
-    def __init__(self, message: str, retry_after: float = 60.0) -> None:
+    def __init__(self, message: str, retry_after: float = 60.0, limit: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.limit = limit
+
+
+class TooManyRequests(Throttled):
+    """Too many attempts of something guarded (password sign-in): wait ``retry_after`` s."""
 
 
 class Unavailable(StonechatError):

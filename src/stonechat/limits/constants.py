@@ -1,0 +1,30 @@
+"""Windows, timings and the storage keys of every limit (one place, like arq's constants)."""
+
+from __future__ import annotations
+
+DATA_WINDOW_SECONDS = 60  # the data rate is points per minute (Adafruit IO)
+EVENT_WINDOW_SECONDS = 60  # ban thresholds count events in the last minute (mqtt-api.md §7)
+BAN_HISTORY_SECONDS = 3600  # each ban in the last hour makes the next one longer
+
+# How often a process reloads per-user limits from the database and bans from the store.
+REFRESH_SECONDS = 1.0
+
+# Redis must never stall a request: short timeouts, then the in-process store for a while.
+REDIS_TIMEOUT_SECONDS = 0.25
+REDIS_RETRY_SECONDS = 5.0
+WARN_EVERY_SECONDS = 60.0
+
+# Key names under the configured prefix (``<prefix>:...`` in Redis).
+DATA_KEY = "data"  # + user id
+EVENT_KEY = "event"  # + event name + username
+LOGIN_ACCOUNT_KEY = "login-account"  # + username
+LOGIN_ADDRESS_KEY = "login-address"  # + address
+BANS_KEY = "bans"  # sorted set: username -> banned until (unix seconds)
+BAN_HISTORY_KEY = "ban-history"  # + username: sorted set of ban start times
+
+# Events that can end in a ban, as named in settings, the throttle endpoint and notices.
+CONNECTS = "connects"
+SUBSCRIBES = "subscribes"
+FAILED_SUBSCRIBES = "failed_subscribes"
+FAILED_PUBLISHES = "failed_publishes"
+THROTTLED_PUBLISHES = "throttled_publishes"

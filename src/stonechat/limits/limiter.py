@@ -1,0 +1,294 @@
+"""The one limiter shared by HTTP, MQTT, WebSocket MQTT, webhooks and the web UI sign-in.
+
+- Data rate: points per user per minute (moving window), checked before a point is queued
+  for storage. A limit of 0 means unlimited and costs one dict lookup: no await, no Redis.
+- Bans (mqtt-api.md §7): too many connection attempts, SUBSCRIBEs, failed SUBSCRIBEs or
+  PUBLISHes, or publishes after being throttled, within a minute, ban the user for 30 s,
+  30 s more per ban in the last hour, at most an hour.
+- Sign-in: failed password logins per account and per address.
+
+Counters and bans live in Redis when ``redis_url`` is set (every process counts together)
+and in this process otherwise; see ``windows.py`` for what happens when Redis is away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from limits import RateLimitItem, RateLimitItemPerSecond
+
+from stonechat.domain.errors import Throttled, TooManyRequests
+from stonechat.domain.records import User
+from stonechat.limits import constants as c
+from stonechat.limits.bans import BanBook, MemoryBanBook, RedisBanBook
+from stonechat.limits.windows import RedisHealth, Windows
+
+log = logging.getLogger(__name__)
+
+OverridesLoader = Callable[[], Awaitable[dict[int, int]]]
+
+
+@dataclass(frozen=True, slots=True)
+class LimiterConfig:
+    """Limits, built from the settings. Every threshold of 0 turns its check off."""
+
+    data_rate_limit: int = 30  # points per minute per user, unless the user has its own
+    redis_url: str | None = None
+    key_prefix: str = "stonechat"
+    bans: bool = True
+    ban_connects: int = 20  # connection attempts per minute; more: CONNACK 6 and a ban
+    ban_subscribes: int = 100
+    ban_failed_subscribes: int = 10
+    ban_failed_publishes: int = 10
+    ban_throttled_publishes: int = 30  # publishes dropped for the data rate per minute
+    ban_seconds: int = 30
+    ban_max_seconds: int = 3600
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_window_seconds: int = 900
+    refresh_seconds: float = c.REFRESH_SECONDS
+
+    def threshold(self, event: str) -> int:
+        return {
+            c.CONNECTS: self.ban_connects,
+            c.SUBSCRIBES: self.ban_subscribes,
+            c.FAILED_SUBSCRIBES: self.ban_failed_subscribes,
+            c.FAILED_PUBLISHES: self.ban_failed_publishes,
+            c.THROTTLED_PUBLISHES: self.ban_throttled_publishes,
+        }[event]
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    """Where a user stands after a data write: for the RateLimit headers."""
+
+    limit: int
+    remaining: int
+    reset: int  # seconds until the oldest counted point leaves the window
+
+
+@dataclass(frozen=True, slots=True)
+class Ban:
+    username: str
+    reason: str  # the event that crossed its threshold (constants)
+    seconds: int
+    until: float  # Unix time
+
+
+def throttle_message(username: str, seconds: int) -> str:
+    """Adafruit IO's wording on ``{username}/throttle`` (mqtt-api.md §3.5)."""
+    return f"{username} data rate limit reached, {seconds} seconds until throttle released"
+
+
+def ban_message(seconds: int) -> str:
+    return f"enforcement limit reached, your account is banned for {seconds} seconds"
+
+
+class Limiter:
+    def __init__(
+        self,
+        config: LimiterConfig,
+        load_overrides: OverridesLoader | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self._load_overrides = load_overrides
+        self._clock = clock
+        self.health = RedisHealth()
+        self.windows = Windows(config.redis_url, config.key_prefix, self.health)
+        self.book: BanBook = (
+            RedisBanBook(config.redis_url, config.key_prefix, self.health)
+            if config.redis_url
+            else MemoryBanBook()
+        )
+        # Per-user data rates (users.data_rate_limit), reloaded every refresh_seconds.
+        self._overrides: dict[int, int] | None = None
+        # Running bans: lower-case username -> until. Read on every PUBLISH/SUBSCRIBE.
+        self.banned: dict[str, float] = {}
+        self._items: dict[tuple[int, int], RateLimitItem] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self.refresh()
+        self._task = asyncio.create_task(self._refresh_loop(), name="limits-refresh")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if isinstance(self.book, RedisBanBook):
+            await self.book.close()
+
+    async def refresh(self) -> None:
+        """Reload per-user limits and running bans (other processes' bans too)."""
+        if self._load_overrides is not None:
+            try:
+                self._overrides = await self._load_overrides()
+            except Exception:  # the database may be busy: keep the last known limits
+                log.warning("could not reload per-user data rate limits", exc_info=True)
+        if self.config.bans:
+            self.banned = await self.book.active(self._clock())
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.refresh_seconds)
+            try:
+                await self.refresh()
+            except Exception:
+                log.warning("could not refresh the limits", exc_info=True)
+
+    def _item(self, amount: int, seconds: int) -> RateLimitItem:
+        item = self._items.get((amount, seconds))
+        if item is None:
+            item = self._items[(amount, seconds)] = RateLimitItemPerSecond(amount, seconds)
+        return item
+
+    # -- data rate -------------------------------------------------------------------------
+
+    def data_limit(self, user: User) -> int:
+        """Points per minute allowed to ``user``; 0 is unlimited. No I/O."""
+        if self._overrides is not None:
+            return self._overrides.get(user.id, self.config.data_rate_limit)
+        if user.data_rate_limit is not None:
+            return user.data_rate_limit
+        return self.config.data_rate_limit
+
+    async def take_data(self, user: User, cost: int, limit: int) -> Quota:
+        """Count ``cost`` points (all or none) against ``limit``; Throttled when over."""
+        item = self._item(limit, c.DATA_WINDOW_SECONDS)
+        key = f"{c.DATA_KEY}/{user.id}"
+        allowed = await self.windows.hit(item, key, cost)
+        used, reset_at = await self.windows.used(item, key)
+        reset = max(1, math.ceil(reset_at - self._clock())) if used else 0
+        if not allowed:
+            raise Throttled(throttle_message(user.username, reset), reset, limit=limit)
+        return Quota(limit, max(0, limit - used), reset)
+
+    async def data_used(self, user: User) -> int | None:
+        """Points counted in the last minute, or None when the user is unlimited."""
+        limit = self.data_limit(user)
+        if limit == 0:
+            return None
+        used, _ = await self.windows.used(
+            self._item(limit, c.DATA_WINDOW_SECONDS), f"{c.DATA_KEY}/{user.id}"
+        )
+        return used
+
+    # -- bans ------------------------------------------------------------------------------
+
+    def banned_for(self, username: str) -> float:
+        """Seconds left of ``username``'s ban (0: not banned). No I/O."""
+        if not self.banned:
+            return 0.0
+        until = self.banned.get(username.lower())
+        if until is None:
+            return 0.0
+        left = until - self._clock()
+        if left <= 0:
+            del self.banned[username.lower()]
+            return 0.0
+        return left
+
+    def watches(self, event: str) -> bool:
+        """Whether ``event`` is counted at all (bans on and its threshold above 0)."""
+        return self.config.bans and self.config.threshold(event) > 0
+
+    async def record(self, event: str, username: str) -> Ban | None:
+        """Count one ``event`` of ``username``; a Ban when that crossed the threshold.
+
+        Exactly ``threshold`` events are allowed in any minute; the next one bans. Returns
+        None for a user already banned (the running ban is not stretched).
+        """
+        if not self.watches(event):
+            return None
+        name = username.lower()
+        if self.banned_for(name):
+            return None
+        item = self._item(self.config.threshold(event), c.EVENT_WINDOW_SECONDS)
+        if await self.windows.hit(item, f"{c.EVENT_KEY}/{event}/{name}"):
+            return None
+        return await self.ban(name, event)
+
+    async def ban(self, username: str, reason: str) -> Ban | None:
+        now = self._clock()
+        name = username.lower()
+        seconds, until = await self.book.ban(
+            name, now, self.config.ban_seconds, self.config.ban_max_seconds
+        )
+        self.banned[name] = until
+        if seconds == 0:
+            return None  # another process banned the user a moment ago
+        log.info("banned %s for %d s (%s)", name, seconds, reason)
+        return Ban(name, reason, seconds, until)
+
+    async def lift(self, username: str) -> None:
+        await self.book.lift(username.lower())
+        self.banned.pop(username.lower(), None)
+
+    async def event_count(self, event: str, username: str) -> int:
+        if not self.watches(event):
+            return 0
+        item = self._item(self.config.threshold(event), c.EVENT_WINDOW_SECONDS)
+        used, _ = await self.windows.used(item, f"{c.EVENT_KEY}/{event}/{username.lower()}")
+        return used
+
+    # -- password sign-in ------------------------------------------------------------------
+
+    def _login_checks(self, username: str, address: str) -> list[tuple[RateLimitItem, str]]:
+        cfg = self.config
+        checks = []
+        if cfg.login_failures_per_account > 0:
+            item = self._item(cfg.login_failures_per_account, cfg.login_window_seconds)
+            checks.append((item, f"{c.LOGIN_ACCOUNT_KEY}/{username.lower()}"))
+        if cfg.login_failures_per_address > 0 and address:
+            item = self._item(cfg.login_failures_per_address, cfg.login_window_seconds)
+            checks.append((item, f"{c.LOGIN_ADDRESS_KEY}/{address}"))
+        return checks
+
+    async def login_attempt(self, username: str, address: str) -> None:
+        """Before checking a password: TooManyRequests after too many recent failures."""
+        for item, key in self._login_checks(username, address):
+            if not await self.windows.test(item, key):
+                _, reset_at = await self.windows.used(item, key)
+                wait = max(1, math.ceil(reset_at - self._clock()))
+                raise TooManyRequests(
+                    f"too many failed sign-ins, try again in {wait} seconds", wait
+                )
+
+    async def login_failed(self, username: str, address: str) -> None:
+        for item, key in self._login_checks(username, address):
+            await self.windows.hit(item, key)
+
+    async def login_succeeded(self, username: str, address: str) -> None:
+        """Forget the account's failures (not the address's: one good account must not
+        reset the count of an address trying others)."""
+        cfg = self.config
+        if cfg.login_failures_per_account > 0:
+            item = self._item(cfg.login_failures_per_account, cfg.login_window_seconds)
+            await self.windows.clear(item, f"{c.LOGIN_ACCOUNT_KEY}/{username.lower()}")
+
+    # -- the throttle endpoint -------------------------------------------------------------
+
+    async def usage(self, user: User) -> dict[str, Any]:
+        """Counters for ``GET /{username}/throttle`` beyond the data rate."""
+        name = user.username.lower()
+        now = self._clock()
+        left = self.banned_for(name)
+        return {
+            "authentication_rate": await self.event_count(c.CONNECTS, name),
+            "subscribe_authorization_rate": await self.event_count(c.SUBSCRIBES, name),
+            "publish_authorization_rate": await self.event_count(c.FAILED_PUBLISHES, name),
+            "hourly_ban_rate": await self.book.recent(name, now) if self.config.bans else 0,
+            "mqtt_ban_error_message": ban_message(math.ceil(left)) if left else None,
+        }

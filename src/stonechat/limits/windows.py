@@ -1,0 +1,125 @@
+"""Moving-window counters from the ``limits`` library, in Redis or in this process.
+
+A moving window counts what happened in the last N seconds, exactly: a limit of 30 per
+minute never lets a 31st point through within any 60 seconds, even across a clock minute
+(a fixed window would allow 60 around the boundary). In Redis each check is one atomic Lua
+script, so several processes sharing the Redis count together.
+
+Redis is never allowed to stall or refuse a request: every call has a short socket timeout,
+and when Redis fails the counters fall back to this process's memory for a while (fail
+open, limited per process), with a warning at most once a minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from limits import RateLimitItem
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from stonechat.limits.constants import (
+    REDIS_RETRY_SECONDS,
+    REDIS_TIMEOUT_SECONDS,
+    WARN_EVERY_SECONDS,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def redis_options() -> dict[str, Any]:
+    """Client options for every Redis call of the limiter: fail fast, no retry loop."""
+    return {
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "retry": Retry(NoBackoff(), 0),
+    }
+
+
+def limits_uri(redis_url: str) -> str:
+    """``redis://...`` as the ``limits`` library's async storage URI."""
+    if redis_url.startswith("unix://"):
+        return "async+redis+unix://" + redis_url[len("unix://") :]
+    return "async+" + redis_url
+
+
+class RedisHealth:
+    """Whether to try Redis now; after a failure, not again for a few seconds."""
+
+    def __init__(self, retry_seconds: float = REDIS_RETRY_SECONDS) -> None:
+        self.retry_seconds = retry_seconds
+        self._down_until = 0.0
+        self._warned_at = -math.inf
+        self.failures = 0
+
+    def usable(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def failed(self, error: BaseException) -> None:
+        now = time.monotonic()
+        self.failures += 1
+        self._down_until = now + self.retry_seconds
+        if now - self._warned_at >= WARN_EVERY_SECONDS:
+            self._warned_at = now
+            log.warning(
+                "rate limits: Redis is not answering (%s); counting in this process meanwhile",
+                error or type(error).__name__,
+            )
+
+    async def call(
+        self, remote: Callable[[], Awaitable[T]], local: Callable[[], Awaitable[T]]
+    ) -> T:
+        """``remote()`` when Redis is usable and answers, else ``local()``."""
+        if self.usable():
+            try:
+                return await remote()
+            except Exception as error:  # any Redis or socket failure: fail open
+                self.failed(error)
+        return await local()
+
+
+class Windows:
+    """Hit and read moving windows, keyed by a limit item and identifiers."""
+
+    def __init__(self, redis_url: str | None, prefix: str, health: RedisHealth) -> None:
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._remote: MovingWindowRateLimiter | None = None
+        self.health = health
+        if redis_url:
+            storage = RedisStorage(
+                limits_uri(redis_url),
+                implementation="redispy",
+                key_prefix=prefix,
+                **redis_options(),
+            )
+            self._remote = MovingWindowRateLimiter(storage)
+
+    def _call(self, work: Callable[[MovingWindowRateLimiter], Awaitable[T]]) -> Awaitable[T]:
+        remote = self._remote
+        if remote is None:
+            return work(self._local)
+        return self.health.call(lambda: work(remote), lambda: work(self._local))
+
+    async def hit(self, item: RateLimitItem, key: str, cost: int = 1) -> bool:
+        """Count ``cost`` events if they fit in the window; False (nothing counted) if not."""
+        return await self._call(lambda s: s.hit(item, key, cost=cost))
+
+    async def test(self, item: RateLimitItem, key: str) -> bool:
+        """Whether one more event would fit."""
+        return await self._call(lambda s: s.test(item, key))
+
+    async def used(self, item: RateLimitItem, key: str) -> tuple[int, float]:
+        """Events in the window now, and the Unix time the oldest of them leaves it."""
+        stats = await self._call(lambda s: s.get_window_stats(item, key))
+        return item.amount - stats.remaining, stats.reset_time
+
+    async def clear(self, item: RateLimitItem, key: str) -> None:
+        await self._call(lambda s: s.clear(item, key))
