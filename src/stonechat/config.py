@@ -30,11 +30,32 @@ class Settings(BaseSettings):
     key_cache_seconds: float = Field(1.0, ge=0)
     ingest_queue_size: int = Field(10_000, ge=1)
     ingest_batch_size: int = Field(1_000, ge=1)
-    data_rate_limit: int = Field(30, ge=0)
+    data_rate_limit: int = Field(30, ge=0)  # points per minute per user; 0 = unlimited
+    # MQTT abuse bans (mqtt-api.md §7): events per minute allowed, 0 turns one check off.
+    bans: bool = True
+    ban_connects: int = Field(20, ge=0)
+    ban_subscribes: int = Field(100, ge=0)
+    ban_failed_subscribes: int = Field(10, ge=0)
+    ban_failed_publishes: int = Field(10, ge=0)
+    ban_throttled_publishes: int = Field(30, ge=0)
+    ban_seconds: int = Field(30, ge=1)  # first ban; each ban in the last hour adds as much
+    ban_max_seconds: int = Field(3600, ge=1)
+    # Failed password sign-ins (web UI) allowed per window, per account and per address.
+    login_failures_per_account: int = Field(5, ge=0)
+    login_failures_per_address: int = Field(20, ge=0)
+    login_window_seconds: int = Field(900, ge=1)
     redis_url: str | None = None
+    # Key and channel prefix in Redis: installations sharing one Redis need different ones.
+    redis_prefix: str = "stonechat"
     workers: int = Field(1, ge=1, le=64)
+    # Set by the --workers supervisor for its children, not by users.
+    worker_id: int | None = None
+    reuse_port: bool = False
     log_level: str = "info"
     public_url: str | None = None
+    signup_enabled: bool = True
+    session_idle_minutes: float = Field(1440, gt=0)
+    session_max_days: float = Field(30, gt=0)
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy async URL: the configured one, or SQLite in the data directory."""

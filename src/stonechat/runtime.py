@@ -7,14 +7,18 @@ import contextlib
 import gc
 import logging
 import secrets
+import socket
 from collections.abc import Iterator
 
 import uvicorn
 from argon2 import PasswordHasher
 
+from stonechat.bus.base import Bus
 from stonechat.bus.memory import MemoryBus
+from stonechat.bus.redis import RedisBus
 from stonechat.config import Settings
 from stonechat.limits.counter import MinuteCounter
+from stonechat.limits.limiter import Limiter, LimiterConfig
 from stonechat.protocols.http.app import create_app
 from stonechat.protocols.mqtt.broker import Broker
 from stonechat.protocols.mqtt.config import BrokerConfig
@@ -29,10 +33,12 @@ from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
 from stonechat.services.registry import Services
 from stonechat.services.secrets import KeyVault, load_or_create_secret
+from stonechat.services.sessions import SessionService
 from stonechat.services.webhooks import WebhookService
 from stonechat.storage.activities import ActivityStore
 from stonechat.storage.database import Database
 from stonechat.storage.mqtt_sessions import MqttSessionStore
+from stonechat.storage.users import UserStore
 from stonechat.storage.webhooks import WebhookStore
 
 log = logging.getLogger(__name__)
@@ -52,12 +58,41 @@ def build_accounts(
     return AccountService(db, vault, settings.key_cache_seconds, password_hasher)
 
 
+def build_bus(settings: Settings) -> Bus:
+    """In-process fan-out, or Redis when the installation runs several processes."""
+    if settings.redis_url:
+        return RedisBus(settings.redis_url, settings.redis_prefix)
+    return MemoryBus()
+
+
+def build_limiter(settings: Settings, db: Database) -> Limiter:
+    """The one limiter of this process; in Redis (shared by processes) when configured."""
+    config = LimiterConfig(
+        data_rate_limit=settings.data_rate_limit,
+        redis_url=settings.redis_url,
+        key_prefix=f"{settings.redis_prefix}:limits",
+        bans=settings.bans,
+        ban_connects=settings.ban_connects,
+        ban_subscribes=settings.ban_subscribes,
+        ban_failed_subscribes=settings.ban_failed_subscribes,
+        ban_failed_publishes=settings.ban_failed_publishes,
+        ban_throttled_publishes=settings.ban_throttled_publishes,
+        ban_seconds=settings.ban_seconds,
+        ban_max_seconds=settings.ban_max_seconds,
+        login_failures_per_account=settings.login_failures_per_account,
+        login_failures_per_address=settings.login_failures_per_address,
+        login_window_seconds=settings.login_window_seconds,
+    )
+    return Limiter(config, UserStore(db).data_rate_overrides)
+
+
 def build_services(settings: Settings, db: Database) -> Services:
     activity_store = ActivityStore(db)
     activity = ActivityLog(activity_store)
     counter = MinuteCounter()
+    limiter = build_limiter(settings, db)
     feeds = FeedService(db, activity)
-    bus = MemoryBus()
+    bus = build_bus(settings)
     return Services(
         accounts=build_accounts(settings, db),
         feeds=feeds,
@@ -67,6 +102,7 @@ def build_services(settings: Settings, db: Database) -> Services:
             db,
             bus,
             counter,
+            limiter=limiter,
             queue_size=settings.ingest_queue_size,
             batch_size=settings.ingest_batch_size,
         ),
@@ -74,9 +110,17 @@ def build_services(settings: Settings, db: Database) -> Services:
         webhooks=WebhookService(db),
         activities=activity_store,
         receivers=WebhookStore(db),
+        sessions=SessionService(
+            db,
+            idle_ms=round(settings.session_idle_minutes * 60_000),
+            max_ms=round(settings.session_max_days * DAY_MS),
+        ),
         counter=counter,
+        limiter=limiter,
         retention_ms=settings.retention_days * DAY_MS,
         data_rate_limit=settings.data_rate_limit,
+        signup_enabled=settings.signup_enabled,
+        public_url=settings.public_url,
     )
 
 
@@ -98,6 +142,7 @@ async def bootstrap_first_user(settings: Settings, accounts: AccountService) -> 
                 f"  AIO key:  {key}",
                 "Try it:",
                 f"  curl -H 'X-AIO-Key: {key}' {base}/api/v2/user",
+                f"Web UI: {base}/ (sign in as {user.username}, or sign up)",
                 "Make more accounts with: stonechat user create NAME --password PASSWORD",
                 "=" * 72,
                 "",
@@ -119,12 +164,27 @@ class _Server(uvicorn.Server):
                 self._captured_signals.clear()
 
 
+def prepare(settings: Settings) -> None:
+    """Migrate the database and create the first account (before workers start)."""
+
+    async def go() -> None:
+        db = open_database(settings)
+        try:
+            await db.upgrade()
+            await bootstrap_first_user(settings, build_accounts(settings, db))
+        finally:
+            await db.close()
+
+    asyncio.run(go())
+
+
 async def serve(settings: Settings) -> None:
     """Run the server until SIGINT/SIGTERM, then drain the ingest queue and stop."""
     db = open_database(settings)
     await db.upgrade()
     services = build_services(settings, db)
     await bootstrap_first_user(settings, services.accounts)
+    await services.ingest.bus.start()
     await services.ingest.start()
     broker = Broker(
         services,
@@ -133,10 +193,13 @@ async def serve(settings: Settings) -> None:
     )
     await broker.start()
     try:
-        listeners = [await listen(broker, settings.host, settings.mqtt_port)]
+        reuse = settings.reuse_port
+        listeners = [await listen(broker, settings.host, settings.mqtt_port, reuse_port=reuse)]
         if settings.tls_cert and settings.tls_key:
             context = tls_context(settings.tls_cert, settings.tls_key)
-            listeners.append(await listen(broker, settings.host, settings.mqtts_port, context))
+            listeners.append(
+                await listen(broker, settings.host, settings.mqtts_port, context, reuse_port=reuse)
+            )
     except OSError as error:
         await broker.stop()
         await services.ingest.stop()
@@ -175,7 +238,7 @@ async def serve(settings: Settings) -> None:
     gc.freeze()
     gc.set_threshold(10_000, 50, 100)
     try:
-        await server.serve()
+        await server.serve(sockets=[http_socket(settings)] if settings.reuse_port else None)
     finally:
         for listener in listeners:
             listener.close()
@@ -183,6 +246,18 @@ async def serve(settings: Settings) -> None:
         await services.ingest.stop()
         await services.ingest.bus.close()
         await db.close()
+
+
+def http_socket(settings: Settings) -> socket.socket:
+    """The HTTP listening socket of one worker, shared with the others (SO_REUSEPORT)."""
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((settings.host, settings.http_port))
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
 
 
 def run_server(settings: Settings) -> None:

@@ -95,9 +95,40 @@ def serve(
     log_level: Annotated[
         str | None, typer.Option(help="debug, info, warning. [default: info]")
     ] = None,
+    signup_enabled: Annotated[
+        bool | None,
+        typer.Option(
+            "--signup-enabled/--signup-disabled",
+            help="Whether the web UI lets visitors create accounts. [default: enabled]",
+            show_default=False,
+        ),
+    ] = None,
+    session_idle_minutes: Annotated[
+        float | None,
+        typer.Option(help="Web UI sessions end after this long unused. [default: 1440]"),
+    ] = None,
+    session_max_days: Annotated[
+        float | None,
+        typer.Option(help="Web UI sessions end this long after sign-in. [default: 30]"),
+    ] = None,
+    redis_url: Annotated[
+        str | None,
+        typer.Option(help="Redis URL, e.g. redis://host:6379/0: joins several processes."),
+    ] = None,
+    redis_prefix: Annotated[
+        str | None,
+        typer.Option(help="Prefix of Stonechat's keys in Redis. [default: stonechat]"),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Server processes sharing the ports (needs PostgreSQL and Redis). [default: 1]"
+        ),
+    ] = None,
 ) -> None:
     """Run the server. Every option is also an environment variable STONECHAT_<OPTION>."""
     from stonechat.runtime import run_server
+    from stonechat.supervisor import supervise
 
     settings = settings_from(
         host=host,
@@ -117,7 +148,15 @@ def serve(
         ingest_batch_size=ingest_batch_size,
         public_url=public_url,
         log_level=log_level,
+        signup_enabled=signup_enabled,
+        session_idle_minutes=session_idle_minutes,
+        session_max_days=session_max_days,
+        redis_url=redis_url,
+        redis_prefix=redis_prefix,
+        workers=workers,
     )
+    if settings.workers > 1:
+        supervise(settings)
     run_server(settings)
 
 

@@ -218,9 +218,11 @@ class Limiter:
         item = self._item(self.config.threshold(event), c.EVENT_WINDOW_SECONDS)
         if await self.windows.hit(item, f"{c.EVENT_KEY}/{event}/{name}"):
             return None
-        return await self.ban(name, event)
+        return await self.ban(username, event)
 
     async def ban(self, username: str, reason: str) -> Ban | None:
+        """Ban ``username`` now (for the length its recent bans give); None if it already
+        was. The Ban keeps the name as given, for notices on its own topics."""
         now = self._clock()
         name = username.lower()
         seconds, until = await self.book.ban(
@@ -230,7 +232,7 @@ class Limiter:
         if seconds == 0:
             return None  # another process banned the user a moment ago
         log.info("banned %s for %d s (%s)", name, seconds, reason)
-        return Ban(name, reason, seconds, until)
+        return Ban(username, reason, seconds, until)
 
     async def lift(self, username: str) -> None:
         await self.book.lift(username.lower())

@@ -1,8 +1,10 @@
-"""The one ingest path: validate, persist with group commit, answer after commit, publish.
+"""The one ingest path: validate, rate-limit, persist with group commit, answer, publish.
 
-Every data write (REST single, batch, group, webhook; MQTT later) calls ``IngestService.write``.
-The writer task takes whatever is queued, stores it in one transaction with a multi-row
-insert, resolves the waiting callers, then publishes the stored points on the bus.
+Every data write (REST single, batch, group, webhook, MQTT) calls ``IngestService.write`` or
+``submit``. Points are validated, then counted against the user's data rate (one point per
+value; a rejected write stores nothing), then queued. The writer task takes whatever is
+queued, stores it in one transaction with a multi-row insert, resolves the waiting callers,
+then publishes the stored points on the bus.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from stonechat.domain.records import Datum, Feed, User
 from stonechat.domain.timestamps import now_ms, parse_time
 from stonechat.domain.values import check_size, numeric, value_to_text
 from stonechat.limits.counter import MinuteCounter
+from stonechat.limits.limiter import Limiter, LimiterConfig, Quota
 from stonechat.storage.batch_writer import batch_writer
 from stonechat.storage.data import NewDatum
 from stonechat.storage.database import Database
@@ -45,6 +48,7 @@ class IngestService:
         bus: Bus,
         counter: MinuteCounter,
         *,
+        limiter: Limiter | None = None,
         queue_size: int = 10_000,
         batch_size: int = 1_000,
     ) -> None:
@@ -52,6 +56,7 @@ class IngestService:
         self.writer = batch_writer(db)
         self.bus = bus
         self.counter = counter
+        self.limiter = limiter or Limiter(LimiterConfig(data_rate_limit=0, bans=False))
         self.batch_size = batch_size
         self._queue: asyncio.Queue[_Submission | None] = asyncio.Queue(maxsize=queue_size)
         self._ids = UlidGenerator()
@@ -61,6 +66,8 @@ class IngestService:
         self.points = 0
 
     async def start(self) -> None:
+        """Start the writer, and the limiter's refresh of per-user limits and bans."""
+        await self.limiter.start()
         self._task = asyncio.create_task(self._run(), name="ingest-writer")
 
     async def stop(self) -> None:
@@ -71,6 +78,7 @@ class IngestService:
         await self._task
         self._task = None
         await self.writer.close()
+        await self.limiter.stop()
 
     def prepare(self, feed: Feed, point: PointInput, now: int) -> NewDatum:
         """Validate one point for ``feed``: value, size, location, time (rest-api.md §7)."""
@@ -115,14 +123,27 @@ class IngestService:
     async def write(self, user: User, items: Sequence[tuple[Feed, PointInput]]) -> list[Datum]:
         """Validate and store points; returns after they are committed.
 
-        Validation errors are raised before anything is stored: a batch is all or nothing.
+        Validation errors and ``Throttled`` (over the data rate) are raised before anything
+        is stored: a batch is all or nothing.
         """
+        data, _quota = await self.write_counted(user, items)
+        return data
+
+    async def write_counted(
+        self, user: User, items: Sequence[tuple[Feed, PointInput]]
+    ) -> tuple[list[Datum], Quota | None]:
+        """``write``, also returning where the user stands against the data rate (None:
+        unlimited), for the RateLimit headers of HTTP."""
         submission = self._submission(user, items)
         if not submission.points:
-            return []
+            return [], None
+        quota = None
+        limit = self.limiter.data_limit(user)
+        if limit:
+            quota = await self.limiter.take_data(user, len(submission.points), limit)
         await self._queue.put(submission)  # a full queue makes writers wait here
         await submission.done
-        return [p.datum for p in submission.points]
+        return [p.datum for p in submission.points], quota
 
     def submit(
         self, user: User, items: Sequence[tuple[Feed, PointInput]]
@@ -131,9 +152,13 @@ class IngestService:
 
         For callers that must not block (the MQTT broker). When the queue has room this
         returns the future at once; when it is full it returns a coroutine that waits for
-        room (the caller stops reading from its client meanwhile: back-pressure).
+        room (the caller stops reading from its client meanwhile: back-pressure). A user
+        with a data rate limit always gets a coroutine, which raises ``Throttled`` when over.
         """
         submission = self._submission(user, items)
+        limit = self.limiter.data_limit(user)
+        if limit:
+            return self._limited(user, submission, limit)
         try:
             self._queue.put_nowait(submission)
         except asyncio.QueueFull:
@@ -141,6 +166,13 @@ class IngestService:
         return submission.done
 
     async def _enqueue(self, submission: _Submission) -> asyncio.Future[None]:
+        await self._queue.put(submission)
+        return submission.done
+
+    async def _limited(
+        self, user: User, submission: _Submission, limit: int
+    ) -> asyncio.Future[None]:
+        await self.limiter.take_data(user, len(submission.points), limit)
         await self._queue.put(submission)
         return submission.done
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stonechat.limits.counter import MinuteCounter
+from stonechat.limits.limiter import Limiter
 from stonechat.services.accounts import AccountService
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
@@ -28,5 +29,6 @@ class Services:
     activities: ActivityStore
     receivers: WebhookStore
     counter: MinuteCounter
+    limiter: Limiter
     retention_ms: int
     data_rate_limit: int

@@ -15,10 +15,19 @@ class MqttSessionStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def replace_all(self, states: list[dict[str, Any]], at: int) -> None:
-        """Forget what was saved before and keep these sessions."""
+    async def save(self, states: list[dict[str, Any]], at: int) -> None:
+        """Keep these sessions, replacing earlier copies of the same ones.
+
+        Sessions saved by other processes of the same installation stay.
+        """
         async with self.db.begin() as conn:
-            await conn.execute(delete(mqtt_sessions))
+            for s in states:
+                await conn.execute(
+                    delete(mqtt_sessions).where(
+                        mqtt_sessions.c.user_id == s["user_id"],
+                        mqtt_sessions.c.client_id == s["client_id"],
+                    )
+                )
             if states:
                 await conn.execute(
                     insert(mqtt_sessions),
@@ -39,6 +48,16 @@ class MqttSessionStore:
             rows = (await conn.execute(select(mqtt_sessions))).all()
             await conn.execute(delete(mqtt_sessions))
         return [(json.loads(r.state), r.saved_at) for r in rows]
+
+    async def take(self, user_id: int, client_id: str) -> tuple[dict[str, Any], int] | None:
+        """One saved session and when it was saved, removed from the table; or None."""
+        where = (mqtt_sessions.c.user_id == user_id, mqtt_sessions.c.client_id == client_id)
+        async with self.db.begin() as conn:
+            row = (await conn.execute(select(mqtt_sessions).where(*where))).first()
+            if row is None:
+                return None
+            await conn.execute(delete(mqtt_sessions).where(*where))
+        return json.loads(row.state), row.saved_at
 
     async def replace_retained(self, messages: list[tuple[str, str, dict[str, Any]]]) -> None:
         """Keep exactly these ``(owner, topic, state)`` retained messages."""

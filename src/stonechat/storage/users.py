@@ -62,6 +62,16 @@ class UserStore:
             )
             return {r.id: r.key_hash for r in rows}
 
+    async def data_rate_overrides(self) -> dict[int, int]:
+        """User id -> own data rate, for the users that have one (NULL: the default)."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                select(users.c.id, users.c.data_rate_limit).where(
+                    users.c.data_rate_limit.is_not(None)
+                )
+            )
+            return {r.id: int(r.data_rate_limit) for r in rows}
+
     async def secrets(self, user_id: int) -> tuple[str, str] | None:
         """``(password_hash, key_enc)`` of a user."""
         async with self.db.connect() as conn:

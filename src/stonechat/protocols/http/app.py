@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from stonechat import __version__
+from stonechat.protocols.http import ui
 from stonechat.protocols.http.paths import NormalizePath
 from stonechat.protocols.http.responses import JSON, install_error_handlers
 from stonechat.protocols.http.routes import (
@@ -69,7 +70,12 @@ def create_app(services: Services) -> FastAPI:
 
     @app.get("/health", include_in_schema=False)
     async def health() -> Response:
-        return JSON({"status": "ok", "version": __version__})
+        """200 while the server accepts data; "degraded" when Redis (fan-out to other
+        processes) is away: data is still stored and answered."""
+        bus = services.ingest.bus.health()
+        status = "ok" if bus["connected"] else "degraded"
+        return JSON({"status": status, "version": __version__, "bus": bus})
 
+    ui.install(app)
     app.add_middleware(NormalizePath)
     return app

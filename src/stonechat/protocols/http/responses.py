@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from stonechat.domain.errors import StonechatError, Throttled
+from stonechat.protocols.http.ratelimit import rate_limit_headers
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_request: Request, exc: StonechatError) -> Response:
         headers = None
         if isinstance(exc, Throttled):
-            headers = {"Retry-After": str(max(1, round(exc.retry_after)))}
+            retry_after = max(1, round(exc.retry_after))
+            headers = {"Retry-After": str(retry_after)}
+            if exc.limit is not None:
+                headers.update(rate_limit_headers(exc.limit, 0, retry_after))
         return error(exc.status, exc.message, headers)
 
     @app.exception_handler(HTTPException)

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from stonechat.bus.base import Bus
 from stonechat.domain.payloads import feed_point
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import iso_ms, now_ms
@@ -97,6 +98,7 @@ class Broker:
         self._time_task: asyncio.Task[None] | None = None
         self._key_task: asyncio.Task[None] | None = None
         self._to_flush: list[Connection] = []
+        self._background: set[asyncio.Task[None]] = set()
 
     def flush_later(self, conn: Connection) -> None:
         """Write ``conn``'s output at the end of this loop turn: one callback for all."""
@@ -111,9 +113,18 @@ class Broker:
 
     # -- lifecycle -------------------------------------------------------------------------
 
+    @property
+    def bus(self) -> Bus:
+        return self.services.ingest.bus
+
     async def start(self) -> None:
-        self.services.ingest.bus.subscribe(self.adafruit.fan_out)
+        self.bus.subscribe(self.adafruit.fan_out)
         self.services.accounts.on_key_change.append(self.revoke)
+        if self.bus.distributed:
+            self.bus.on("route", self._remote_route)
+            self.bus.on("notice", self._remote_notice)
+            self.bus.on("revoke", lambda body: self._revoke_here(int(body["user_id"])))
+            self.bus.on_request("takeover", self._hand_over)
         for state, saved_at in await self.store.take_all():
             await self._restore(state, saved_at)
         for owner, state in await self.store.retained():
@@ -131,11 +142,11 @@ class Broker:
             conn.disconnect(0x8B)
         await asyncio.sleep(0)
         persistent = [s.snapshot() for s in self.sessions.values() if s.expiry > 0]
-        await self.store.replace_all(persistent, now_ms())
+        await self.store.save(persistent, now_ms())
         await self.store.replace_retained(
             [(owner, msg.topic, message_state(msg)) for owner, msg in self.retained.all()]
         )
-        self.services.ingest.bus.unsubscribe(self.adafruit.fan_out)
+        self.bus.unsubscribe(self.adafruit.fan_out)
 
     async def _restore(self, state: dict[str, Any], saved_at: int) -> None:
         user = await self.services.accounts.users.by_id(int(state["user_id"]))
@@ -144,12 +155,19 @@ class Broker:
         remaining = float(state["expiry"]) - (now_ms() - saved_at) / 1000
         if remaining <= 0:
             return
+        session = self._adopt(user, state, remaining)
+        if self.bus.distributed:  # clients reconnecting to another process find it here
+            await self.bus.claim(_holder(session.key))
+
+    def _adopt(self, user: User, state: dict[str, Any], expires_in: float) -> Session:
+        """A saved or handed-over persistent session, offline until its client connects."""
         session = self._new_session(user, str(state["client_id"]))
         session.restore(state)
         for sub in session.subscriptions.values():
             self.registry.add(session, sub)
         self.sessions[session.key] = session
-        self._expire_later(session, remaining)
+        self._expire_later(session, expires_in)
+        return session
 
     # -- packets ---------------------------------------------------------------------------
 
@@ -190,6 +208,61 @@ class Broker:
             max_inflight=self.config.max_inflight,
             max_queued=self.config.max_queued,
         )
+
+    async def claim_session(self, user: User, client_id: str, clean_start: bool) -> None:
+        """Across processes: take the client id over from the process that holds it.
+
+        Redis records which process holds each (user, client id). If another one does, it
+        ends that connection (takeover) and hands the persistent session over, so a client
+        finds its subscriptions and queued messages wherever it reconnects. A holder that is
+        gone (stopped gracefully) left its sessions in the database.
+        """
+        if not self.bus.distributed:
+            return
+        key = (user.id, client_id)
+        previous = await self.bus.claim(_holder(key))
+        if previous is None or previous == self.bus.node:
+            return
+        self.stats["remote_takeovers"] += 1
+        answer = await self.bus.request(
+            previous,
+            "takeover",
+            {"user_id": user.id, "client_id": client_id, "clean_start": clean_start},
+            wait=self.config.takeover_timeout,
+        )
+        if clean_start or key in self.sessions:
+            return
+        state = answer.get("state") if answer else None
+        if isinstance(state, dict):
+            self._adopt(user, state, float(state["expiry"]))
+        elif answer is None:  # the holder is gone: it may have saved the session on its way
+            saved = await self.store.take(user.id, client_id)
+            if saved is not None:
+                await self._restore(*saved)
+
+    async def _hand_over(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """Another process took a client id over: end the connection here, pass the state."""
+        key = (int(body["user_id"]), str(body["client_id"]))
+        session = self.sessions.get(key)
+        if session is None:
+            return {"state": None}
+        if session.conn is not None:
+            old = session.conn
+            self.stats["takeovers"] += 1
+            old.disconnect(0x8E)
+            old.session = None
+            session.conn = None
+            self._fire_will(session, old.clean_exit)
+        for handle in (session.expiry_handle, session.will_handle):
+            if handle is not None:
+                handle.cancel()
+        if session.will_handle is not None or session.will is not None:
+            if body.get("clean_start"):
+                self._publish_delayed_will(session)  # the session ends: its will goes now
+            session.will = session.will_handle = None
+        state = session.snapshot() if session.expiry > 0 and not body.get("clean_start") else None
+        self._discard(session, release=False)
+        return {"state": state}
 
     def attach(
         self, conn: Connection, user: User, client_id: str, clean_start: bool, expiry: float
@@ -280,12 +353,18 @@ class Broker:
 
         session.expiry_handle = asyncio.get_running_loop().call_later(seconds, expire)
 
-    def _discard(self, session: Session) -> None:
+    def _discard(self, session: Session, release: bool = True) -> None:
         for sub in session.subscriptions.values():
             self.registry.remove(session, sub)
         session.subscriptions.clear()
         if self.sessions.get(session.key) is session:
             del self.sessions[session.key]
+            if release and self.bus.distributed:
+                task = asyncio.get_running_loop().create_task(
+                    self.bus.release(_holder(session.key))
+                )
+                self._background.add(task)
+                task.add_done_callback(self._background.discard)
 
     def _publish_will(self, user: User, will: Any) -> None:
         self.stats["wills"] += 1
@@ -332,7 +411,11 @@ class Broker:
                     conn.disconnect(0x98)  # administrative action: the key changed
 
     def revoke(self, user_id: int) -> None:
-        """A regenerated key ends every MQTT connection of that user at once."""
+        """A regenerated key ends every MQTT connection of that user at once, everywhere."""
+        self._revoke_here(user_id)
+        self.bus.broadcast("revoke", {"user_id": user_id})
+
+    def _revoke_here(self, user_id: int) -> None:
         for conn in list(self.connections):
             if conn.session is not None and conn.session.user.id == user_id:
                 conn.disconnect(0x98)  # administrative action
@@ -376,8 +459,21 @@ class Broker:
                 user.username,
                 f"PUBLISH {packet.topic} retained message refused, retained storage limit reached",
             )
+        self._deliver_free(owner, sender, msg)
+        if self.bus.distributed:
+            self.bus.broadcast("route", {"owner": owner, "message": message_state(msg)})
+
+    def _remote_route(self, body: dict[str, Any]) -> None:
+        """A free-form publish made in another process (retained ones are kept here too)."""
+        owner = str(body["owner"])
+        msg = message_from_state(body["message"])
+        if msg.retain:
+            self.retained.put(owner, msg)
+        self._deliver_free(owner, None, msg)
+
+    def _deliver_free(self, owner: str, sender: Session | None, msg: Message) -> None:
         cache: dict[Any, bytes] = {}
-        for session, sub in list(self.registry.matching(owner, packet.topic)):
+        for session, sub in list(self.registry.matching(owner, msg.topic)):
             if sub.no_local and session is sender:  # [MQTT-3.8.3-3]
                 continue
             session.deliver(msg, sub, cache)
@@ -394,8 +490,22 @@ class Broker:
 
     def publish_error(self, username: str, text: str) -> None:
         """A message on ``{username}/errors`` for the owner's subscribers."""
-        topic = f"{username}/errors"
-        msg = Message(topic, text.encode(), 1)
+        self.publish_notice(username, "errors", text.encode())
+
+    def publish_notice(self, username: str, name: str, payload: bytes) -> None:
+        """A server message on ``{username}/{name}`` (errors, throttle) in every process."""
+        self._notice_here(username, name, payload)
+        if self.bus.distributed:
+            self.bus.broadcast(
+                "notice", {"username": username, "name": name, "payload": payload.hex()}
+            )
+
+    def _remote_notice(self, body: dict[str, Any]) -> None:
+        self._notice_here(str(body["username"]), str(body["name"]), bytes.fromhex(body["payload"]))
+
+    def _notice_here(self, username: str, name: str, payload: bytes) -> None:
+        topic = f"{username}/{name}"
+        msg = Message(topic, payload, 1)
         for session, sub in list(self.registry.matching(username.lower(), topic)):
             session.deliver(msg, sub)
 
@@ -446,3 +556,8 @@ class Broker:
                 cache: dict[Any, bytes] = {}
                 for (session, _filter), sub in list(subs.items()):
                     session.deliver(msg, sub, cache)
+
+
+def _holder(key: tuple[int, str]) -> str:
+    """The bus name under which the process holding a session is recorded."""
+    return f"session:{key[0]}:{key[1]}"

@@ -18,3 +18,4 @@ class BrokerConfig:
     max_retained_per_user: int = 1000
     max_retained_bytes_per_user: int = 4 * 1024 * 1024
     key_check_seconds: float = 2.0  # how often connected users' keys are re-checked
+    takeover_timeout: float = 3.0  # how long to wait for another process to hand a session over

@@ -22,8 +22,13 @@ async def listen(
     host: str,
     port: int,
     context: ssl.SSLContext | None = None,
+    reuse_port: bool = False,
 ) -> asyncio.Server:
-    """Accept MQTT connections on ``host:port`` (TLS when ``context`` is given)."""
+    """Accept MQTT connections on ``host:port`` (TLS when ``context`` is given).
+
+    ``reuse_port``: several worker processes listen on the same port (SO_REUSEPORT) and the
+    kernel spreads new connections among them.
+    """
     loop = asyncio.get_running_loop()
     return await loop.create_server(
         lambda: Connection(broker),
@@ -31,5 +36,6 @@ async def listen(
         port,
         ssl=context,
         reuse_address=True,
+        reuse_port=reuse_port or None,
         backlog=4096,
     )

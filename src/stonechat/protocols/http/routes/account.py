@@ -32,13 +32,20 @@ async def get_user(user: CurrentUser, services: ServicesDep) -> Response:
 
 @router.get("/{username}/throttle", summary="Data rate limit and current use")
 async def throttle(acc: OwnerDep) -> Response:
-    limit = acc.user.data_rate_limit
-    if limit is None:
-        limit = acc.services.data_rate_limit
+    """``data_rate_limit`` (points per minute, 0 = unlimited) and ``active_data_rate``
+    (points in the last 60 s, counted by every process sharing the limiter; for an
+    unlimited user, points stored by this process in the current minute), then the
+    counters of the MQTT ban rules as Adafruit IO names them."""
+    limiter = acc.services.limiter
+    used = await limiter.data_used(acc.user)
+    if used is None:
+        used = acc.services.counter.current(acc.user.id)
     return JSON(
         {
-            "data_rate_limit": limit,
-            "active_data_rate": acc.services.counter.current(acc.user.id),
+            "data_rate_limit": limiter.data_limit(acc.user),
+            "active_data_rate": used,
+            **await limiter.usage(acc.user),
+            "active_sms_rate": 0,
         }
     )
 

@@ -22,6 +22,7 @@ from stonechat.protocols.http.feeds_in_path import (
     GroupFeedToRead,
     GroupFeedToWrite,
 )
+from stonechat.protocols.http.ratelimit import quota_headers
 from stonechat.protocols.http.responses import JSON
 from stonechat.services.data import Chart
 
@@ -130,13 +131,16 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
 
     @router.post(f"{prefix}/data", summary="Create a data point (the feed is made if missing)")
     async def create_data(acc: OwnerDep, point: PointBody, feed: write_dep) -> Response:
-        [datum] = await acc.services.ingest.write(acc.user, [(feed, point)])
-        return JSON(shapes.datum(datum, feed, acc.services.retention_ms))
+        [datum], quota = await acc.services.ingest.write_counted(acc.user, [(feed, point)])
+        return JSON(shapes.datum(datum, feed, acc.services.retention_ms), headers=quota_headers(quota))
 
     @router.post(f"{prefix}/data/batch", summary="Create many data points at once")
     async def create_batch(acc: OwnerDep, points: PointsBody, feed: write_dep) -> Response:
-        data = await acc.services.ingest.write(acc.user, [(feed, p) for p in points])
-        return JSON([shapes.datum(d, feed, acc.services.retention_ms) for d in data])
+        data, quota = await acc.services.ingest.write_counted(acc.user, [(feed, p) for p in points])
+        return JSON(
+            [shapes.datum(d, feed, acc.services.retention_ms) for d in data],
+            headers=quota_headers(quota),
+        )
 
     @router.get(f"{prefix}/data/chart", summary="Aggregated series, at most 480 points")
     async def chart(

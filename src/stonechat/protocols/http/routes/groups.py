@@ -15,6 +15,7 @@ from stonechat.domain.timestamps import now_ms
 from stonechat.protocols.http import shaping
 from stonechat.protocols.http.bodies import read_body, read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
+from stonechat.protocols.http.ratelimit import quota_headers
 from stonechat.protocols.http.responses import JSON
 
 router = APIRouter(tags=["groups"])
@@ -151,8 +152,9 @@ async def group_data(acc: OwnerDep, group_key: str, request: Request) -> Respons
     for key, point in points:
         feed = await acc.services.feeds.for_write(acc.user, key, group)
         items.append((feed, point))
-    data = await acc.services.ingest.write(acc.user, items)
+    data, quota = await acc.services.ingest.write_counted(acc.user, items)
     retention = acc.services.retention_ms
     return JSON(
-        [shapes.datum(d, feed, retention) for d, (feed, _) in zip(data, items, strict=True)]
+        [shapes.datum(d, feed, retention) for d, (feed, _) in zip(data, items, strict=True)],
+        headers=quota_headers(quota),
     )

@@ -13,6 +13,7 @@ from stonechat.domain.points import PointInput
 from stonechat.domain.values import MAX_VALUE_BYTES_HISTORY, MAX_VALUE_BYTES_NO_HISTORY
 from stonechat.protocols.http.bodies import read_body
 from stonechat.protocols.http.deps import ServicesDep
+from stonechat.protocols.http.ratelimit import quota_headers
 from stonechat.protocols.http.responses import JSON
 from stonechat.services.registry import Services
 
@@ -21,8 +22,8 @@ router = APIRouter(tags=["webhooks"])
 
 async def _store(services: Services, token: str, point: PointInput) -> Response:
     user, feed = await services.webhooks.resolve(token)
-    [datum] = await services.ingest.write(user, [(feed, point)])
-    return JSON(shapes.datum(datum, feed, services.retention_ms))
+    [datum], quota = await services.ingest.write_counted(user, [(feed, point)])
+    return JSON(shapes.datum(datum, feed, services.retention_ms), headers=quota_headers(quota))
 
 
 @router.post("/webhooks/feed/{token}", summary="Store `value` (or `payload`) from any sender")

@@ -13,14 +13,26 @@ if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
 
-# MQTT 3.1.1 CONNACK return codes and their MQTT 5 reason codes.
-V3 = {"version": 1, "identifier": 2, "unavailable": 3, "credentials": 4, "authorized": 5}
+# MQTT 3.1.1 CONNACK return codes and their MQTT 5 reason codes. 6 and 7 are Adafruit IO's
+# own 3.1.1 codes, which its Arduino library reads as "exceeded reconnect rate limit" and
+# "banned" (mqtt-api.md §1).
+V3 = {
+    "version": 1,
+    "identifier": 2,
+    "unavailable": 3,
+    "credentials": 4,
+    "authorized": 5,
+    "rate": 6,
+    "banned": 7,
+}
 V5 = {
     "version": 0x84,
     "identifier": 0x85,
     "unavailable": 0x88,
     "credentials": 0x86,
     "authorized": 0x87,
+    "rate": 0x9F,  # connection rate exceeded
+    "banned": 0x8A,
 }
 
 
@@ -48,6 +60,11 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     if not packet.username or not packet.password:
         refuse(conn, "authorized" if not v5 else "credentials")
         return
+    if broker.services.limiter.config.bans:  # banned, or connecting too often (§7)
+        refusal = await broker.enforcement.admit(packet.username)
+        if refusal is not None:
+            refuse(conn, refusal)
+            return
     key = packet.password.decode("utf-8", errors="replace")
     try:
         user = await broker.services.accounts.authenticate_key(key)
@@ -62,6 +79,7 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     if packet.will is not None and not will_allowed(user.username, packet.will.topic):
         refuse(conn, "authorized")
         return
+    await broker.claim_session(user, client_id, packet.clean_start)
     if conn.closed:
         return
     props = packet.properties

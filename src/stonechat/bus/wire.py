@@ -1,0 +1,65 @@
+"""Bus messages on the wire between processes: compact JSON (orjson).
+
+A data message carries the events of one commit. Feed and datum travel as lists of their
+fields in declaration order, so a message is small and decoding is one constructor call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import orjson
+
+from stonechat.bus.events import FeedEvent
+from stonechat.domain.records import Datum, Feed
+
+_FEED_FIELDS = tuple(f.name for f in fields(Feed))
+_DATUM_FIELDS = tuple(f.name for f in fields(Datum))
+_MEMBER_GROUPS = _FEED_FIELDS.index("member_groups")
+
+
+def encode_events(origin: str, events: list[FeedEvent]) -> bytes:
+    return orjson.dumps(
+        {
+            "o": origin,
+            "e": [
+                [
+                    e.username,
+                    [getattr(e.feed, name) for name in _FEED_FIELDS],
+                    [getattr(e.datum, name) for name in _DATUM_FIELDS],
+                    e.batch,
+                ]
+                for e in events
+            ],
+        }
+    )
+
+
+def decode_events(data: bytes) -> tuple[str, list[FeedEvent]]:
+    """``(origin, events)``; raises ValueError/TypeError/KeyError on a malformed message."""
+    message = orjson.loads(data)
+    events = []
+    for username, feed_values, datum_values, batch in message["e"]:
+        feed_values[_MEMBER_GROUPS] = tuple(feed_values[_MEMBER_GROUPS])
+        events.append(
+            FeedEvent(
+                str(username),
+                Feed(*feed_values),
+                Datum(*datum_values),
+                int(batch),
+            )
+        )
+    return str(message["o"]), events
+
+
+def encode_signal(origin: str, kind: str, body: dict[str, Any]) -> bytes:
+    return orjson.dumps({"o": origin, "k": kind, "b": body})
+
+
+def decode_signal(data: bytes) -> tuple[str, str, dict[str, Any]]:
+    message = orjson.loads(data)
+    body = message["b"]
+    if not isinstance(body, dict):
+        raise ValueError("signal body is not an object")
+    return str(message["o"]), str(message["k"]), body
