@@ -1,0 +1,164 @@
+/** Shapes of the JSON the server sends (Adafruit IO REST v2 and /ui/api). */
+
+export interface User {
+  username: string;
+  email: string;
+  time_zone: string;
+  is_admin: boolean;
+  created_at: string;
+}
+
+export interface Session {
+  user: User;
+  csrf_token: string;
+  aio_key?: string;
+}
+
+export interface UiConfig {
+  signup_enabled: boolean;
+  has_users: boolean;
+  version: string;
+  mqtt_ws_path: string;
+  base_url: string;
+}
+
+export interface ShallowGroup {
+  id: number;
+  key: string;
+  name: string;
+}
+
+export interface Feed {
+  id: number;
+  name: string;
+  key: string;
+  username?: string;
+  description: string | null;
+  unit_type: string | null;
+  unit_symbol: string | null;
+  history: boolean;
+  visibility: "private" | "public" | string;
+  license: string | null;
+  last_value: string | null;
+  last_value_at: string | null;
+  status: string;
+  status_notify?: boolean;
+  status_timeout?: number;
+  created_at: string;
+  updated_at: string;
+  group: ShallowGroup | null;
+  groups: ShallowGroup[];
+  feed_webhook_receivers?: { id: number; token: string; created_at: string }[];
+  details?: { data?: { first?: Datum | null; last?: Datum | null; count?: number } };
+}
+
+export interface Datum {
+  id: string;
+  value: string;
+  feed_id: number;
+  feed_key: string;
+  created_at: string;
+  lat: number | null;
+  lon: number | null;
+  ele: number | null;
+}
+
+export interface Group {
+  id: number;
+  key: string;
+  name: string;
+  description: string | null;
+  visibility: string;
+  feeds: Feed[];
+  created_at: string;
+}
+
+export interface ChartResponse {
+  feed: { id: number; key: string; name: string };
+  parameters: {
+    start_time: string;
+    end_time: string;
+    resolution: number;
+    hours: number;
+    field: string;
+    raw: boolean;
+  };
+  columns: string[];
+  data: [string, string | number | null][];
+}
+
+export interface BlockFeed {
+  id: string;
+  feed: { id: number; name: string; key: string } | null;
+  group: { id: number; name: string; key: string } | null;
+}
+
+export type BlockProperties = Record<string, unknown>;
+
+export interface Block {
+  id: string;
+  key?: string;
+  name: string | null;
+  description: string | null;
+  visual_type: string;
+  properties: BlockProperties;
+  column: number | null;
+  row: number | null;
+  size_x: number;
+  size_y: number;
+  block_feeds: BlockFeed[];
+}
+
+export interface ApiLayoutItem {
+  i: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  z?: number;
+}
+
+export type ApiLayouts = Partial<Record<"xl" | "lg" | "md" | "sm" | "xs", ApiLayoutItem[] | null>>;
+
+export interface Dashboard {
+  id: number;
+  name: string;
+  key: string;
+  username?: string;
+  description: string | null;
+  visibility: string;
+  show_header: boolean;
+  color_mode: string;
+  block_borders: boolean;
+  blocks: Block[];
+  layouts?: ApiLayouts;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookReceiver {
+  id: number;
+  token: string;
+  url: string;
+  raw_url: string;
+  notify_url: string;
+  created_at: string;
+}
+
+export interface PublicDashboard {
+  dashboard: Dashboard;
+  blocks: Block[];
+  feeds: Feed[];
+}
+
+/** A point as the live WebSocket sends it. */
+export interface LiveDatum {
+  id: string;
+  value: string;
+  feed_id: number;
+  feed_key: string;
+  created_at: string;
+  lat: number | null;
+  lon: number | null;
+  ele: number | null;
+}

@@ -1,0 +1,122 @@
+/** The signed-in session, shared by every page. */
+import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import type { ReactNode } from "react";
+import { api, ApiError } from "./api/client";
+import { Aio } from "./api/aio";
+import type { Session, UiConfig, User } from "./api/types";
+import { live } from "./lib/live";
+
+interface AuthState {
+  loading: boolean;
+  session: Session | null;
+  config: UiConfig | null;
+  expired: boolean;
+  aio: Aio | null;
+  signIn(username: string, password: string): Promise<void>;
+  signUp(body: { username: string; email: string; password: string; time_zone?: string }): Promise<void>;
+  signOut(): Promise<void>;
+  refresh(): Promise<void>;
+  setUser(user: User): void;
+  setAioKey(key: string): void;
+}
+
+const AuthContext = createContext<AuthState | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [loading, setLoading] = useState(true);
+  const [session, setSession] = useState<Session | null>(null);
+  const [config, setConfig] = useState<UiConfig | null>(null);
+  const [expired, setExpired] = useState(false);
+
+  const adopt = useCallback((next: Session | null) => {
+    api.setCsrfToken(next?.csrf_token ?? null);
+    if (!next) live.close();
+    setSession(next);
+  }, []);
+
+  const refresh = useCallback(async () => {
+    try {
+      const s = await api.get<Session>("/ui/api/session");
+      adopt(s);
+    } catch (err) {
+      if (!(err instanceof ApiError) || (err.status !== 401 && err.status !== 404)) throw err;
+      adopt(null);
+    }
+  }, [adopt]);
+
+  useEffect(() => {
+    let cancelled = false;
+    api.onUnauthorized = () => {
+      setExpired(true);
+      adopt(null);
+    };
+    Promise.allSettled([
+      api.get<UiConfig>("/ui/api/config").then((c) => !cancelled && setConfig(c)),
+      refresh(),
+    ]).finally(() => !cancelled && setLoading(false));
+    return () => {
+      cancelled = true;
+    };
+  }, [refresh, adopt]);
+
+  const signIn = useCallback(
+    async (username: string, password: string) => {
+      const s = await api.post<Session>("/ui/api/signin", { username, password });
+      setExpired(false);
+      adopt(s);
+      await refresh().catch(() => undefined); // picks up aio_key
+    },
+    [adopt, refresh],
+  );
+
+  const signUp = useCallback(
+    async (body: { username: string; email: string; password: string; time_zone?: string }) => {
+      const s = await api.post<Session>("/ui/api/signup", body);
+      setExpired(false);
+      adopt(s);
+      setConfig((c) => (c ? { ...c, has_users: true } : c));
+      await refresh().catch(() => undefined);
+    },
+    [adopt, refresh],
+  );
+
+  const signOut = useCallback(async () => {
+    try {
+      await api.post("/ui/api/signout");
+    } catch {
+      /* the session is gone either way */
+    }
+    adopt(null);
+  }, [adopt]);
+
+  const value = useMemo<AuthState>(
+    () => ({
+      loading,
+      session,
+      config,
+      expired,
+      aio: session ? new Aio(session.user.username) : null,
+      signIn,
+      signUp,
+      signOut,
+      refresh,
+      setUser: (user) => setSession((s) => (s ? { ...s, user } : s)),
+      setAioKey: (key) => setSession((s) => (s ? { ...s, aio_key: key } : s)),
+    }),
+    [loading, session, config, expired, signIn, signUp, signOut, refresh],
+  );
+  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+}
+
+export function useAuth(): AuthState {
+  const value = useContext(AuthContext);
+  if (!value) throw new Error("useAuth outside AuthProvider");
+  return value;
+}
+
+/** The REST client of the signed-in user (pages behind RequireAuth only). */
+export function useAio(): Aio {
+  const { aio } = useAuth();
+  if (!aio) throw new Error("useAio needs a session");
+  return aio;
+}

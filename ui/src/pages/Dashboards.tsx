@@ -1,0 +1,3 @@
+export default function Dashboards() {
+  return <div className="page"><h1>Dashboards</h1></div>;
+}

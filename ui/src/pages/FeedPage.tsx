@@ -1,0 +1,3 @@
+export default function FeedPage() {
+  return <div className="page"><h1>FeedPage</h1></div>;
+}
