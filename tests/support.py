@@ -56,6 +56,17 @@ def drop_pg_database(url: str) -> None:
     asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+# The product allows 30 data points a minute and bans MQTT clients that reconnect or fail
+# too often; the suite writes thousands of points and reconnects all the time from one
+# address. So test servers run without limits unless a test sets them in ``extra_env``
+# (tests/limits does).
+UNLIMITED = {
+    "STONECHAT_DATA_RATE_LIMIT": "0",
+    "STONECHAT_BANS": "false",
+    "STONECHAT_LOGIN_FAILURES_PER_ADDRESS": "0",
+}
+
+
 @dataclass
 class Server:
     """A Stonechat server process started for tests."""
@@ -75,6 +86,7 @@ class Server:
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
+        env.update(UNLIMITED)
         env.update(self.extra_env)
         return env
 

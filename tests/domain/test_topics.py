@@ -50,6 +50,7 @@ from stonechat.domain.topics import (
         # Account, time and integration topics.
         ("ann/errors", AccountTopic("ann", "errors")),
         ("ann/throttle", AccountTopic("ann", "throttle")),
+        ("ann/throttle/json", AccountTopic("ann", "throttle/json")),
         ("time/seconds", TimeTopic("seconds")),
         ("time/millis", TimeTopic("millis")),
         ("time/ISO-8601", TimeTopic("ISO-8601")),

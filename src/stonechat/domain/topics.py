@@ -37,7 +37,8 @@ class GroupTopic:
 
 @dataclass(slots=True, frozen=True)
 class AccountTopic:
-    """``{owner}/errors`` or ``{owner}/throttle``: written by the server only."""
+    """``{owner}/errors``, ``{owner}/throttle`` or ``{owner}/throttle/json``: written by the
+    server only."""
 
     owner: str
     name: str
@@ -97,6 +98,8 @@ def parse_topic(topic: str) -> Topic | None:
         return None
     if len(levels) == 2 and kind in ("errors", "throttle"):
         return AccountTopic(owner, kind)
+    if kind == "throttle" and levels[2:] == ["json"]:  # throttle and ban notices as JSON
+        return AccountTopic(owner, "throttle/json")
     if kind in ("feeds", "f", "groups", "g") and len(levels) > 2:
         parsed = _resource(levels[2:])
         if parsed is None:

@@ -91,7 +91,10 @@ feed_groups = Table(
     Index("ix_feed_groups_group", "group_id"),
 )
 
-# Clustered by (feed, time) so that listing and charting one feed reads one range.
+# Clustered by (feed, time) so that listing and charting one feed reads one range. On
+# PostgreSQL the table is partitioned by week of created_at (storage/partitions.py), and
+# ix_data_id is not unique there: a unique index on a partitioned table must hold the
+# partition key (ids are ULIDs made by the writer, unique by construction).
 data = Table(
     "data",
     metadata,
@@ -107,6 +110,7 @@ data = Table(
     PrimaryKeyConstraint("feed_id", "created_at", "id", name="pk_data"),
     Index("ix_data_id", "id", unique=True),
     sqlite_with_rowid=False,
+    postgresql_partition_by="RANGE (created_at)",
 )
 
 dashboards = Table(
