@@ -115,6 +115,10 @@ class Limiter:
         self._items: dict[tuple[int, int], RateLimitItem] = {}
         self._task: asyncio.Task[None] | None = None
 
+    def now(self) -> float:
+        """The limiter's clock (Unix seconds; a fake one in tests)."""
+        return self._clock()
+
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:

@@ -16,7 +16,7 @@ import orjson
 
 from stonechat.bus.events import FeedEvent
 from stonechat.domain import shapes
-from stonechat.domain.errors import StonechatError, TooLarge
+from stonechat.domain.errors import StonechatError, Throttled, TooLarge
 from stonechat.domain.payloads import csv_line, feed_point, group_csv, group_json, group_points
 from stonechat.domain.points import PointInput, check_point
 from stonechat.domain.records import Datum, Feed, User
@@ -144,8 +144,8 @@ class AdafruitBridge:
     ) -> Handled:
         """Queue the points; the acknowledgement follows the commit.
 
-        A full ingest queue returns a coroutine: the connection then holds its later packets
-        (and stops reading) until there is room.
+        A full ingest queue (or a user with a data rate limit) returns a coroutine: the
+        connection then holds its later packets (and stops reading) until it is done.
         """
         try:
             queued = self.services.ingest.submit(user, items)
@@ -160,7 +160,16 @@ class AdafruitBridge:
     async def _submit_when_room(
         self, conn: Connection, packet: Publish, queued: Coroutine[Any, Any, asyncio.Future[None]]
     ) -> None:
-        self._when_stored(conn, packet, await queued)
+        """Wait for room in the queue, and for the data rate check of a limited user."""
+        try:
+            future = await queued
+        except Throttled as error:  # over the data rate: dropped, 0x97, notice on throttle
+            self.broker.enforcement.throttled(conn, packet, error)
+            return
+        except StonechatError as error:
+            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", 0x99)
+            return
+        self._when_stored(conn, packet, future)
 
     def _when_stored(self, conn: Connection, packet: Publish, future: asyncio.Future[None]) -> None:
         if packet.qos == 0:

@@ -18,6 +18,7 @@ from stonechat.domain.payloads import feed_point
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import iso_ms, now_ms
 from stonechat.domain.topics import FeedTopic, FreeTopic, parse_topic
+from stonechat.limits.constants import FAILED_PUBLISHES, FAILED_SUBSCRIBES
 from stonechat.protocols.mqtt.adafruit import AdafruitBridge
 from stonechat.protocols.mqtt.codec import (
     Auth,
@@ -37,6 +38,7 @@ from stonechat.protocols.mqtt.codec import (
 )
 from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.connection import Connection, Handled
+from stonechat.protocols.mqtt.enforcement import Enforcement
 from stonechat.protocols.mqtt.handlers import acks
 from stonechat.protocols.mqtt.handlers.connect import handle_connect
 from stonechat.protocols.mqtt.handlers.publish import acknowledge, handle_publish
@@ -81,6 +83,7 @@ class Broker:
             config.max_retained_per_user, config.max_retained_bytes_per_user
         )
         self.adafruit = AdafruitBridge(self)
+        self.enforcement = Enforcement(self)
         self.stats: Counter[str] = Counter()
         self._handlers: dict[type, Callable[[Broker, Connection, Any], Handled]] = {
             Connect: handle_connect,
@@ -517,6 +520,7 @@ class Broker:
                 session.user.username,
                 f"{session.client_id} {conn.peer} PUBLISH {packet.topic} {message}",
             )
+            self.enforcement.count(FAILED_PUBLISHES, session.user.username)
         acknowledge(conn, packet, reason)
 
     def reject_subscribe(self, conn: Connection, topic_filter: str) -> None:
@@ -528,6 +532,7 @@ class Broker:
                 f"{session.client_id} {conn.peer} SUBSCRIBE {topic_filter} rejected, "
                 "resource not available or not authorized",
             )
+            self.enforcement.count(FAILED_SUBSCRIBES, session.user.username)
 
     # -- time topics -----------------------------------------------------------------------
 

@@ -132,7 +132,9 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     @router.post(f"{prefix}/data", summary="Create a data point (the feed is made if missing)")
     async def create_data(acc: OwnerDep, point: PointBody, feed: write_dep) -> Response:
         [datum], quota = await acc.services.ingest.write_counted(acc.user, [(feed, point)])
-        return JSON(shapes.datum(datum, feed, acc.services.retention_ms), headers=quota_headers(quota))
+        return JSON(
+            shapes.datum(datum, feed, acc.services.retention_ms), headers=quota_headers(quota)
+        )
 
     @router.post(f"{prefix}/data/batch", summary="Create many data points at once")
     async def create_batch(acc: OwnerDep, points: PointsBody, feed: write_dep) -> Response:

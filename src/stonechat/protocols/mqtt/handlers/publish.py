@@ -78,6 +78,9 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
                 acknowledge(conn, packet)  # a resent QoS 2 publish is not delivered twice
                 return None
             session.incoming_qos2.add(packet.packet_id)  # also while it is being stored
+    if broker.enforcement.blocked(session.owner):  # banned (mqtt-api.md §7)
+        broker.enforcement.refuse_publish(conn, packet)
+        return None
     topic = parse_topic(packet.topic)
     user = session.user
     if topic is None or isinstance(topic, TimeTopic | AccountTopic):

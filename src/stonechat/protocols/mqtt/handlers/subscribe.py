@@ -13,6 +13,7 @@ from stonechat.domain.topics import (
     filter_owner,
     parse_topic,
 )
+from stonechat.limits.constants import SUBSCRIBES
 from stonechat.protocols.mqtt.codec import (
     ProtocolError,
     Suback,
@@ -87,6 +88,14 @@ def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Han
     session = conn.session
     if session is None:
         raise ProtocolError(0x82, "SUBSCRIBE before CONNECT")
+    enforcement = broker.enforcement
+    if enforcement.blocked(session.owner):  # banned: every filter refused (mqtt-api.md §7)
+        for topic_filter, _ in packet.subscriptions:
+            enforcement.refuse_subscribe(conn, topic_filter)
+        code = NOT_AUTHORIZED if conn.protocol_level == 5 else FAILURE_V3
+        conn.send_packet(Suback(packet.packet_id, [code] * len(packet.subscriptions)))
+        return None
+    enforcement.count(SUBSCRIBES, session.user.username)
     identifier = None
     if packet.properties.subscription_identifiers:
         identifier = packet.properties.subscription_identifiers[0]
