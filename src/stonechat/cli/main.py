@@ -78,7 +78,53 @@ def serve(
         int | None, typer.Option(help="Days a data point is kept. [default: 30]")
     ] = None,
     data_rate_limit: Annotated[
-        int | None, typer.Option(help="Data points per minute per user. [default: 30]")
+        int | None,
+        typer.Option(help="Data points per minute per user, 0 = unlimited. [default: 30]"),
+    ] = None,
+    bans: Annotated[
+        bool | None,
+        typer.Option(
+            "--bans/--no-bans",
+            help="Ban MQTT users that break the --ban-* rates for a while. [default: bans]",
+            show_default=False,
+        ),
+    ] = None,
+    ban_connects: Annotated[
+        int | None,
+        typer.Option(help="MQTT connection attempts a minute, then a ban. [default: 20]"),
+    ] = None,
+    ban_subscribes: Annotated[
+        int | None, typer.Option(help="SUBSCRIBE packets a minute, then a ban. [default: 100]")
+    ] = None,
+    ban_failed_subscribes: Annotated[
+        int | None, typer.Option(help="Refused topic filters a minute, then a ban. [default: 10]")
+    ] = None,
+    ban_failed_publishes: Annotated[
+        int | None, typer.Option(help="Refused PUBLISHes a minute, then a ban. [default: 10]")
+    ] = None,
+    ban_throttled_publishes: Annotated[
+        int | None,
+        typer.Option(
+            help="PUBLISHes dropped for the data rate a minute, then a ban. [default: 30]"
+        ),
+    ] = None,
+    ban_seconds: Annotated[
+        int | None,
+        typer.Option(help="First ban; each ban in the last hour adds as much. [default: 30]"),
+    ] = None,
+    ban_max_seconds: Annotated[
+        int | None, typer.Option(help="Longest ban, seconds. [default: 3600]")
+    ] = None,
+    login_failures_per_account: Annotated[
+        int | None,
+        typer.Option(help="Failed web sign-ins per account per window. [default: 5]"),
+    ] = None,
+    login_failures_per_address: Annotated[
+        int | None,
+        typer.Option(help="Failed web sign-ins per address per window. [default: 20]"),
+    ] = None,
+    login_window_seconds: Annotated[
+        int | None, typer.Option(help="Window of the sign-in limits. [default: 900]")
     ] = None,
     key_cache_seconds: Annotated[
         float | None, typer.Option(help="How long a checked AIO key is cached. [default: 1.0]")
@@ -143,6 +189,17 @@ def serve(
         secret_key=secret_key,
         retention_days=retention_days,
         data_rate_limit=data_rate_limit,
+        bans=bans,
+        ban_connects=ban_connects,
+        ban_subscribes=ban_subscribes,
+        ban_failed_subscribes=ban_failed_subscribes,
+        ban_failed_publishes=ban_failed_publishes,
+        ban_throttled_publishes=ban_throttled_publishes,
+        ban_seconds=ban_seconds,
+        ban_max_seconds=ban_max_seconds,
+        login_failures_per_account=login_failures_per_account,
+        login_failures_per_address=login_failures_per_address,
+        login_window_seconds=login_window_seconds,
         key_cache_seconds=key_cache_seconds,
         ingest_queue_size=ingest_queue_size,
         ingest_batch_size=ingest_batch_size,
@@ -221,6 +278,46 @@ def user_key(
         typer.echo(_with_accounts(settings, work))
     except ValueError as error:
         fail(str(error))
+
+
+@user_app.command("update")
+def user_update(
+    name: Annotated[str, typer.Argument(help="Username.")],
+    data_rate: Annotated[
+        str | None,
+        typer.Option(
+            help="Data points per minute for this user: a number (0 = unlimited), or "
+            "'default' for the server's --data-rate-limit. Running servers apply it within "
+            "about a second."
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    secret_key: SecretKey = None,
+) -> None:
+    """Change a user's settings."""
+    settings = settings_from(data_dir=data_dir, database_url=database_url, secret_key=secret_key)
+    if data_rate is None:
+        fail("nothing to change: give --data-rate N (or --data-rate default)")
+        return
+    limit: int | None = None
+    if data_rate.strip().lower() != "default":
+        try:
+            limit = int(data_rate)
+        except ValueError:
+            limit = -1
+        if limit < 0:
+            fail(f"--data-rate wants a number of points per minute or 'default', not {data_rate!r}")
+
+    async def work(accounts: Any) -> str:
+        user = await accounts.set_data_rate(name, limit)
+        if limit is None:
+            return f"{user.username}: data rate is the server default"
+        if limit == 0:
+            return f"{user.username}: data rate unlimited"
+        return f"{user.username}: data rate {limit} points per minute"
+
+    typer.echo(_with_accounts(settings, work))
 
 
 @db_app.command("upgrade")

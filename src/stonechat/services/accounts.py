@@ -113,6 +113,14 @@ class AccountService:
             raise Unauthorized("wrong username or password") from None
         return user
 
+    async def set_data_rate(self, username: str, limit: int | None) -> User:
+        """The user's own data rate in points per minute (0 = unlimited), or None for the
+        server's default. Servers pick it up within a second (the limiter reloads them)."""
+        user = await self.require(username)
+        await self.users.update(user.id, data_rate_limit=limit, updated_at=now_ms())
+        self._key_cache = {h: v for h, v in self._key_cache.items() if v[0].id != user.id}
+        return await self.require(username)
+
     async def get_key(self, username: str) -> str:
         user = await self.require(username)
         secrets = await self.users.secrets(user.id)
