@@ -43,6 +43,12 @@ class Invalid(StonechatError):
     status = 422
 
 
+class Conflict(Invalid):
+    """Clashes with an existing record, such as a username that is taken."""
+
+    status = 409
+
+
 class TooLarge(Invalid):
     """A value over the size limit of its feed."""
 

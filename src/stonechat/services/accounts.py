@@ -6,12 +6,13 @@ import asyncio
 import hmac
 import time
 from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
-from stonechat.domain.errors import Invalid, NotFound, Unauthorized
+from stonechat.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from stonechat.domain.names import check_username
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import now_ms
@@ -21,6 +22,7 @@ from stonechat.storage.groups import GroupStore
 from stonechat.storage.users import UserStore
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; this only bounds the work per request
 
 
 class AccountService:
@@ -43,12 +45,18 @@ class AccountService:
         self.on_key_change: list[Callable[[int], None]] = []
 
     async def create_user(
-        self, username: str, password: str, email: str | None = None, is_admin: bool = False
+        self,
+        username: str,
+        password: str,
+        email: str | None = None,
+        is_admin: bool = False,
+        time_zone: str | None = None,
     ) -> tuple[User, str]:
         """Create a user with a default group; returns the user and its new AIO key."""
         check_username(username)
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        check_password(password)
+        if time_zone is not None:
+            check_time_zone(time_zone)
         password_hash = await asyncio.to_thread(self._hasher.hash, password)
         key = self.vault.new_key()
         at = now_ms()
@@ -63,6 +71,7 @@ class AccountService:
                     key_hash=self.vault.hash(key),
                     key_enc=self.vault.encrypt(key),
                     is_admin=is_admin,
+                    time_zone=time_zone,
                     created_at=at,
                     updated_at=at,
                 )
@@ -77,7 +86,7 @@ class AccountService:
                     updated_at=at,
                 )
         except IntegrityError:
-            raise Invalid(f"username '{username}' is already taken") from None
+            raise Conflict(f"username '{username}' is already taken") from None
         return user, key
 
     async def authenticate_key(self, key: str) -> User:
@@ -112,6 +121,38 @@ class AccountService:
         except (VerificationError, InvalidHashError):
             raise Unauthorized("wrong username or password") from None
         return user
+
+    async def verify_login(self, login: str, password: str) -> User:
+        """The user signing in with a username, or an email address held by one user only."""
+        if "@" in login and await self.users.by_username(login) is None:
+            found = await self.users.by_email(login)
+            if len(found) == 1:
+                login = found[0].username
+        return await self.verify_password(login, password)
+
+    async def change_password(self, user: User, current: str, new: str) -> None:
+        check_password(new)
+        try:
+            await self.verify_password(user.username, current)
+        except Unauthorized:
+            # Not 401: the caller is signed in, only the password it typed is wrong.
+            raise Forbidden("the current password is wrong") from None
+        password_hash = await asyncio.to_thread(self._hasher.hash, new)
+        await self.users.update(user.id, password_hash=password_hash, updated_at=now_ms())
+
+    async def update_profile(
+        self, user: User, *, email: str | None = None, time_zone: str | None = None
+    ) -> User:
+        """Change the email address and/or time zone (an IANA name, validated)."""
+        values: dict[str, object] = {}
+        if email is not None:
+            values["email"] = check_email(email)
+        if time_zone is not None:
+            values["time_zone"] = check_time_zone(time_zone)
+        if values:
+            await self.users.update(user.id, updated_at=now_ms(), **values)
+            self._key_cache = {h: v for h, v in self._key_cache.items() if v[0].id != user.id}
+        return await self.require(user.username)
 
     async def set_data_rate(self, username: str, limit: int | None) -> User:
         """The user's own data rate in points per minute (0 = unlimited), or None for the
@@ -162,3 +203,36 @@ class AccountService:
 
     async def default_group_id(self, user_id: int) -> int:
         return (await self.groups.default(user_id)).id
+
+
+def check_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise Invalid(f"password must be at most {MAX_PASSWORD_LENGTH} characters")
+    return password
+
+
+def check_email(email: str) -> str | None:
+    """A plausible address (one ``@``, no spaces), or None for an empty string."""
+    email = email.strip()
+    if not email:
+        return None
+    local, at, domain = email.partition("@")
+    if not (at and local and "." in domain and "@" not in domain) or any(
+        c.isspace() for c in email
+    ):
+        raise Invalid(f"'{email}' is not an email address")
+    if len(email) > 255:
+        raise Invalid("email address must be at most 255 characters")
+    return email
+
+
+def check_time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(
+            f"unknown time zone '{name}': use an IANA name such as Europe/Paris"
+        ) from None
+    return name

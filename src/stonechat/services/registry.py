@@ -12,6 +12,7 @@ from stonechat.services.data import DataService
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
+from stonechat.services.sessions import SessionService
 from stonechat.services.webhooks import WebhookService
 from stonechat.storage.activities import ActivityStore
 from stonechat.storage.webhooks import WebhookStore
@@ -28,7 +29,11 @@ class Services:
     webhooks: WebhookService
     activities: ActivityStore
     receivers: WebhookStore
+    sessions: SessionService
     counter: MinuteCounter
     limiter: Limiter
     retention_ms: int
     data_rate_limit: int
+    # Web UI options (fields with defaults stay last).
+    signup_enabled: bool = True
+    public_url: str | None = None

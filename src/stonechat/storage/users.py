@@ -43,6 +43,14 @@ class UserStore:
             ).first()
         return _user(row) if row else None
 
+    async def by_email(self, email: str) -> list[User]:
+        """Users with this email address (not unique: callers decide what several mean)."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                select(users).where(func.lower(users.c.email) == email.lower()).limit(2)
+            )
+            return [_user(r) for r in rows]
+
     async def by_id(self, user_id: int) -> User | None:
         async with self.db.connect() as conn:
             row = (await conn.execute(select(users).where(users.c.id == user_id))).first()

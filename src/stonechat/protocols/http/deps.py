@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from stonechat.domain.errors import Forbidden, NotFound
 from stonechat.domain.records import Feed, User
+from stonechat.protocols.http.session_auth import cookie_session, session_token
 from stonechat.services.feeds import not_found
 from stonechat.services.registry import Services
 
@@ -33,7 +34,11 @@ def aio_key(request: Request) -> str:
 
 
 async def current_user(request: Request, services: ServicesDep) -> User:
-    return await services.accounts.authenticate_key(aio_key(request))
+    """The key's user; without a key, the web UI session's (CSRF-checked, see session_auth)."""
+    key = aio_key(request)
+    if not key and session_token(request):
+        return (await cookie_session(request, services, request.method)).user
+    return await services.accounts.authenticate_key(key)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

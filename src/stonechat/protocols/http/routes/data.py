@@ -72,7 +72,7 @@ PointBody = Annotated[PointInput, Depends(_point)]
 PointsBody = Annotated[list[PointInput], Depends(_points)]
 
 
-def _chart(feed: Feed, chart: Chart) -> dict[str, Any]:
+def chart_body(feed: Feed, chart: Chart) -> dict[str, Any]:
     def number(value: Any) -> Any:
         if value is None or isinstance(value, str):
             return value
@@ -164,7 +164,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
             field=field,
             raw=raw,
         )
-        return JSON(_chart(feed, result))
+        return JSON(chart_body(feed, result))
 
     @router.get(f"{prefix}/data/first", summary="Oldest point; moves the queue pointer to it")
     async def first(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:

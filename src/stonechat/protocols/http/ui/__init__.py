@@ -1,0 +1,16 @@
+"""The web UI's server side: ``/ui/api`` (accounts, public views, CSV, live WebSocket) and
+the single-page app itself. The contract with the front end is docs/ui-api.md."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from stonechat.protocols.http.ui import accounts, export, live, public, spa
+
+
+def install(app: FastAPI) -> None:
+    api = APIRouter(prefix="/ui/api")
+    for module in (accounts, export, public, live):
+        api.include_router(module.router)
+    app.include_router(api)
+    spa.install(app)

@@ -1,0 +1,195 @@
+"""The web UI's account endpoints: config, sign-up, sign-in/out, session, profile, key."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from stonechat import __version__
+from stonechat.domain.errors import BadRequest, Conflict, Forbidden, Unauthorized
+from stonechat.domain.records import User
+from stonechat.domain.timestamps import iso
+from stonechat.protocols.http.bodies import read_body
+from stonechat.protocols.http.deps import ServicesDep
+from stonechat.protocols.http.responses import JSON
+from stonechat.protocols.http.session_auth import clear_cookie, cookie_session, set_cookie
+from stonechat.services.accounts import check_email
+from stonechat.services.registry import Services
+from stonechat.services.sessions import Session
+
+router = APIRouter(tags=["web UI"])
+
+SIGNUP_DISABLED = "sign-up is turned off on this server: ask its administrator for an account"
+
+
+async def ui_session(request: Request, services: ServicesDep) -> Session:
+    return await cookie_session(request, services, request.method)
+
+
+SessionDep = Annotated[Session, Depends(ui_session)]
+
+
+def user_body(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "email": user.email,
+        "time_zone": user.time_zone,
+        "is_admin": user.is_admin,
+        "created_at": iso(user.created_at),
+    }
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """A JSON object body. Only JSON: a cross-site HTML form cannot send it, which stops
+    forged sign-ins (login CSRF) without a token."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise BadRequest("send a JSON body with Content-Type: application/json")
+    body = await read_body(request)
+    if not isinstance(body, dict):
+        raise BadRequest("request body must be a JSON object")
+    return body
+
+
+def text_field(body: dict[str, Any], name: str, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise BadRequest(f"{name} is required")
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be a string")
+    return value
+
+
+def base_url(request: Request, services: Services) -> str:
+    return (services.public_url or str(request.base_url)).rstrip("/")
+
+
+def address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+async def signed_in(
+    request: Request, services: Services, user: User, status: int = 200
+) -> Response:
+    """Start a session for ``user`` and answer with it and its cookie."""
+    await services.sessions.purge()
+    token, session = await services.sessions.start(
+        user, address(request), request.headers.get("user-agent")
+    )
+    response = JSON({"user": user_body(user), "csrf_token": session.csrf_token}, status)
+    set_cookie(response, request, token, services.sessions.max_ms // 1000)
+    return response
+
+
+@router.get("/config", summary="What the sign-in page needs to know")
+async def config(request: Request, services: ServicesDep) -> Response:
+    return JSON(
+        {
+            "signup_enabled": services.signup_enabled,
+            "has_users": await services.accounts.count() > 0,
+            "version": __version__,
+            "mqtt_ws_path": "/mqtt",
+            "base_url": base_url(request, services),
+        }
+    )
+
+
+@router.post("/signup", summary="Create an account and sign in", status_code=201)
+async def signup(request: Request, services: ServicesDep) -> Response:
+    if not services.signup_enabled:
+        raise Forbidden(SIGNUP_DISABLED)
+    body = await json_object(request)
+    username = text_field(body, "username")
+    password = text_field(body, "password")
+    assert username is not None and password is not None
+    email = text_field(body, "email", required=False)
+    time_zone = text_field(body, "time_zone", required=False)
+    accounts = services.accounts
+    if await accounts.users.by_username(username) is not None:
+        raise Conflict(f"username '{username}' is already taken")
+    # The first account of a server administers it (runtime.bootstrap_first_user usually
+    # made one already; this covers a database prepared without it).
+    first = await accounts.count() == 0
+    user, _key = await accounts.create_user(
+        username,
+        password,
+        email=None if email is None else check_email(email),
+        is_admin=first,
+        time_zone=time_zone,
+    )
+    return await signed_in(request, services, user, 201)
+
+
+@router.post("/signin", summary="Sign in with a username (or email) and password")
+async def signin(request: Request, services: ServicesDep) -> Response:
+    body = await json_object(request)
+    login = text_field(body, "username")
+    password = text_field(body, "password")
+    assert login is not None and password is not None
+    where = address(request)
+    await services.limiter.login_attempt(login, where)  # 429 after repeated failures
+    try:
+        user = await services.accounts.verify_login(login, password)
+    except Unauthorized:
+        await services.limiter.login_failed(login, where)
+        raise
+    await services.limiter.login_succeeded(login, where)
+    return await signed_in(request, services, user)
+
+
+@router.post("/signout", summary="End this session", status_code=204)
+async def signout(request: Request, session: SessionDep, services: ServicesDep) -> Response:
+    await services.sessions.end(session)
+    response = Response(status_code=204)
+    clear_cookie(response, request)
+    return response
+
+
+@router.get("/session", summary="The signed-in user, CSRF token and AIO key")
+async def current_session(session: SessionDep, services: ServicesDep) -> Response:
+    return JSON(
+        {
+            "user": user_body(session.user),
+            "csrf_token": session.csrf_token,
+            "aio_key": await services.accounts.get_key(session.user.username),
+        }
+    )
+
+
+@router.patch("/profile", summary="Change email address or time zone")
+async def profile(request: Request, session: SessionDep, services: ServicesDep) -> Response:
+    body = await json_object(request)
+    email = body.get("email")
+    time_zone = body.get("time_zone")
+    for name, value in (("email", email), ("time_zone", time_zone)):
+        if value is not None and not isinstance(value, str):
+            raise BadRequest(f"{name} must be a string")
+    user = await services.accounts.update_profile(session.user, email=email, time_zone=time_zone)
+    return JSON({"user": user_body(user)})
+
+
+@router.post("/password", summary="Change the password", status_code=204)
+async def password(request: Request, session: SessionDep, services: ServicesDep) -> Response:
+    body = await json_object(request)
+    current = text_field(body, "current_password")
+    new = text_field(body, "new_password")
+    assert current is not None and new is not None
+    # A stolen session must not become a way to guess the password: same throttle.
+    name, where = session.user.username, address(request)
+    await services.limiter.login_attempt(name, where)
+    try:
+        await services.accounts.change_password(session.user, current, new)
+    except Forbidden:
+        await services.limiter.login_failed(name, where)
+        raise
+    await services.sessions.end_others(session)
+    return Response(status_code=204)
+
+
+@router.post("/key/regenerate", summary="Replace the AIO key; the old one stops working")
+async def regenerate_key(session: SessionDep, services: ServicesDep) -> Response:
+    return JSON({"aio_key": await services.accounts.regenerate_key(session.user.username)})

@@ -1,0 +1,55 @@
+"""CSV download of a feed's whole history (the REST API v2 has no such endpoint)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter
+from starlette.responses import Response, StreamingResponse
+
+from stonechat.domain.records import Feed
+from stonechat.domain.timestamps import iso_ms
+from stonechat.protocols.http.deps import CurrentUser, ServicesDep
+from stonechat.services.feeds import not_found
+from stonechat.services.registry import Services
+
+router = APIRouter(tags=["web UI"])
+
+COLUMNS = ("id", "value", "feed_id", "feed_key", "created_at", "lat", "lon", "ele")
+
+
+async def _rows(services: Services, feed: Feed) -> AsyncIterator[str]:
+    """Every point, newest first, one page of 1,000 at a time (memory stays flat)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    cursor: str | None = None
+    while True:
+        page = await services.data.page(
+            [feed], start_time=None, end_time=None, limit=None, before=cursor
+        )
+        for d in page.data:
+            writer.writerow(
+                (d.id, d.value, d.feed_id, feed.full_key, iso_ms(d.created_at), d.lat, d.lon, d.ele)
+            )
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+        cursor = page.next_cursor
+        if cursor is None:
+            return
+
+
+@router.get("/feeds/{feed_key}/data.csv", summary="Every point of one of your feeds, as CSV")
+async def data_csv(feed_key: str, user: CurrentUser, services: ServicesDep) -> Response:
+    feed = await services.feeds.find(user.id, feed_key)
+    if feed is None:
+        raise not_found(user.username, feed_key)
+    filename = f"{user.username}-{feed.full_key}.csv".replace('"', "")
+    return StreamingResponse(
+        _rows(services, feed),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
