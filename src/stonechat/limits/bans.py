@@ -72,7 +72,7 @@ _BAN_SCRIPT = """
 local now = tonumber(ARGV[1])
 local running = tonumber(redis.call('zscore', KEYS[2], ARGV[4]) or '0')
 if running > now then
-    return {0, tostring(running)}
+    return {0, string.format('%.6f', running)}
 end
 redis.call('zremrangebyscore', KEYS[1], '-inf', now - tonumber(ARGV[6]))
 local recent = redis.call('zcard', KEYS[1])
@@ -81,7 +81,7 @@ redis.call('zadd', KEYS[1], now, ARGV[5])
 redis.call('expire', KEYS[1], tonumber(ARGV[6]))
 redis.call('zadd', KEYS[2], now + seconds, ARGV[4])
 redis.call('zremrangebyscore', KEYS[2], '-inf', now)
-return {seconds, tostring(now + seconds)}
+return {seconds, string.format('%.6f', now + seconds)}
 """
 
 

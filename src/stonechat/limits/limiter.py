@@ -296,5 +296,5 @@ class Limiter:
             "subscribe_authorization_rate": await self.event_count(c.SUBSCRIBES, name),
             "publish_authorization_rate": await self.event_count(c.FAILED_PUBLISHES, name),
             "hourly_ban_rate": await self.book.recent(name, now) if self.config.bans else 0,
-            "mqtt_ban_error_message": ban_message(math.ceil(left)) if left else None,
+            "mqtt_ban_error_message": ban_message(max(1, round(left))) if left else None,
         }
