@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     secret_key: str | None = None
     retention_days: int = Field(30, ge=1)
+    retention_interval_seconds: float = Field(300.0, gt=0)  # between retention rounds
     key_cache_seconds: float = Field(1.0, ge=0)
     ingest_queue_size: int = Field(10_000, ge=1)
     ingest_batch_size: int = Field(1_000, ge=1)

@@ -32,6 +32,7 @@ from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
 from stonechat.services.registry import Services
+from stonechat.services.retention import RetentionService
 from stonechat.services.secrets import KeyVault, load_or_create_secret
 from stonechat.services.sessions import SessionService
 from stonechat.services.webhooks import WebhookService
@@ -208,6 +209,10 @@ async def serve(settings: Settings) -> None:
             f"stonechat: cannot listen for MQTT on {settings.host}: {error.strerror or error}. "
             "Is another broker running? Choose a port with --mqtt-port (STONECHAT_MQTT_PORT)."
         ) from None
+    retention = RetentionService(
+        db, settings.retention_days * DAY_MS, interval=settings.retention_interval_seconds
+    )
+    await retention.start()
     app = create_app(services)
     app.state.broker = broker
     app.add_api_websocket_route("/mqtt", mqtt_over_websocket)
@@ -240,6 +245,7 @@ async def serve(settings: Settings) -> None:
     try:
         await server.serve(sockets=[http_socket(settings)] if settings.reuse_port else None)
     finally:
+        await retention.stop()
         for listener in listeners:
             listener.close()
         await broker.stop()

@@ -77,6 +77,10 @@ def serve(
     retention_days: Annotated[
         int | None, typer.Option(help="Days a data point is kept. [default: 30]")
     ] = None,
+    retention_interval_seconds: Annotated[
+        float | None,
+        typer.Option(help="Seconds between rounds of removing expired points. [default: 300]"),
+    ] = None,
     data_rate_limit: Annotated[
         int | None,
         typer.Option(help="Data points per minute per user, 0 = unlimited. [default: 30]"),
@@ -188,6 +192,7 @@ def serve(
         database_url=database_url,
         secret_key=secret_key,
         retention_days=retention_days,
+        retention_interval_seconds=retention_interval_seconds,
         data_rate_limit=data_rate_limit,
         bans=bans,
         ban_connects=ban_connects,
@@ -336,6 +341,39 @@ def db_upgrade(data_dir: DataDir = None, database_url: DatabaseUrl = None) -> No
             await db.close()
 
     typer.echo(f"database ({asyncio.run(go())}) is up to date")
+
+
+@db_app.command("prune")
+def db_prune(
+    retention_days: Annotated[
+        int | None, typer.Option(help="Days a data point is kept. [default: 30]")
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Remove the data points past their expiration now (the server does it every 5 minutes)."""
+    from stonechat.runtime import DAY_MS, open_database
+    from stonechat.services.retention import RetentionService
+
+    settings = settings_from(
+        data_dir=data_dir, database_url=database_url, retention_days=retention_days
+    )
+
+    async def go() -> Any:
+        db = open_database(settings)
+        try:
+            await db.upgrade()
+            return await RetentionService(db, settings.retention_days * DAY_MS).run_once()
+        finally:
+            await db.close()
+
+    result = asyncio.run(go())
+    if result.skipped:
+        fail("another process is pruning this database right now; try again later")
+    typer.echo(
+        f"removed {result.removed} points older than {settings.retention_days} days "
+        f"({result.dropped} of them in {len(result.dropped_partitions)} dropped partitions)"
+    )
 
 
 @app.command()

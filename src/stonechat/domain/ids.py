@@ -45,3 +45,13 @@ def encode(ms: int, randomness: int) -> str:
 def is_ulid(text: str) -> bool:
     """True for a 26-character string of the Crockford alphabet."""
     return len(text) == 26 and all(c in _ALPHABET for c in text.upper())
+
+
+def time_of(ulid: str) -> int | None:
+    """The millisecond time part of an id made by ``UlidGenerator``; None if not a ULID."""
+    if not is_ulid(ulid):
+        return None
+    ms = 0
+    for c in ulid[:10].upper():
+        ms = ms * 32 + _ALPHABET.index(c)
+    return ms

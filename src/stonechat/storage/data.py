@@ -17,6 +17,7 @@ from sqlalchemy import (
     update,
 )
 
+from stonechat.domain.ids import time_of
 from stonechat.domain.records import Datum
 from stonechat.storage.database import Database
 from stonechat.storage.schema import data, feeds
@@ -50,14 +51,24 @@ class DataStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    def _locate(self, feed_id: int, datum_id: str) -> list[Any]:
+        """Where clauses to find one point by id, to try in order.
+
+        On PostgreSQL the first also names ``created_at``, the time part of the ULID, so the
+        lookup reads one partition; the second (a point whose time was edited) reads the id
+        index of every partition. SQLite has one unique id index.
+        """
+        by_id = and_(data.c.id == datum_id, data.c.feed_id == feed_id)
+        at = time_of(datum_id) if self.db.dialect == "postgresql" else None
+        return [by_id] if at is None else [and_(by_id, data.c.created_at == at), by_id]
+
     async def get(self, feed_id: int, datum_id: str) -> Datum | None:
         async with self.db.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(*_DATA_COLUMNS).where(data.c.id == datum_id, data.c.feed_id == feed_id)
-                )
-            ).first()
-        return _datum(row) if row else None
+            for where in self._locate(feed_id, datum_id):
+                row = (await conn.execute(select(*_DATA_COLUMNS).where(where))).first()
+                if row:
+                    return _datum(row)
+        return None
 
     async def page(
         self,
@@ -118,23 +129,23 @@ class DataStore:
 
     async def update(self, feed_id: int, datum_id: str, **values: Any) -> Datum | None:
         async with self.db.begin() as conn:
-            result = await conn.execute(
-                update(data)
-                .where(data.c.id == datum_id, data.c.feed_id == feed_id)
-                .values(**values)
-            )
-            if result.rowcount == 0:
-                return None
-            await _refresh_last_value(conn, feed_id)
-            row = (await conn.execute(select(*_DATA_COLUMNS).where(data.c.id == datum_id))).one()
-        return _datum(row)
+            for where in self._locate(feed_id, datum_id):
+                row = (
+                    await conn.execute(
+                        update(data).where(where).values(**values).returning(*_DATA_COLUMNS)
+                    )
+                ).first()
+                if row:
+                    await _refresh_last_value(conn, feed_id)
+                    return _datum(row)
+        return None
 
     async def delete(self, feed_id: int, datum_id: str) -> bool:
         async with self.db.begin() as conn:
-            result = await conn.execute(
-                delete(data).where(data.c.id == datum_id, data.c.feed_id == feed_id)
-            )
-            if result.rowcount == 0:
+            for where in self._locate(feed_id, datum_id):
+                if (await conn.execute(delete(data).where(where))).rowcount:
+                    break
+            else:
                 return False
             await conn.execute(
                 update(feeds)

@@ -1,0 +1,184 @@
+"""Removing expired points: partition drops on PostgreSQL, short batched deletes everywhere.
+
+A point expires ``retention`` after its ``created_at`` (the ``expiration`` the API shows), so
+everything with ``created_at < cutoff`` goes. Each feed's ``data_count`` (the API's
+``X-Pagination-Total`` and feed details count) drops by the number of its points removed, in
+the same transaction as the removal. ``last_value`` stays: it is the feed's last value, not a
+stored point.
+
+Safe with several server processes pruning at once: on PostgreSQL one of them holds a session
+advisory lock and the others skip the round; on SQLite every batch is one short write
+transaction whose DELETE comes first, so concurrent pruners serialise on SQLite's write lock
+and each only counts what it removed itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+
+from stonechat.storage import partitions
+from stonechat.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+# pg_try_advisory_lock key: "stonechat retention" (any constant unique to this job).
+ADVISORY_KEY = 0x5EC0_0001
+# How long a partition detach may wait for its ACCESS EXCLUSIVE lock on ``data``: queries
+# queue behind a waiting lock, so give up early and try again next round.
+PG_LOCK_TIMEOUT = "2s"
+_ORPHAN = re.compile(r"^data_w\d{8}$")
+
+_FEEDS_WITH_EXPIRED = text(
+    "SELECT id FROM feeds WHERE EXISTS "
+    "(SELECT 1 FROM data WHERE data.feed_id = feeds.id AND data.created_at < :cutoff) "
+    "ORDER BY id"
+)
+# The DELETE comes first in its transaction: on SQLite a transaction that reads before it
+# writes can fail at once (SQLITE_BUSY_SNAPSHOT) when the ingest writer committed meanwhile.
+_DELETE_BATCH = text(
+    "DELETE FROM data WHERE feed_id = :feed AND (created_at, id) IN "
+    "(SELECT created_at, id FROM data WHERE feed_id = :feed AND created_at < :cutoff "
+    "ORDER BY created_at, id LIMIT :limit)"
+)
+_DECREMENT = text(
+    "UPDATE feeds SET data_count = CASE WHEN data_count > :n THEN data_count - :n ELSE 0 END "
+    "WHERE id = :feed"
+)
+
+
+@dataclass(slots=True)
+class PruneResult:
+    """What one round removed (``skipped``: another process held the PostgreSQL lock)."""
+
+    deleted: int = 0
+    dropped: int = 0
+    dropped_partitions: list[str] = field(default_factory=list)
+    created_partitions: list[str] = field(default_factory=list)
+    skipped: bool = False
+
+    @property
+    def removed(self) -> int:
+        return self.deleted + self.dropped
+
+
+class RetentionStore:
+    """``batch_size`` rows per delete transaction, ``pause`` seconds between them."""
+
+    def __init__(self, db: Database, *, batch_size: int = 5_000, pause: float = 0.05) -> None:
+        self.db = db
+        self.batch_size = batch_size
+        self.pause = pause
+
+    async def prune(self, cutoff_ms: int, now_ms: int) -> PruneResult:
+        """Remove every point with ``created_at < cutoff_ms``; on PostgreSQL also create the
+        weekly partitions from the cutoff's week to a few weeks after ``now_ms``."""
+        if self.db.dialect != "postgresql":
+            result = PruneResult()
+            async with self.db.connect() as conn:
+                result.deleted = await self._delete_expired(conn, cutoff_ms)
+            return result
+        async with self.db.connect() as conn:
+            locked = (
+                await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY})
+            ).scalar()
+            await conn.commit()
+            if not locked:
+                return PruneResult(skipped=True)
+            try:
+                return await self._prune_postgres(conn, cutoff_ms, now_ms)
+            finally:
+                await conn.rollback()
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
+                await conn.commit()
+
+    async def _prune_postgres(self, conn: Any, cutoff_ms: int, now_ms: int) -> PruneResult:
+        result = PruneResult()
+        try:
+            await _short_lock_waits(conn)
+            result.created_partitions = await partitions.ensure_window(conn, cutoff_ms, now_ms)
+            await conn.commit()
+        except Exception as error:  # a lock timeout: inserts still land in the default
+            await conn.rollback()
+            log.warning("retention: could not create partitions: %s", error)
+        for p in await partitions.partitions(conn):
+            if p.end is not None and p.end <= cutoff_ms:
+                try:
+                    await _short_lock_waits(conn)
+                    await conn.execute(text(f"ALTER TABLE data DETACH PARTITION {p.name}"))
+                    await conn.commit()
+                except Exception as error:  # a lock timeout: another round will do it
+                    await conn.rollback()
+                    log.warning("retention: could not detach %s: %s", p.name, error)
+        await conn.commit()
+        # Detached weeks (this round's, or a round that stopped half way) are dropped with
+        # their counts taken off the feeds, in one transaction each. Nothing else locks them.
+        for name in await _detached_weeks(conn):
+            result.dropped += await _drop_detached(conn, name)
+            result.dropped_partitions.append(name)
+            await conn.commit()
+        result.deleted = await self._delete_expired(conn, cutoff_ms)
+        return result
+
+    async def _delete_expired(self, conn: Any, cutoff_ms: int) -> int:
+        """Batched deletes, feed by feed: ``batch_size`` rows or fewer per transaction."""
+        feed_ids = [r[0] for r in await conn.execute(_FEEDS_WITH_EXPIRED, {"cutoff": cutoff_ms})]
+        await conn.commit()
+        deleted = 0
+        budget = self.batch_size
+        for feed_id in feed_ids:
+            while True:
+                n = (
+                    await conn.execute(
+                        _DELETE_BATCH, {"feed": feed_id, "cutoff": cutoff_ms, "limit": budget}
+                    )
+                ).rowcount
+                if n:
+                    await conn.execute(_DECREMENT, {"n": n, "feed": feed_id})
+                    deleted += n
+                    budget -= n
+                if budget > 0:
+                    break  # this feed has nothing more to delete; the transaction goes on
+                await conn.commit()
+                budget = self.batch_size
+                await asyncio.sleep(self.pause)  # let the ingest writer in
+        await conn.commit()
+        return deleted
+
+
+async def _short_lock_waits(conn: Any) -> None:
+    await conn.execute(text(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'"))
+
+
+async def _detached_weeks(conn: Any) -> list[str]:
+    """Weekly tables that are no longer partitions of ``data`` (detached for dropping)."""
+    rows = await conn.execute(
+        text(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relispartition "
+            "AND c.relname LIKE 'data\\_w%' ORDER BY c.relname"
+        )
+    )
+    return [r[0] for r in rows if _ORPHAN.match(r[0])]
+
+
+async def _drop_detached(conn: Any, name: str) -> int:
+    counts = (
+        await conn.execute(text(f"SELECT feed_id, count(*) FROM {name} GROUP BY feed_id"))
+    ).all()
+    if counts:
+        await conn.execute(
+            text(
+                "UPDATE feeds SET data_count = GREATEST(feeds.data_count - c.n, 0) "
+                "FROM unnest(CAST(:feeds AS int[]), CAST(:counts AS bigint[])) AS c(feed, n) "
+                "WHERE feeds.id = c.feed"
+            ),
+            {"feeds": [r[0] for r in counts], "counts": [r[1] for r in counts]},
+        )
+    await conn.execute(text(f"DROP TABLE {name}"))
+    return sum(r[1] for r in counts)
