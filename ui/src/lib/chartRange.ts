@@ -122,3 +122,16 @@ export function fromLocalInput(text: string): Date | null {
   const date = new Date(text);
   return Number.isNaN(date.getTime()) ? null : date;
 }
+
+/**
+ * The series of a window: raw points when they all fit, else the server's aggregation
+ * (so a chart is never silently truncated).
+ */
+export async function loadChartData(
+  fetchChart: (query: ChartQuery) => Promise<ChartResponse>,
+  window: TimeWindow,
+): Promise<ChartResponse> {
+  const raw = await fetchChart(chartQuery(window, true));
+  if (rawIsComplete(raw)) return raw;
+  return fetchChart(chartQuery(window, false));
+}

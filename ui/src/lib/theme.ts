@@ -23,6 +23,11 @@ export function currentTheme(storage = safeStorage()): Theme {
 export function applyTheme(theme: Theme, root: HTMLElement = document.documentElement): void {
   root.dataset.theme = theme;
   root.style.colorScheme = theme;
+  try {
+    window.dispatchEvent(new CustomEvent("stonechat-theme", { detail: theme }));
+  } catch {
+    /* no window (tests) */
+  }
 }
 
 export function saveTheme(theme: Theme, storage = safeStorage()): void {

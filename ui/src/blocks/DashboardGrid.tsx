@@ -1,0 +1,264 @@
+/** The dashboard grid: blocks placed by react-grid-layout, fed by the live connection. */
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Responsive, useContainerWidth } from "react-grid-layout";
+import type { Layout, ResponsiveLayouts } from "react-grid-layout";
+import type { ApiLayoutItem, Block, Dashboard, Datum, Feed } from "../api/types";
+import { BREAKPOINT_WIDTHS, BREAKPOINTS, COLS, fromApiLayouts, toApiLayouts } from "../lib/layouts";
+import type { Breakpoint, GridLayouts } from "../lib/layouts";
+import { live, topicOf } from "../lib/live";
+import type { LiveStatus } from "../lib/live";
+import { BlockBody } from "./BlockView";
+import type { DataSource, FeedState } from "./source";
+import { blockType } from "./types";
+
+function feedKeysOf(blocks: Block[]): string[] {
+  const keys = new Set<string>();
+  for (const b of blocks) for (const bf of b.block_feeds) if (bf.feed?.key) keys.add(bf.feed.key);
+  return [...keys].sort();
+}
+
+export function useLiveStatus(): LiveStatus {
+  const [status, setStatus] = useState<LiveStatus>(live.status);
+  useEffect(() => live.onStatus((s) => setStatus(s)), []);
+  return status;
+}
+
+export function LiveBadge() {
+  const status = useLiveStatus();
+  const text =
+    status === "open" ? "live" : status === "reconnecting" ? "reconnecting…" : status === "connecting" ? "connecting…" : "offline";
+  return (
+    <span className={`live-dot live-${status}`} data-testid="live-status" data-status={status}>
+      {text}
+    </span>
+  );
+}
+
+export function DashboardGrid({
+  dashboard,
+  blocks,
+  feeds,
+  username,
+  source,
+  editing,
+  onSaveLayouts,
+  onEditBlock,
+  onDeleteBlock,
+  onReconnect,
+}: {
+  dashboard: Dashboard;
+  blocks: Block[];
+  feeds: Feed[];
+  username: string;
+  source: DataSource;
+  editing: boolean;
+  onSaveLayouts?: (layouts: Record<Breakpoint, ApiLayoutItem[]>) => Promise<void>;
+  onEditBlock?: (block: Block) => void;
+  onDeleteBlock?: (block: Block) => void;
+  onReconnect?: () => void;
+}) {
+  const { width, containerRef, mounted } = useContainerWidth();
+  const [layouts, setLayouts] = useState<GridLayouts>(() => fromApiLayouts(dashboard.layouts, blocks));
+  const layoutsRef = useRef(layouts);
+  const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const [saveState, setSaveState] = useState<"idle" | "saving" | "saved" | "error">("idle");
+
+  // Blocks added or removed: keep the current positions, place new blocks below.
+  const blockIds = blocks.map((b) => b.id).join(",");
+  useEffect(() => {
+    setLayouts((current) => {
+      const next = fromApiLayouts(current, blocks);
+      layoutsRef.current = next;
+      return next;
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [blockIds]);
+
+  // Latest value of every feed on the dashboard.
+  const [states, setStates] = useState<Record<string, FeedState>>({});
+  useEffect(() => {
+    setStates((old) => {
+      const next: Record<string, FeedState> = { ...old };
+      for (const f of feeds) {
+        const prev = old[f.key];
+        const newer = !prev?.at || (f.last_value_at && Date.parse(f.last_value_at) >= Date.parse(prev.at));
+        next[f.key] = {
+          key: f.key,
+          name: f.name,
+          unit: f.unit_symbol,
+          value: newer ? f.last_value : prev.value,
+          at: newer ? f.last_value_at : prev.at,
+          latest: prev?.latest ?? null,
+        };
+      }
+      return next;
+    });
+  }, [feeds]);
+
+  const accept = useCallback((key: string, datum: Datum) => {
+    setStates((old) => {
+      const prev = old[key];
+      if (prev?.latest?.id === datum.id) return old;
+      if (prev?.at && Date.parse(datum.created_at) < Date.parse(prev.at)) {
+        return { ...old, [key]: { ...prev, latest: datum } };
+      }
+      return {
+        ...old,
+        [key]: {
+          key,
+          name: prev?.name ?? key,
+          unit: prev?.unit ?? null,
+          value: datum.value,
+          at: datum.created_at,
+          latest: datum,
+        },
+      };
+    });
+  }, []);
+
+  const keys = feedKeysOf(blocks).join(",");
+  useEffect(() => {
+    if (!keys) return;
+    const offs = keys.split(",").map((key) =>
+      live.subscribe(topicOf(username, key), (datum) => accept(key, datum as Datum)),
+    );
+    return () => offs.forEach((off) => off());
+  }, [keys, username, accept]);
+
+  const reconnect = useRef(onReconnect);
+  reconnect.current = onReconnect;
+  useEffect(
+    () =>
+      live.onStatus((status, reconnected) => {
+        if (status === "open" && reconnected) reconnect.current?.();
+      }),
+    [],
+  );
+
+  // Writes from controls show at once; the live echo then finds the same id.
+  const wrapped = useMemo<DataSource>(
+    () => ({
+      ...source,
+      publish: source.publish
+        ? async (key: string, value: string) => {
+            const datum = await source.publish!(key, value);
+            if (datum && typeof datum === "object" && "id" in datum) accept(key, datum);
+          }
+        : null,
+    }),
+    [source, accept],
+  );
+
+  const scheduleSave = useCallback(() => {
+    if (!onSaveLayouts) return;
+    if (saveTimer.current) clearTimeout(saveTimer.current);
+    saveTimer.current = setTimeout(async () => {
+      saveTimer.current = null;
+      setSaveState("saving");
+      try {
+        await onSaveLayouts(toApiLayouts(layoutsRef.current, blocks));
+        setSaveState("saved");
+      } catch {
+        setSaveState("error");
+      }
+    }, 300);
+  }, [onSaveLayouts, blocks]);
+
+  useEffect(() => () => {
+    if (saveTimer.current) clearTimeout(saveTimer.current);
+  }, []);
+
+  const onLayoutChange = useCallback((_layout: Layout, all: ResponsiveLayouts<string>) => {
+    const next = {} as GridLayouts;
+    for (const bp of BREAKPOINTS) {
+      const items = all[bp] ?? layoutsRef.current[bp];
+      next[bp] = items.map(({ i, x, y, w, h }) => ({ i, x, y, w, h }));
+    }
+    layoutsRef.current = next;
+    setLayouts(next);
+  }, []);
+
+  const byId = useMemo(() => new Map(blocks.map((b) => [b.id, b])), [blocks]);
+
+  return (
+    <div ref={containerRef} className={`dashboard-grid${editing ? " dashboard-editing" : ""}`}>
+      {editing && onSaveLayouts && (
+        <p className="help" role="status" data-testid="layout-save-state" data-state={saveState}>
+          Drag blocks to move them, drag the bottom-right corner to resize.{" "}
+          {saveState === "saving" ? "Saving…" : saveState === "saved" ? "Layout saved." : saveState === "error" ? "Could not save the layout." : ""}
+        </p>
+      )}
+      {mounted && (
+        <Responsive
+          width={width}
+          layouts={layouts}
+          breakpoints={BREAKPOINT_WIDTHS}
+          cols={COLS}
+          rowHeight={40}
+          margin={[10, 10]}
+          dragConfig={{ enabled: editing, cancel: ".block-tools, .block-tools *" }}
+          resizeConfig={{ enabled: editing, handles: ["se"] }}
+          onLayoutChange={onLayoutChange}
+          onDragStop={scheduleSave}
+          onResizeStop={scheduleSave}
+        >
+          {blocks.map((block) => {
+            const feedStates = block.block_feeds
+              .map((bf) => (bf.feed?.key ? states[bf.feed.key] ?? {
+                key: bf.feed.key,
+                name: bf.feed.name,
+                unit: null,
+                value: null,
+                at: null,
+                latest: null,
+              } : null))
+              .filter((f): f is FeedState => f !== null);
+            const title = block.name || (block.visual_type === "divider" ? "" : feedStates.map((f) => f.name).join(", ") || blockType(block.visual_type)?.label || block.visual_type);
+            return (
+              <div key={block.id} data-testid={`block-${block.id}`} data-visual-type={block.visual_type}>
+                <div className={`block${dashboard.block_borders === false ? " block-borderless" : ""}`}>
+                  {(title || editing) && (
+                    <div className="block-head">
+                      <span className="block-title" title={title}>
+                        {title}
+                      </span>
+                      {editing && byId.has(block.id) && (
+                        <span className="block-tools">
+                          {onEditBlock && (
+                            <button
+                              type="button"
+                              className="btn-icon"
+                              aria-label={`Configure ${title || block.visual_type}`}
+                              data-testid={`block-edit-${block.id}`}
+                              onClick={() => onEditBlock(block)}
+                            >
+                              ⚙
+                            </button>
+                          )}
+                          {onDeleteBlock && (
+                            <button
+                              type="button"
+                              className="btn-icon"
+                              aria-label={`Delete ${title || block.visual_type}`}
+                              data-testid={`block-delete-${block.id}`}
+                              onClick={() => onDeleteBlock(block)}
+                            >
+                              🗑
+                            </button>
+                          )}
+                        </span>
+                      )}
+                    </div>
+                  )}
+                  <div className="block-body" style={editing ? { pointerEvents: "none" } : undefined}>
+                    <BlockBody block={block} feeds={feedStates} source={wrapped} editing={editing} />
+                  </div>
+                </div>
+              </div>
+            );
+          })}
+        </Responsive>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,21 @@
+import type { ChartQuery } from "../api/aio";
+import type { ChartResponse, Datum } from "../api/types";
+
+/** The latest known point of a feed on a dashboard. */
+export interface FeedState {
+  key: string;
+  name: string;
+  unit: string | null;
+  value: string | null;
+  at: string | null;
+  /** Changes with every new point (live or posted): history blocks append on change. */
+  latest: Datum | null;
+}
+
+/** How blocks read history and write values (signed in) or only read (public page). */
+export interface DataSource {
+  chart(key: string, query: ChartQuery): Promise<ChartResponse>;
+  data(key: string, limit: number): Promise<Datum[]>;
+  publish: ((key: string, value: string) => Promise<Datum | void>) | null;
+  timeZone: string;
+}
