@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 from argon2 import PasswordHasher
 
 PG_ADMIN_URL = os.environ.get("STONECHAT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -34,6 +35,27 @@ async def _pg(sql: str, url: str = PG_ADMIN_URL) -> None:
         await conn.execute(sql)
     finally:
         await conn.close()
+
+
+REDIS_URL = os.environ.get("STONECHAT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_available(url: str = REDIS_URL) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def require_redis(url: str = REDIS_URL) -> str:
+    """The Redis URL for tests; a missing Redis fails in CI and skips elsewhere."""
+    if not redis_available(url):
+        if IN_CI:
+            pytest.fail(f"Redis is not running at {url} (required in CI)")
+        pytest.skip(f"Redis is not running at {url}")
+    return url
 
 
 def postgres_available() -> bool:
@@ -173,7 +195,11 @@ class Server:
         from stonechat.config import Settings
         from stonechat.runtime import build_accounts, open_database
 
-        settings = Settings(data_dir=self.data_dir, database_url=self.database_url)
+        settings = Settings(
+            data_dir=self.data_dir,
+            database_url=self.database_url,
+            secret_key=self.extra_env.get("STONECHAT_SECRET_KEY"),
+        )
 
         async def go() -> list[tuple[str, str]]:
             db = open_database(settings)
