@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from conftest import backend_url
 from stonechat.config import to_async_url
 from stonechat.storage.database import Database, alembic_config
 from stonechat.storage.partitions import include_name
@@ -55,9 +59,16 @@ def _migrate(connection: Any, revision: str, down: bool = False) -> None:
     (command.downgrade if down else command.upgrade)(config, revision)
 
 
-def test_partitioning_keeps_existing_rows(database_url: str | None, tmp_path: Any) -> None:
+@pytest.fixture
+def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own: it migrates down and up."""
+    for pg in backend_url(backend):
+        yield to_async_url(pg or f"sqlite:///{tmp_path / 'p.db'}")
+
+
+def test_partitioning_keeps_existing_rows(fresh_url: str) -> None:
     """0004 -> 0005 with rows in the table: every row survives, on PostgreSQL in partitions."""
-    url = to_async_url(database_url or f"sqlite:///{tmp_path / 'p.db'}")
+    url = fresh_url
     now = int(time.time() * 1000)
     day = 86_400_000
     rows = [
