@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -219,3 +220,32 @@ class Server:
     def create_user(self, prefix: str = "u", password: str = "password123") -> tuple[str, str]:
         """A new user made directly in the server's database; returns (username, key)."""
         return self.create_users(1, prefix, password)[0]
+
+
+def cluster_env(redis_url: str, prefix: str, secret: str) -> dict[str, str]:
+    return {
+        "STONECHAT_REDIS_URL": redis_url,
+        "STONECHAT_REDIS_PREFIX": prefix,
+        "STONECHAT_SECRET_KEY": secret,
+        "STONECHAT_DATA_RATE_LIMIT": "0",
+    }
+
+
+def start_cluster(
+    root: Path, count: int, database_url: str | None, redis_url: str, prefix: str | None = None
+) -> list[Server]:
+    """``count`` independent server processes of one installation."""
+    env = cluster_env(redis_url, prefix or f"test-{uuid.uuid4().hex[:8]}", secrets.token_hex(16))
+    servers = []
+    for i in range(count):
+        server = Server(
+            backend="postgresql",
+            data_dir=root / f"node{i}",
+            database_url=database_url,
+            http_port=free_port(),
+            mqtt_port=free_port(),
+            extra_env=dict(env),
+        )
+        server.start()
+        servers.append(server)
+    return servers

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import secrets
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import backend_url
-from support import Server, free_port, require_redis
+from support import Server, require_redis, start_cluster
 
 # The paho client helper of the MQTT tests (it waits for acknowledgements).
 _HELPERS = str(Path(__file__).resolve().parents[1] / "protocols" / "mqtt" / "adafruit")
@@ -28,35 +26,6 @@ def pg_url() -> Iterator[str | None]:
 @pytest.fixture(scope="module")
 def redis_url() -> str:
     return require_redis()
-
-
-def cluster_env(redis_url: str, prefix: str, secret: str) -> dict[str, str]:
-    return {
-        "STONECHAT_REDIS_URL": redis_url,
-        "STONECHAT_REDIS_PREFIX": prefix,
-        "STONECHAT_SECRET_KEY": secret,
-        "STONECHAT_DATA_RATE_LIMIT": "0",
-    }
-
-
-def start_cluster(
-    root: Path, count: int, database_url: str | None, redis_url: str, prefix: str | None = None
-) -> list[Server]:
-    """``count`` independent server processes of one installation."""
-    env = cluster_env(redis_url, prefix or f"test-{uuid.uuid4().hex[:8]}", secrets.token_hex(16))
-    servers = []
-    for i in range(count):
-        server = Server(
-            backend="postgresql",
-            data_dir=root / f"node{i}",
-            database_url=database_url,
-            http_port=free_port(),
-            mqtt_port=free_port(),
-            extra_env=dict(env),
-        )
-        server.start()
-        servers.append(server)
-    return servers
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import fastapi_offline
@@ -74,7 +75,7 @@ def create_app(services: Services) -> FastAPI:
         processes) is away: data is still stored and answered."""
         bus = services.ingest.bus.health()
         status = "ok" if bus["connected"] else "degraded"
-        return JSON({"status": status, "version": __version__, "bus": bus})
+        return JSON({"status": status, "version": __version__, "pid": os.getpid(), "bus": bus})
 
     ui.install(app)
     app.add_middleware(NormalizePath)

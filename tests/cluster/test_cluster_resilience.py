@@ -1,0 +1,275 @@
+"""Redis going away during traffic, and ``stonechat serve --workers N`` under its supervisor."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from mqtt_adafruit_helpers import connected, rest, wait_for
+
+from support import Server, free_port, start_cluster
+
+pytestmark = pytest.mark.timeout(180)
+
+
+class RedisProcess:
+    """A private redis-server on a free port, so the test may stop and start it."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        import redis
+
+        wait_for(lambda: _pings(redis.Redis(port=self.port, socket_connect_timeout=0.2)))
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+def _pings(client: object) -> bool:
+    import redis
+
+    try:
+        return bool(client.ping())  # type: ignore[attr-defined]
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path, redis_url: str) -> Iterator[RedisProcess]:
+    server = RedisProcess(tmp_path)
+    server.start()
+    yield server
+    server.kill()
+
+
+def health(server: Server) -> dict[str, object]:
+    body: dict[str, object] = httpx.get(f"{server.base_url}/health", timeout=5).json()
+    return body
+
+
+def test_redis_restart_loses_no_stored_point_and_fan_out_resumes(
+    pg_url: str | None, private_redis: RedisProcess, tmp_path: Path
+) -> None:
+    a, b = start_cluster(tmp_path, 2, pg_url, private_redis.url)
+    try:
+        username, key = a.create_user("r")
+        topic = f"{username}/feeds/flow"
+        with connected(b, username, key) as far, rest(a, username, key) as api:
+            far.subscribe(topic)
+            with connected(a, username, key) as device:
+
+                def write(value: str) -> None:
+                    if int(value) % 2:
+                        assert device.publish(topic, value, qos=1) == 0
+                    else:
+                        assert api.post("/feeds/flow/data", json={"value": value}).is_success
+
+                for i in range(20):
+                    write(str(i))
+                assert [m.text for m in far.take(20)] == [str(i) for i in range(20)]
+
+                private_redis.kill()
+                for i in range(20, 50):  # Redis is gone: every write is still accepted
+                    write(str(i))
+                for server in (a, b):
+                    wait_for(lambda s=server: health(s)["status"] == "degraded")
+
+                private_redis.start()
+                for server in (a, b):
+                    wait_for(lambda s=server: health(s)["status"] == "ok", timeout=15)
+                time.sleep(0.5)  # both subscriptions are back
+                for i in range(50, 70):
+                    write(str(i))
+                got: list[str] = []
+                wait_for(lambda: got.extend(m.text for m in far.pending()) or "69" in got)
+            assert got[-20:] == [str(i) for i in range(50, 70)]
+            assert len(got) == len(set(got)), "a point reached the subscriber twice"
+            stored = api.get("/feeds/flow/data", params={"limit": 1000}).json()
+            assert sorted(int(d["value"]) for d in stored) == list(range(70))
+    finally:
+        for server in (a, b):
+            server.stop()
+
+
+# -- --workers ---------------------------------------------------------------------------
+
+
+class Supervised:
+    def __init__(self, root: Path, database_url: str | None, redis_url: str, workers: int):
+        self.http_port = free_port()
+        self.mqtt_port = free_port()
+        self.log_path = root / "supervisor.log"
+        self.server = Server(
+            backend="postgresql",
+            data_dir=root,
+            database_url=database_url,
+            http_port=self.http_port,
+            mqtt_port=self.mqtt_port,
+            extra_env={
+                "STONECHAT_REDIS_URL": redis_url,
+                "STONECHAT_REDIS_PREFIX": f"w{os.getpid()}-{time.monotonic_ns()}",
+                "STONECHAT_DATA_RATE_LIMIT": "0",
+            },
+        )
+        self.args = [
+            sys.executable,
+            "-m",
+            "stonechat",
+            "serve",
+            "--workers",
+            str(workers),
+            "--http-port",
+            str(self.http_port),
+            "--mqtt-port",
+            str(self.mqtt_port),
+            *self.server.cli_args(),
+        ]
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.args, stdout=log, stderr=subprocess.STDOUT, env=self.server.env()
+            )
+        try:
+            wait_for(self._healthy, timeout=90)
+        except AssertionError:
+            raise AssertionError(self.log_path.read_text()) from None
+
+    def _healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.server.base_url}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def pids(self, probes: int = 40) -> set[int]:
+        """Worker pids answering /health, one new connection per probe."""
+        found = set()
+        for _ in range(probes):
+            with contextlib.suppress(httpx.HTTPError):
+                found.add(int(health(self.server)["pid"]))  # type: ignore[call-overload]
+        return found
+
+    def both_workers(self) -> set[int]:
+        """The two workers' pids once both answer, else an empty set."""
+        pids = self.pids()
+        return pids if len(pids) == 2 else set()
+
+    def stop(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(40)
+
+
+@pytest.fixture
+def supervised(pg_url: str | None, redis_url: str, tmp_path: Path) -> Iterator[Supervised]:
+    sup = Supervised(tmp_path, pg_url, redis_url, workers=2)
+    sup.start()
+    yield sup
+    if sup.process is not None and sup.process.poll() is None:
+        sup.stop()
+
+
+def test_workers_share_the_ports_and_fan_out_across_them(supervised: Supervised) -> None:
+    wait_for(supervised.both_workers, timeout=10)
+    server = supervised.server
+    username, key = server.create_user("w")
+    topic = f"{username}/feeds/spread"
+    subscribers = [connected(server, username, key) for _ in range(8)]
+    try:
+        for client in subscribers:
+            client.subscribe(topic, qos=1)
+        with connected(server, username, key) as publisher:
+            for i in range(10):
+                assert publisher.publish(topic, str(i), qos=1) == 0
+        for client in subscribers:
+            assert [m.text for m in client.take(10)] == [str(i) for i in range(10)]
+        time.sleep(0.3)
+        assert all(client.pending() == [] for client in subscribers)
+    finally:
+        for client in subscribers:
+            client.close()
+
+
+def test_a_crashed_worker_is_started_again(supervised: Supervised) -> None:
+    before = wait_for(supervised.both_workers, timeout=10)
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    after = wait_for(lambda: victim not in (p := supervised.both_workers()) and p, timeout=30)
+    assert after - before  # a new process took the crashed one's place
+    assert "exited with -9; starting it again" in supervised.log_path.read_text()
+
+
+def test_sigterm_stops_every_worker(supervised: Supervised) -> None:
+    pids = wait_for(supervised.both_workers, timeout=10)
+    assert supervised.stop() == 0
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ([], "--workers needs Redis"),
+        (["--redis-url", "redis://127.0.0.1:6379/0"], "--workers needs PostgreSQL"),
+    ],
+)
+def test_workers_refuse_settings_they_cannot_serve(
+    tmp_path: Path, extra: list[str], message: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STONECHAT_")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "stonechat",
+            "serve",
+            "--workers",
+            "2",
+            "--data-dir",
+            str(tmp_path),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
