@@ -12,5 +12,6 @@ def install(app: FastAPI) -> None:
     api = APIRouter(prefix="/ui/api")
     for module in (accounts, export, public, live):
         api.include_router(module.router)
-    app.include_router(api)
+    # Not in the REST API v2 document: this is the UI's own API (docs/ui-api.md).
+    app.include_router(api, include_in_schema=False)
     spa.install(app)
