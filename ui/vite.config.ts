@@ -23,7 +23,7 @@ export default defineConfig({
     },
   },
   test: {
-    environment: "jsdom",
+    environment: "node",
     include: ["test/**/*.test.{ts,tsx}"],
   },
 });

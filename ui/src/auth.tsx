@@ -50,10 +50,19 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       setExpired(true);
       adopt(null);
     };
-    Promise.allSettled([
-      api.get<UiConfig>("/ui/api/config").then((c) => !cancelled && setConfig(c)),
-      refresh(),
-    ]).finally(() => !cancelled && setLoading(false));
+    // Ask for the session only when the config does not already say we are signed out
+    // (a 401 probe shows up as a console error in the browser).
+    api
+      .get<UiConfig>("/ui/api/config")
+      .then(
+        (c) => {
+          if (!cancelled) setConfig(c);
+          return c.signed_in === false ? undefined : refresh();
+        },
+        () => refresh(),
+      )
+      .catch(() => undefined)
+      .finally(() => !cancelled && setLoading(false));
     return () => {
       cancelled = true;
     };

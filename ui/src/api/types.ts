@@ -20,6 +20,8 @@ export interface UiConfig {
   version: string;
   mqtt_ws_path: string;
   base_url: string;
+  /** Optional: whether the request carried a valid session (saves a 401 probe). */
+  signed_in?: boolean;
 }
 
 export interface ShallowGroup {

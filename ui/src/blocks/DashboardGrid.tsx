@@ -63,16 +63,10 @@ export function DashboardGrid({
   const saveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const [saveState, setSaveState] = useState<"idle" | "saving" | "saved" | "error">("idle");
 
-  // Blocks added or removed: keep the current positions, place new blocks below.
-  const blockIds = blocks.map((b) => b.id).join(",");
-  useEffect(() => {
-    setLayouts((current) => {
-      const next = fromApiLayouts(current, blocks);
-      layoutsRef.current = next;
-      return next;
-    });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [blockIds]);
+  // Blocks added or removed: keep the current positions, place new blocks below, in the
+  // same render that adds the child (else the grid invents a 1×1 item for it).
+  const effective = useMemo(() => fromApiLayouts(layouts, blocks), [layouts, blocks]);
+  layoutsRef.current = effective;
 
   // Latest value of every feed on the dashboard.
   const [states, setStates] = useState<Record<string, FeedState>>({});
@@ -191,7 +185,7 @@ export function DashboardGrid({
       {mounted && (
         <Responsive
           width={width}
-          layouts={layouts}
+          layouts={effective}
           breakpoints={BREAKPOINT_WIDTHS}
           cols={COLS}
           rowHeight={40}

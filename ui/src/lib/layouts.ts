@@ -36,6 +36,22 @@ function bottom(items: GridItem[]): number {
   return items.reduce((max, item) => Math.max(max, item.y + item.h), 0);
 }
 
+function overlaps(a: { x: number; y: number; w: number; h: number }, b: GridItem): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/** The top-most, then left-most place where a w×h block fits without overlapping. */
+export function firstFreeSpot(items: GridItem[], w: number, h: number, cols: number) {
+  const limit = bottom(items);
+  for (let y = 0; y <= limit; y++) {
+    for (let x = 0; x + w <= cols; x++) {
+      const spot = { x, y, w, h };
+      if (!items.some((item) => overlaps(spot, item))) return { x, y };
+    }
+  }
+  return { x: 0, y: limit };
+}
+
 /**
  * Every breakpoint's layout holding exactly the blocks given: stored positions first;
  * a breakpoint the API does not have is derived from the nearest wider one (or lg);
@@ -67,18 +83,9 @@ export function fromApiLayouts(api: ApiLayouts | undefined, blocks: Block[]): Gr
     }
     for (const block of blocks) {
       if (seen.has(block.id)) continue;
-      items.push(
-        clampItem(
-          {
-            i: block.id,
-            x: block.column ?? 0,
-            y: bottom(items),
-            w: int(block.size_x, 4, 1),
-            h: int(block.size_y, 4, 1),
-          },
-          cols,
-        ),
-      );
+      const w = Math.min(int(block.size_x, 4, 1), cols);
+      const h = int(block.size_y, 4, 1);
+      items.push({ i: block.id, ...firstFreeSpot(items, w, h, cols), w, h });
     }
     result[bp] = items;
     wider = items;
