@@ -117,17 +117,21 @@ async def ensure_week(conn: Any, start_ms: int, existing: list[Partition]) -> bo
     return True
 
 
-async def ensure_window(conn: Any, oldest_ms: int, now_ms: int) -> list[str]:
-    """Create every missing week from the one holding ``oldest_ms`` to ``AHEAD_WEEKS`` ahead."""
-    existing = await partitions(conn)
-    made = []
-    week = week_start(oldest_ms)
+def weeks(oldest_ms: int, now_ms: int) -> list[int]:
+    """The starts of the weeks from the one holding ``oldest_ms`` to ``AHEAD_WEEKS`` ahead."""
+    first = week_start(oldest_ms)
     last = week_start(now_ms) + AHEAD_WEEKS * WEEK_MS
-    while week <= last:
-        if await ensure_week(conn, week, existing):
-            made.append(partition_name(week))
-        week += WEEK_MS
-    return made
+    return list(range(first, last + 1, WEEK_MS))
+
+
+async def ensure_window(conn: Any, oldest_ms: int, now_ms: int) -> list[str]:
+    """Create every missing week of ``weeks(oldest_ms, now_ms)`` in one transaction."""
+    existing = await partitions(conn)
+    return [
+        partition_name(week)
+        for week in weeks(oldest_ms, now_ms)
+        if await ensure_week(conn, week, existing)
+    ]
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

@@ -99,13 +99,17 @@ class RetentionStore:
 
     async def _prune_postgres(self, conn: Any, cutoff_ms: int, now_ms: int) -> PruneResult:
         result = PruneResult()
-        try:
-            await _short_lock_waits(conn)
-            result.created_partitions = await partitions.ensure_window(conn, cutoff_ms, now_ms)
-            await conn.commit()
-        except Exception as error:  # a lock timeout: inserts still land in the default
-            await conn.rollback()
-            log.warning("retention: could not create partitions: %s", error)
+        existing = await partitions.partitions(conn)
+        for week in partitions.weeks(cutoff_ms, now_ms):  # one short transaction each
+            try:
+                await _short_lock_waits(conn)
+                if await partitions.ensure_week(conn, week, existing):
+                    result.created_partitions.append(partitions.partition_name(week))
+                await conn.commit()
+            except Exception as error:  # a lock timeout: inserts still land in the default
+                await conn.rollback()
+                log.warning("retention: could not create partitions: %s", error)
+                break
         for p in await partitions.partitions(conn):
             if p.end is not None and p.end <= cutoff_ms:
                 try:
