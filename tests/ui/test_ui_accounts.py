@@ -17,6 +17,7 @@ def new_name(prefix: str = "s") -> str:
 
 def test_config(server: Server) -> None:
     body = httpx.get(f"{server.base_url}/ui/api/config").json()
+    assert body["signed_in"] is False
     assert body["signup_enabled"] is True
     assert body["has_users"] is True  # the bootstrap administrator
     assert body["mqtt_ws_path"] == "/mqtt"
@@ -150,6 +151,12 @@ def test_no_session_no_access(server: Server) -> None:
         response = httpx.get(f"{server.base_url}/ui/api/session", cookies=cookies)
         assert response.status_code == 401
         assert response.json()["error"]
+
+
+def test_config_says_whether_the_cookie_is_a_live_session(signed_in: Browser) -> None:
+    assert signed_in.get("/ui/api/config").json()["signed_in"] is True
+    stale = httpx.get(f"{signed_in.base_url}/ui/api/config", cookies={"stonechat_session": "stale"})
+    assert stale.json()["signed_in"] is False
 
 
 def test_profile(signed_in: Browser) -> None:

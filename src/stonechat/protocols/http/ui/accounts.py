@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,7 +15,12 @@ from stonechat.domain.timestamps import iso
 from stonechat.protocols.http.bodies import read_body
 from stonechat.protocols.http.deps import ServicesDep
 from stonechat.protocols.http.responses import JSON
-from stonechat.protocols.http.session_auth import clear_cookie, cookie_session, set_cookie
+from stonechat.protocols.http.session_auth import (
+    clear_cookie,
+    cookie_session,
+    session_token,
+    set_cookie,
+)
 from stonechat.services.accounts import check_email
 from stonechat.services.registry import Services
 from stonechat.services.sessions import Session
@@ -87,8 +93,15 @@ async def signed_in(
 
 @router.get("/config", summary="What the sign-in page needs to know")
 async def config(request: Request, services: ServicesDep) -> Response:
+    # Lets a signed-out page skip asking for /session: browsers log every 401 as an error.
+    signed_in = False
+    if session_token(request):
+        with contextlib.suppress(Unauthorized):
+            await services.sessions.resolve(session_token(request))
+            signed_in = True
     return JSON(
         {
+            "signed_in": signed_in,
             "signup_enabled": services.signup_enabled,
             "has_users": await services.accounts.count() > 0,
             "version": __version__,
