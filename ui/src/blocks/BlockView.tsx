@@ -45,8 +45,12 @@ function fontStyle(block: Block) {
   return size ? { fontSize: `${Math.min(96, Math.max(8, size))}px` } : undefined;
 }
 
-function NoFeed() {
-  return <p className="muted small">No feed chosen. Edit the block to pick one.</p>;
+function NoFeed({ readOnly = false }: { readOnly?: boolean }) {
+  return (
+    <p className="muted small">
+      {readOnly ? "This block's feed is private." : "No feed chosen. Edit the block to pick one."}
+    </p>
+  );
 }
 
 /** Post a value; returns an error message or null. */
@@ -75,9 +79,9 @@ function PublishError({ error }: { error: string | null }) {
   ) : null;
 }
 
-function GaugeBlock({ block, feeds }: BlockProps) {
+function GaugeBlock({ block, feeds, source }: BlockProps) {
   const feed = feeds[0];
-  if (!feed) return <NoFeed />;
+  if (!feed) return <NoFeed readOnly={!source.publish} />;
   const min = numProp(block.properties, "minValue", 0);
   const max = numProp(block.properties, "maxValue", 100);
   const text = formatValue(feed.value, { decimals: decimals(block) });
@@ -103,7 +107,7 @@ function TextBlock({ block, feeds, source }: BlockProps) {
   const feed = feeds[0];
   const { publish, error, readOnly } = usePublish(source, feed);
   const [draft, setDraft] = useState("");
-  if (!feed) return <NoFeed />;
+  if (!feed) return <NoFeed readOnly={!source.publish} />;
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (draft === "") return;
@@ -136,9 +140,9 @@ function TextBlock({ block, feeds, source }: BlockProps) {
   );
 }
 
-function MultilineTextBlock({ block, feeds }: BlockProps) {
+function MultilineTextBlock({ block, feeds, source }: BlockProps) {
   const feed = feeds[0];
-  if (!feed) return <NoFeed />;
+  if (!feed) return <NoFeed readOnly={!source.publish} />;
   return (
     <pre
       className="stream"
@@ -207,7 +211,7 @@ function StreamBlock({ block, feeds, source }: BlockProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [latestIds]);
 
-  if (!feeds.length) return <NoFeed />;
+  if (!feeds.length) return <NoFeed readOnly={!source.publish} />;
   const showTime = yes(block.properties, "showTimestamp");
   const showName = yes(block.properties, "showName") && feeds.length > 0;
   return (
@@ -227,7 +231,7 @@ function StreamBlock({ block, feeds, source }: BlockProps) {
 function ToggleBlock({ block, feeds, source }: BlockProps) {
   const feed = feeds[0];
   const { publish, error, readOnly } = usePublish(source, feed);
-  if (!feed) return <NoFeed />;
+  if (!feed) return <NoFeed readOnly={!source.publish} />;
   const onText = prop(block.properties, "onText", "ON") || "ON";
   const offText = prop(block.properties, "offText", "OFF") || "OFF";
   const state = toggleState(feed.value, onText, offText);
@@ -256,7 +260,7 @@ function MomentaryBlock({ block, feeds, source }: BlockProps) {
   const { publish, error, readOnly } = usePublish(source, feed);
   const [pressed, setPressed] = useState(false);
   const down = useRef(false);
-  if (!feed) return <NoFeed />;
+  if (!feed) return <NoFeed readOnly={!source.publish} />;
   const value = prop(block.properties, "value", "1");
   const release = prop(block.properties, "release", "0");
   const press = () => {
@@ -316,7 +320,7 @@ function SliderBlock({ block, feeds, source }: BlockProps) {
   useEffect(() => {
     if (!timer.current) setDraft(null);
   }, [feed?.value]);
-  if (!feed) return <NoFeed />;
+  if (!feed) return <NoFeed readOnly={!source.publish} />;
   const shown = draft ?? current ?? min;
   const change = (n: number) => {
     setDraft(n);
@@ -356,7 +360,7 @@ function NumberPadBlock({ block, feeds, source }: BlockProps) {
   const feed = feeds[0];
   const { publish, error, readOnly } = usePublish(source, feed);
   const [draft, setDraft] = useState("");
-  if (!feed) return <NoFeed />;
+  if (!feed) return <NoFeed readOnly={!source.publish} />;
   const submit = async (e?: FormEvent) => {
     e?.preventDefault();
     if (draft === "" || toNumber(draft) === null) return;
@@ -411,7 +415,7 @@ function ColorBlock({ block, feeds, source }: BlockProps) {
   useEffect(() => () => {
     if (timer.current) clearTimeout(timer.current);
   }, []);
-  if (!feed) return <NoFeed />;
+  if (!feed) return <NoFeed readOnly={!source.publish} />;
   const color = draft ?? cssColor(feed.value) ?? "#000000";
   const change = (value: string) => {
     setDraft(value);
@@ -442,9 +446,9 @@ function ColorBlock({ block, feeds, source }: BlockProps) {
   );
 }
 
-function IndicatorBlock({ block, feeds }: BlockProps) {
+function IndicatorBlock({ block, feeds, source }: BlockProps) {
   const feed = feeds[0];
-  if (!feed) return <NoFeed />;
+  if (!feed) return <NoFeed readOnly={!source.publish} />;
   const on = indicatorOn(feed.value, prop(block.properties, "operator"), prop(block.properties, "conditionValue"));
   const onColor = cssColor(prop(block.properties, "onColor")) ?? "#22c55e";
   const offColor = cssColor(prop(block.properties, "offColor")) ?? "#6b7280";
@@ -465,9 +469,9 @@ function IndicatorBlock({ block, feeds }: BlockProps) {
   );
 }
 
-function ImageBlock({ block, feeds }: BlockProps) {
+function ImageBlock({ block, feeds, source }: BlockProps) {
   const feed = feeds[0];
-  if (!feed) return <NoFeed />;
+  if (!feed) return <NoFeed readOnly={!source.publish} />;
   const src = imageSource(feed.value);
   if (!src) {
     return (
@@ -521,7 +525,7 @@ function MapBlock({ block, feeds, source }: BlockProps) {
     if (!Number.isFinite(lat) || !Number.isFinite(lon)) return;
     setPoints((old) => [...old, { lat, lon, label: `${latest.value} at ${latest.created_at}` }].slice(-1000));
   }, [latest]);
-  if (!feed) return <NoFeed />;
+  if (!feed) return <NoFeed readOnly={!source.publish} />;
   const last = points[points.length - 1];
   return (
     <>
@@ -623,7 +627,7 @@ function LineChartBlock({ block, feeds, source }: BlockProps) {
     return uPlot.join(tables);
   }, [feeds, series]);
 
-  if (!feeds.length) return <NoFeed />;
+  if (!feeds.length) return <NoFeed readOnly={!source.publish} />;
   const yMin = toNumber(prop(block.properties, "yAxisMin"));
   const yMax = toNumber(prop(block.properties, "yAxisMax"));
   const last = feeds.map((f) => `${f.name}: ${f.value ?? "—"}`).join(" · ");

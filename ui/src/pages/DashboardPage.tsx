@@ -54,6 +54,8 @@ export default function DashboardPage() {
     );
   }
   const d = dash.data;
+  const usedKeys = new Set(d.blocks.flatMap((b) => b.block_feeds.map((bf) => bf.feed?.key)));
+  const privateFeeds = (feeds.data ?? []).filter((f) => usedKeys.has(f.key) && f.visibility !== "public");
   const publicUrl = `${window.location.origin}/public/${encodeURIComponent(aio.username)}/dashboards/${encodeURIComponent(d.key)}`;
 
   return (
@@ -109,6 +111,29 @@ export default function DashboardPage() {
           </a>
           <CopyButton text={publicUrl} />
         </p>
+      )}
+      {d.visibility === "public" && privateFeeds.length > 0 && (
+        <div className="warning small" role="status" style={{ marginBottom: "0.75rem" }}>
+          Visitors see only public feeds: {privateFeeds.map((f) => f.name).join(", ")}{" "}
+          {privateFeeds.length === 1 ? "is" : "are"} private, so {privateFeeds.length === 1 ? "its blocks stay" : "their blocks stay"} empty
+          on the public page.{" "}
+          <button
+            type="button"
+            className="btn btn-small"
+            data-testid="dashboard-publish-feeds"
+            onClick={async () => {
+              setVisError(null);
+              try {
+                for (const f of privateFeeds) await aio.updateFeed(f.key, { visibility: "public" });
+                feeds.reload();
+              } catch (err) {
+                setVisError(err instanceof Error ? err.message : String(err));
+              }
+            }}
+          >
+            Make {privateFeeds.length === 1 ? "it" : "them"} public
+          </button>
+        </div>
       )}
       {d.description && <p className="muted">{d.description}</p>}
       {d.blocks.length === 0 ? (
