@@ -125,7 +125,7 @@ function Password() {
 
 function KeySection() {
   const { session, setAioKey } = useAuth();
-  const [shown, setShown] = useState(false);
+  const [shown, setShown] = useState(true);
   const [confirming, setConfirming] = useState(false);
   const [tab, setTab] = useState<"python" | "circuitpython" | "arduino">("python");
   const key = session?.aio_key ?? "";
