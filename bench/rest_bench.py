@@ -125,12 +125,19 @@ def timed_gets(client: httpx.Client, path: str, repeat: int) -> dict[str, float]
     }
 
 
-def run_backend(backend: str, seconds: int, chart_points: int) -> dict[str, Any]:
+def run_backend(
+    backend: str, seconds: int, chart_points: int, workers: int = 1, redis_url: str = ""
+) -> dict[str, Any]:
     database_url = create_pg_database() if backend == "postgresql" else None
     data_dir = Path(tempfile.mkdtemp(prefix=f"stonechat-bench-{backend}-"))
     server = Server(backend, data_dir, database_url, free_port(), free_port())
     server.extra_env["STONECHAT_LOG_LEVEL"] = "warning"
-    server.start()
+    server.extra_env["STONECHAT_DATA_RATE_LIMIT"] = "0"
+    if workers > 1 or redis_url:  # --workers N: the supervisor and N processes on Redis
+        server.extra_env["STONECHAT_WORKERS"] = str(workers)
+        server.extra_env["STONECHAT_REDIS_URL"] = redis_url
+        server.extra_env["STONECHAT_REDIS_PREFIX"] = f"bench-{os.getpid()}-{workers}"
+    server.start(timeout=90)
     results: dict[str, Any] = {}
     try:
         username, key = server.create_user("bench")
@@ -166,13 +173,14 @@ def run_backend(backend: str, seconds: int, chart_points: int) -> dict[str, Any]
         r = wrk(f"{base}/feeds/batch/data?limit=1000", get_script(key), 8, seconds)
         results["get_1000"] = r
 
-        load_rate = load_chart_feed(client, "chart", chart_points, span_hours=24 * 7)
-        results["chart_load_points_per_s"] = load_rate
-        results["chart_count"] = count(client, "chart")
-        for field in ("avg", "max", "val_count"):
-            results[f"chart_{field}"] = timed_gets(
-                client, f"/feeds/chart/data/chart?hours=168&field={field}", 10
-            )
+        if chart_points:
+            load_rate = load_chart_feed(client, "chart", chart_points, span_hours=24 * 7)
+            results["chart_load_points_per_s"] = load_rate
+            results["chart_count"] = count(client, "chart")
+            for field in ("avg", "max", "val_count"):
+                results[f"chart_{field}"] = timed_gets(
+                    client, f"/feeds/chart/data/chart?hours=168&field={field}", 10
+                )
         client.close()
     finally:
         server.stop()
@@ -186,7 +194,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--chart-points", type=int, default=CHART_POINTS)
+    parser.add_argument("--chart-points", type=int, default=CHART_POINTS, help="0 skips")
+    parser.add_argument(
+        "--workers",
+        default="1",
+        help="comma-separated worker counts; more than 1 runs PostgreSQL only, on Redis",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument(
+        "--redis", action="store_true", help="use the Redis bus with one worker as well"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install -y wrk")
@@ -198,8 +215,15 @@ def main() -> None:
         if backend == "postgresql" and not postgres_available():
             print("postgresql: not running, skipped")
             continue
-        all_results[backend] = run_backend(backend, args.seconds, args.chart_points)
-        print(json.dumps({backend: all_results[backend]}, indent=1), flush=True)
+        for workers in (int(w) for w in args.workers.split(",")):
+            if workers > 1 and backend != "postgresql":
+                continue
+            redis_url = args.redis_url if workers > 1 or args.redis else ""
+            label = backend if workers == 1 and not redis_url else f"{backend} x{workers}"
+            all_results[label] = run_backend(
+                backend, args.seconds, args.chart_points, workers, redis_url
+            )
+            print(json.dumps({label: all_results[label]}, indent=1), flush=True)
     print()
     backends = list(all_results)
     print("| scenario | " + " | ".join(backends) + " |")
@@ -227,7 +251,7 @@ def main() -> None:
             f"{r['get_1000']['p99_us'] / 1000:.1f})"
         ),
     )
-    for field in ("avg", "max", "val_count"):
+    for field in ("avg", "max", "val_count") if args.chart_points else ():
         row(
             f"chart over {args.chart_points:,} points, field={field}: median (p95) ms",
             lambda r, f=field: (

@@ -111,7 +111,10 @@ def test_redis_restart_loses_no_stored_point_and_fan_out_resumes(
 
                 private_redis.start()
                 for server in (a, b):
-                    wait_for(lambda s=server: health(s)["status"] == "ok", timeout=15)
+                    try:
+                        wait_for(lambda s=server: health(s)["status"] == "ok", timeout=30)
+                    except AssertionError:
+                        raise AssertionError(f"{health(server)}\n{server.log()[-4000:]}") from None
                 time.sleep(0.5)  # both subscriptions are back
                 for i in range(50, 70):
                     write(str(i))

@@ -78,8 +78,9 @@ class RedisBus:
         self._subscribed = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._release = self._redis.register_script(_RELEASE)
-        self.connected = False
-        self.disconnected_since: float | None = None
+        # Both directions must work for the bus to be healthy.
+        self._receiving = False
+        self._sending = True
         self.stats: Counter[str] = Counter()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -118,17 +119,22 @@ class RedisBus:
             "dropped": self.stats["dropped"],
         }
 
-    def _set_connected(self, connected: bool) -> None:
-        if connected == self.connected:
-            return
-        self.connected = connected
-        if connected:
+    @property
+    def connected(self) -> bool:
+        return self._receiving and self._sending
+
+    def _set_state(self, *, receiving: bool | None = None, sending: bool | None = None) -> None:
+        was = self.connected
+        if receiving is not None:
+            self._receiving = receiving
+            if not receiving:
+                self._subscribed.clear()
+        if sending is not None:
+            self._sending = sending
+        if self.connected and not was:
             log.info("bus: connected to Redis (%s)", self.node)
-            self.disconnected_since = None
-        else:
+        elif was and not self.connected:
             log.warning("bus: lost Redis; fan-out to other processes resumes when it is back")
-            self.disconnected_since = time.monotonic()
-            self._subscribed.clear()
 
     # -- data ------------------------------------------------------------------------------
 
@@ -159,8 +165,10 @@ class RedisBus:
                 try:
                     await self._send_batch()
                     backoff = 0.05
-                except _NET_ERRORS:
-                    self._set_connected(False)
+                except Exception as error:
+                    if not isinstance(error, _NET_ERRORS):
+                        log.exception("bus: sending to Redis failed")
+                    self._set_state(sending=False)
                     await asyncio.sleep(backoff)
                     backoff = min(backoff * 2, self.max_backoff)
 
@@ -178,6 +186,8 @@ class RedisBus:
             self._outbox.extendleft(reversed(batch[:room]))
             raise
         self.stats["sent"] += len(batch)
+        if not self._sending:
+            self._set_state(sending=True)
 
     # -- receiving -------------------------------------------------------------------------
 
@@ -187,7 +197,7 @@ class RedisBus:
             pubsub = self._redis.pubsub()
             try:
                 await pubsub.subscribe(self._data, self._signal, self._inbox)
-                self._set_connected(True)
+                self._set_state(receiving=True)
                 self._subscribed.set()
                 self._wake.set()  # send what queued up while Redis was away
                 backoff = 0.05
@@ -196,10 +206,13 @@ class RedisBus:
                     if message is not None:
                         self._dispatch(message["channel"], message["data"])
             except _NET_ERRORS:
-                self._set_connected(False)
+                self._set_state(receiving=False)
+            except Exception:  # never let the receiver die: it is the way back to Redis
+                log.exception("bus: receiving from Redis failed")
+                self._set_state(receiving=False)
             finally:
-                with contextlib.suppress(*_NET_ERRORS):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(pubsub.aclose(), 2.0)  # type: ignore[no-untyped-call]
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff)
 
