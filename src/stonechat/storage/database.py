@@ -25,7 +25,15 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(url, pool_size=pool_size)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+            # No JIT: compiling a chart query's expressions cost more than running it
+            # (measured over 1M points: 104 ms of 390, and 337 ms of 708 once the table is
+            # partitioned, since every partition's quals are compiled).
+            self.engine = create_async_engine(
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                connect_args={"server_settings": {"jit": "off"}},
+            )
         self.dialect = self.engine.dialect.name
 
     def begin(self) -> Any:
