@@ -8,31 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support import (
-    IN_CI,
-    Server,
-    create_pg_database,
-    drop_pg_database,
-    free_port,
-    postgres_available,
-)
+from support import Server, backend_url, free_port
 
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def backend_url(backend: str) -> Iterator[str | None]:
-    if backend == "sqlite":
-        yield None
-        return
-    if not postgres_available():
-        if IN_CI:
-            pytest.fail("PostgreSQL is not running on 127.0.0.1:5432 (required in CI)")
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    url = create_pg_database()
-    try:
-        yield url
-    finally:
-        drop_pg_database(url)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +89,21 @@ UNLIMITED = {
     "STONECHAT_BANS": "false",
     "STONECHAT_LOGIN_FAILURES_PER_ADDRESS": "0",
 }
+
+
+def backend_url(backend: str) -> Iterator[str | None]:
+    if backend == "sqlite":
+        yield None
+        return
+    if not postgres_available():
+        if IN_CI:
+            pytest.fail("PostgreSQL is not running on 127.0.0.1:5432 (required in CI)")
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    url = create_pg_database()
+    try:
+        yield url
+    finally:
+        drop_pg_database(url)
 
 
 @dataclass

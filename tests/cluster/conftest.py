@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import backend_url
-from support import Server, require_redis, start_cluster
+from support import Server, backend_url, require_redis, start_cluster
 
 # The paho client helper of the MQTT tests (it waits for acknowledgements).
 _HELPERS = str(Path(__file__).resolve().parents[1] / "protocols" / "mqtt" / "adafruit")

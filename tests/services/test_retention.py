@@ -11,8 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import backend_url
-from support import Server, free_port
+from support import Server, backend_url, free_port
 
 
 @pytest.fixture(scope="module")

@@ -14,11 +14,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from conftest import backend_url
 from stonechat.config import to_async_url
 from stonechat.storage.database import Database, alembic_config
 from stonechat.storage.partitions import include_name
 from stonechat.storage.schema import metadata
+from support import backend_url
 
 # The one deliberate difference on PostgreSQL: the data table is partitioned, and a unique
 # index there must hold the partition key, so ix_data_id is a plain index (schema.py says why).

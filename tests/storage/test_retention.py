@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from conftest import backend_url
 from stonechat.config import to_async_url
 from stonechat.domain.ids import UlidGenerator
 from stonechat.domain.records import Datum
@@ -21,6 +20,7 @@ from stonechat.storage.batch_writer import SqliteBatchWriter, batch_writer
 from stonechat.storage.data import DataStore, NewDatum
 from stonechat.storage.database import Database
 from stonechat.storage.retention import ADVISORY_KEY
+from support import backend_url
 
 DAY = 86_400_000
 RETENTION = 30 * DAY
