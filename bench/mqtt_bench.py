@@ -195,7 +195,7 @@ def stonechat(backend: str, env: dict[str, str]) -> Iterator[Target]:
     server.extra_env.update(env)
     try:
         try:
-            server.start()
+            server.start(timeout=90)
         except RuntimeError as e:
             raise Unavailable(f"server did not start: {str(e).splitlines()[0]}") from e
         username, key = server.create_user("bench")
@@ -541,6 +541,12 @@ def main() -> None:
         "--burst", type=int, default=1, help="scenario a: messages per publisher write"
     )
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument(
+        "--workers",
+        default="1",
+        help="comma-separated Stonechat worker counts; more than 1 is PostgreSQL + Redis only",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args()
 
@@ -585,9 +591,21 @@ def main() -> None:
                 continue
             if backend not in ("sqlite", "postgresql"):
                 parser.error(f"unknown backend {backend!r}")
-            cols.append(
-                run_broker(label, functools.partial(stonechat, backend, env), scenarios, opt)
-            )
+            for workers in (int(w) for w in args.workers.split(",")):
+                if workers == 1:
+                    run_env, name = env, label
+                elif backend == "postgresql":  # the supervisor and its workers, on Redis
+                    run_env = env | {
+                        "STONECHAT_WORKERS": str(workers),
+                        "STONECHAT_REDIS_URL": args.redis_url,
+                        "STONECHAT_REDIS_PREFIX": f"bench-{os.getpid()}-{workers}",
+                    }
+                    name = f"{label[:-1]}, {workers} workers)"
+                else:
+                    continue
+                cols.append(
+                    run_broker(name, functools.partial(stonechat, backend, run_env), scenarios, opt)
+                )
 
     load = os.getloadavg()
     print(
