@@ -44,14 +44,20 @@ from stonechat.storage.database import Database  # noqa: E402
 from support import create_pg_database, drop_pg_database  # noqa: E402
 
 FEEDS = 100
+# The writer before issue 4: one prepared statement per row and per feed.
+PG_INSERT = (
+    f"INSERT INTO data ({', '.join(bw.COLUMNS)}) VALUES "
+    f"({', '.join(f'${i}' for i in range(1, 10))})"
+)
+PG_BUMP = bw.SQLITE_BUMP.replace("?", "$")
 Rows = list[bw.Row]
 Bumps = list[bw.Bump]
 
 
 async def executemany(conn: Any, rows: Rows, bumps: Bumps) -> None:
     async with conn.transaction():
-        await conn.executemany(bw.PG_INSERT, rows)
-        await conn.executemany(bw.PG_BUMP, bumps)
+        await conn.executemany(PG_INSERT, rows)
+        await conn.executemany(PG_BUMP, bumps)
 
 
 async def unnest(conn: Any, rows: Rows, bumps: Bumps) -> None:
