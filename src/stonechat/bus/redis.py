@@ -22,7 +22,6 @@ import logging
 import os
 import secrets
 import socket
-import time
 from collections import Counter, deque
 from typing import Any
 

@@ -8,12 +8,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# pg_advisory_xact_lock key held while migrating ("stonechat" in a number).
+MIGRATE_LOCK = 7_263_540_001
 
 
 class Database:
@@ -45,8 +47,16 @@ class Database:
         return self.engine.connect()
 
     async def upgrade(self) -> None:
-        """Apply every pending migration (idempotent)."""
+        """Apply every pending migration (idempotent).
+
+        On PostgreSQL a transaction-scoped advisory lock makes processes that start at the
+        same time (several hosts, ``--workers``) migrate one after the other.
+        """
         async with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK}
+                )
             await conn.run_sync(_upgrade)
 
     async def close(self) -> None:
