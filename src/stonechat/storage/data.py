@@ -16,6 +16,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stonechat.domain.ids import time_of
 from stonechat.domain.records import Datum
@@ -70,6 +71,17 @@ class DataStore:
                     return _datum(row)
         return None
 
+    async def _in_index_order(self, conn: AsyncConnection) -> None:
+        """PostgreSQL: read "the newest N points of a feed" by walking the primary key.
+
+        Always the best plan for these queries (a LIMIT over (feed_id, created_at, id)), but
+        with statistics not yet gathered for a freshly filled weekly partition the planner
+        guesses a few hundred rows and sorts the whole feed instead: 103 ms instead of
+        0.4 ms for 100,000 points, measured. Sorting is switched off for this transaction.
+        """
+        if self.db.dialect == "postgresql":
+            await conn.execute(text("SET LOCAL enable_sort = off"))
+
     async def page(
         self,
         feed_ids: Sequence[int],
@@ -91,6 +103,7 @@ class DataStore:
             query = query.where(tuple_(data.c.created_at, data.c.id) < tuple_(*before))
         query = query.order_by(data.c.created_at.desc(), data.c.id.desc()).limit(limit)
         async with self.db.connect() as conn:
+            await self._in_index_order(conn)
             return [_datum(r) for r in await conn.execute(query)]
 
     async def edge(self, feed_id: int, *, newest: bool) -> Datum | None:
@@ -101,6 +114,7 @@ class DataStore:
             else (data.c.created_at.asc(), data.c.id.asc())
         )
         async with self.db.connect() as conn:
+            await self._in_index_order(conn)
             row = (
                 await conn.execute(
                     select(*_DATA_COLUMNS)
@@ -114,6 +128,7 @@ class DataStore:
     async def after(self, feed_id: int, datum: Datum) -> Datum | None:
         """The point that follows ``datum`` in time order."""
         async with self.db.connect() as conn:
+            await self._in_index_order(conn)
             row = (
                 await conn.execute(
                     select(*_DATA_COLUMNS)
