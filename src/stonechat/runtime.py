@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import secrets
 import socket
 from collections.abc import Iterator
@@ -242,9 +243,14 @@ async def serve(settings: Settings) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 50, 100)
+    orphan_watch = (
+        asyncio.create_task(_stop_when_orphaned(server)) if settings.worker_id is not None else None
+    )
     try:
         await server.serve(sockets=[http_socket(settings)] if settings.reuse_port else None)
     finally:
+        if orphan_watch is not None:
+            orphan_watch.cancel()
         await retention.stop()
         for listener in listeners:
             listener.close()
@@ -252,6 +258,17 @@ async def serve(settings: Settings) -> None:
         await services.ingest.stop()
         await services.ingest.bus.close()
         await db.close()
+
+
+async def _stop_when_orphaned(server: uvicorn.Server) -> None:
+    """A --workers child stops gracefully when its supervisor is gone (killed, crashed)."""
+    parent = os.getppid()
+    while True:
+        await asyncio.sleep(1.0)
+        if os.getppid() != parent:  # re-parented: the supervisor died
+            break
+    log.warning("the supervisor (pid %d) is gone; stopping this worker", parent)
+    server.should_exit = True
 
 
 def http_socket(settings: Settings) -> socket.socket:

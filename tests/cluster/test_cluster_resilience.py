@@ -172,6 +172,7 @@ class Supervised:
         try:
             wait_for(self._healthy, timeout=90)
         except AssertionError:
+            self.stop()  # never leave a supervisor and its workers behind
             raise AssertionError(self.log_path.read_text()) from None
 
     def _healthy(self) -> bool:
@@ -196,7 +197,11 @@ class Supervised:
     def stop(self) -> int:
         assert self.process is not None
         self.process.send_signal(signal.SIGTERM)
-        return self.process.wait(40)
+        try:
+            return self.process.wait(40)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # its workers notice within a second and stop
+            raise
 
 
 @pytest.fixture
@@ -236,6 +241,22 @@ def test_a_crashed_worker_is_started_again(supervised: Supervised) -> None:
     after = wait_for(lambda: victim not in (p := supervised.both_workers()) and p, timeout=30)
     assert after - before  # a new process took the crashed one's place
     assert "exited with -9; starting it again" in supervised.log_path.read_text()
+
+
+def test_workers_stop_when_the_supervisor_is_killed(supervised: Supervised) -> None:
+    pids = wait_for(supervised.both_workers, timeout=10)
+    assert supervised.process is not None
+    supervised.process.kill()
+    supervised.process.wait()
+
+    def gone(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    wait_for(lambda: all(gone(pid) for pid in pids), timeout=30)
 
 
 def test_sigterm_stops_every_worker(supervised: Supervised) -> None:
