@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from mqtt_adafruit_helpers import Client, connected, rest, values, wait_for
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from support import Server
+from support import Server, free_port
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -251,3 +252,28 @@ def test_data_written_through_each_process_is_one_history(
             api.post("/feeds/shared/data", json={"value": str(i)}).raise_for_status()
     with rest(b, username, key) as api:
         assert values(api, "shared") == ["0", "1", "2", "3"]
+
+
+def test_a_process_joining_later_gets_the_retained_messages(
+    ab: tuple[Server, Server], account: tuple[str, str], tmp_path: Path
+) -> None:
+    a, _b = ab
+    username, key = account
+    with connected(a, username, key) as publisher:
+        publisher.publish(f"{username}/config/mode", b"eco", qos=1, retain=True)
+    late = Server(
+        backend="postgresql",
+        data_dir=tmp_path / "late",
+        database_url=a.database_url,
+        http_port=free_port(),
+        mqtt_port=free_port(),
+        extra_env=dict(a.extra_env),
+    )
+    late.start()
+    try:
+        with connected(late, username, key) as client:
+            client.subscribe(f"{username}/config/#")
+            msg = client.next()
+            assert (msg.topic, msg.text, msg.retain) == (f"{username}/config/mode", "eco", True)
+    finally:
+        late.stop()

@@ -38,6 +38,9 @@ class Bus(Protocol):
     def broadcast(self, kind: str, body: Signal) -> None:
         """Send ``body`` to the ``on(kind)`` handlers of every OTHER process."""
 
+    def tell(self, node: str, kind: str, body: Signal) -> None:
+        """Send ``body`` to the ``on(kind)`` handler of process ``node`` alone."""
+
     def on(self, kind: str, handler: SignalHandler) -> None: ...
 
     def on_request(self, kind: str, handler: RequestHandler) -> None: ...

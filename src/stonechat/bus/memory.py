@@ -41,6 +41,9 @@ class MemoryBus:
     def broadcast(self, kind: str, body: Signal) -> None:
         return None
 
+    def tell(self, node: str, kind: str, body: Signal) -> None:
+        return None
+
     def on(self, kind: str, handler: SignalHandler) -> None:
         return None
 

@@ -241,14 +241,22 @@ class RedisBus:
             if future is not None and not future.done():
                 answer = body.get("answer")
                 future.set_result(answer if isinstance(answer, dict) else None)
-        else:
+        elif kind in self._request_handlers:
             task = asyncio.get_running_loop().create_task(self._answer(origin, kind, body))
             task.add_done_callback(_log_failure)
+        elif kind in self._handlers:  # told to this process alone
+            try:
+                self._handlers[kind](body)
+            except Exception:
+                log.exception("bus: handler for %r failed", kind)
 
     # -- signals and requests --------------------------------------------------------------
 
     def broadcast(self, kind: str, body: Signal) -> None:
         self._queue(self._signal, encode_signal(self.node, kind, body))
+
+    def tell(self, node: str, kind: str, body: Signal) -> None:
+        self._queue(f"{self.prefix}:node:{node}", encode_signal(self.node, kind, body))
 
     def on(self, kind: str, handler: SignalHandler) -> None:
         self._handlers[kind] = handler

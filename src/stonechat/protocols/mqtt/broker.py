@@ -128,10 +128,15 @@ class Broker:
             self.bus.on("notice", self._remote_notice)
             self.bus.on("revoke", lambda body: self._revoke_here(int(body["user_id"])))
             self.bus.on_request("takeover", self._hand_over)
+            self.bus.on("retained?", self._share_retained)
+            self.bus.on("retained", self._take_retained)
         for state, saved_at in await self.store.take_all():
             await self._restore(state, saved_at)
         for owner, state in await self.store.retained():
             self.retained.put(owner, message_from_state(state))
+        # A process joining a running installation gets the retained messages kept in the
+        # others' memory (set since their last graceful stop saved them).
+        self.bus.broadcast("retained?", {"node": self.bus.node})
         self._time_task = asyncio.create_task(self._publish_time(), name="mqtt-time")
         self._key_task = asyncio.create_task(self._watch_keys(), name="mqtt-keys")
 
@@ -473,6 +478,17 @@ class Broker:
         if msg.retain:
             self.retained.put(owner, msg)
         self._deliver_free(owner, None, msg)
+
+    def _share_retained(self, body: dict[str, Any]) -> None:
+        messages = [[owner, message_state(msg)] for owner, msg in self.retained.all()]
+        if messages:
+            self.bus.tell(str(body["node"]), "retained", {"messages": messages})
+
+    def _take_retained(self, body: dict[str, Any]) -> None:
+        """Retained messages from a running process; what this one already has stays."""
+        for owner, state in body["messages"]:
+            if next(self.retained.matching(owner, state["topic"]), None) is None:
+                self.retained.put(owner, message_from_state(state))
 
     def _deliver_free(self, owner: str, sender: Session | None, msg: Message) -> None:
         cache: dict[Any, bytes] = {}
