@@ -297,3 +297,53 @@ def test_workers_refuse_settings_they_cannot_serve(
     )
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_sessions_saved_by_a_stopped_process_are_found_by_another(
+    pg_url: str | None, redis_url: str, tmp_path: Path
+) -> None:
+    """A graceful stop saves persistent sessions; the client reconnects elsewhere and finds
+    its subscription. (Points stored while the session sat in the database are not queued
+    for it: docs/scaling.md says so.)"""
+    from mqtt_adafruit_helpers import Client
+    from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
+
+    a, b = start_cluster(tmp_path, 2, pg_url, redis_url)
+    try:
+        username, key = a.create_user("s")
+        topic = f"{username}/feeds/kept"
+        props = Properties(PacketTypes.CONNECT)
+        props.SessionExpiryInterval = 600
+
+        def connect(server: Server) -> tuple[Client, dict[str, bool]]:
+            client = Client(server.mqtt_port, username, key, client_id="keeper", version=5)
+            flags: dict[str, bool] = {}
+            on_connect = client.paho.on_connect
+
+            def remember(*args: object) -> None:
+                flags["present"] = bool(args[2].session_present)  # type: ignore[attr-defined]
+                on_connect(*args)
+
+            client.paho.on_connect = remember
+            client.paho.connect("127.0.0.1", server.mqtt_port, clean_start=False, properties=props)
+            client.paho.loop_start()
+            client._wait(lambda: client._connack is not None, "CONNACK")
+            return client, flags
+
+        first, _ = connect(a)
+        assert first.subscribe(topic, qos=1) == [1]
+        first.close()
+        a.stop()  # graceful: the session goes to the database
+
+        second, flags = connect(b)
+        try:
+            assert flags["present"] is True  # found in the database, subscription included
+            with rest(b, username, key) as api:
+                api.post("/feeds/kept/data", json={"value": "back"}).raise_for_status()
+            assert second.next().text == "back"
+        finally:
+            second.close()
+    finally:
+        for server in (a, b):
+            server.stop()
