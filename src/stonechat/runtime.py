@@ -123,6 +123,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         data_rate_limit=settings.data_rate_limit,
         signup_enabled=settings.signup_enabled,
         public_url=settings.public_url,
+        mqtt_port=settings.mqtt_port,
     )
 
 

@@ -21,6 +21,7 @@ def test_config(server: Server) -> None:
     assert body["signup_enabled"] is True
     assert body["has_users"] is True  # the bootstrap administrator
     assert body["mqtt_ws_path"] == "/mqtt"
+    assert body["mqtt_port"] == server.mqtt_port  # the UI's device snippets use it
     assert body["base_url"] == server.base_url
     assert isinstance(body["version"], str)
 

@@ -37,3 +37,5 @@ class Services:
     # Web UI options (fields with defaults stay last).
     signup_enabled: bool = True
     public_url: str | None = None
+    # Where devices reach the broker (shown in the web UI's ready-to-paste snippets).
+    mqtt_port: int = 1883

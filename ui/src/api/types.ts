@@ -19,6 +19,7 @@ export interface UiConfig {
   has_users: boolean;
   version: string;
   mqtt_ws_path: string;
+  mqtt_port?: number;
   base_url: string;
   /** Optional: whether the request carried a valid session (saves a 401 probe). */
   signed_in?: boolean;

@@ -41,11 +41,15 @@ aio = Client(USERNAME, KEY, base_url="${t.origin}")
 aio.send_data("${feed}", 21.5)
 print(aio.receive("${feed}").value)
 
-# MQTT (plain TCP; the client picks port 1883 when secure=False)
+# MQTT (plain TCP)
 def message(client, feed_id, payload):
     print(feed_id, payload)
 
-mqtt = MQTTClient(USERNAME, KEY, service_host="${t.hostname}", secure=False)
+mqtt = MQTTClient(USERNAME, KEY, service_host="${t.hostname}", secure=False)${
+    t.mqttPort && t.mqttPort !== 1883
+      ? `\nmqtt._service_port = ${t.mqttPort}  # this server's MQTT port (the client has no argument for it)`
+      : ""
+  }
 mqtt.on_message = message
 mqtt.connect()
 mqtt.subscribe("${feed}")
@@ -118,7 +122,12 @@ void loop() {
 `;
 }
 
-export function targetFromWindow(username: string, key: string, feed?: string): Target {
+export function targetFromWindow(
+  username: string,
+  key: string,
+  feed?: string,
+  mqttPort?: number,
+): Target {
   const loc = typeof window !== "undefined" ? window.location : { origin: "http://localhost:8080", hostname: "localhost" };
-  return { origin: loc.origin, hostname: loc.hostname, username, key, feed };
+  return { origin: loc.origin, hostname: loc.hostname, username, key, feed, mqttPort };
 }

@@ -12,9 +12,14 @@ import { curlFirstValue, mosquittoFirstValue, targetFromWindow } from "../lib/sn
 import { useAsync } from "../lib/useAsync";
 
 export function FirstValueHelp({ feed }: { feed?: string }) {
-  const { session } = useAuth();
+  const { session, config } = useAuth();
   if (!session) return null;
-  const target = targetFromWindow(session.user.username, session.aio_key ?? "YOUR_AIO_KEY", feed);
+  const target = targetFromWindow(
+    session.user.username,
+    session.aio_key ?? "YOUR_AIO_KEY",
+    feed,
+    config?.mqtt_port,
+  );
   return (
     <div className="first-steps">
       <p>

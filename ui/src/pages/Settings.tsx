@@ -124,12 +124,17 @@ function Password() {
 }
 
 function KeySection() {
-  const { session, setAioKey } = useAuth();
+  const { session, setAioKey, config } = useAuth();
   const [shown, setShown] = useState(true);
   const [confirming, setConfirming] = useState(false);
   const [tab, setTab] = useState<"python" | "circuitpython" | "arduino">("python");
   const key = session?.aio_key ?? "";
-  const target = targetFromWindow(session!.user.username, key || "YOUR_AIO_KEY");
+  const target = targetFromWindow(
+    session!.user.username,
+    key || "YOUR_AIO_KEY",
+    undefined,
+    config?.mqtt_port,
+  );
   const code = tab === "python" ? pythonSnippet(target) : tab === "circuitpython" ? circuitPythonSnippet(target) : arduinoSnippet(target);
   return (
     <section className="card section">

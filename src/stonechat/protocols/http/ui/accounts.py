@@ -106,6 +106,7 @@ async def config(request: Request, services: ServicesDep) -> Response:
             "has_users": await services.accounts.count() > 0,
             "version": __version__,
             "mqtt_ws_path": "/mqtt",
+            "mqtt_port": services.mqtt_port,
             "base_url": base_url(request, services),
         }
     )
