@@ -299,12 +299,36 @@ def test_workers_refuse_settings_they_cannot_serve(
     assert message in result.stderr
 
 
+def no_saved_sessions(server: Server) -> bool:
+    """Whether the database holds no saved sessions (a running process adopted them)."""
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from stonechat.config import Settings
+    from stonechat.runtime import open_database
+    from stonechat.storage.schema import mqtt_sessions
+
+    async def count() -> int:
+        db = open_database(Settings(data_dir=server.data_dir, database_url=server.database_url))
+        try:
+            async with db.connect() as conn:
+                return int(
+                    (
+                        await conn.execute(select(func.count()).select_from(mqtt_sessions))
+                    ).scalar_one()
+                )
+        finally:
+            await db.close()
+
+    return asyncio.run(count()) == 0
+
+
 def test_sessions_saved_by_a_stopped_process_are_found_by_another(
     pg_url: str | None, redis_url: str, tmp_path: Path
 ) -> None:
-    """A graceful stop saves persistent sessions; the client reconnects elsewhere and finds
-    its subscription. (Points stored while the session sat in the database are not queued
-    for it: docs/scaling.md says so.)"""
+    """A graceful stop saves persistent sessions and a running process adopts them: the
+    client reconnects there and finds its subscription and what was stored meanwhile."""
     from mqtt_adafruit_helpers import Client
     from paho.mqtt.packettypes import PacketTypes
     from paho.mqtt.properties import Properties
@@ -336,14 +360,18 @@ def test_sessions_saved_by_a_stopped_process_are_found_by_another(
         first.close()
         a.stop()  # graceful: the session goes to the database
 
-        second, flags = connect(b)
-        try:
-            assert flags["present"] is True  # found in the database, subscription included
-            with rest(b, username, key) as api:
+        with rest(b, username, key) as api:
+            # B adopts the saved session at once, so this is queued for the client.
+            wait_for(lambda: no_saved_sessions(b))
+            api.post("/feeds/kept/data", json={"value": "while away"}).raise_for_status()
+            second, flags = connect(b)
+            try:
+                assert flags["present"] is True  # subscription and queue included
+                assert second.next().text == "while away"
                 api.post("/feeds/kept/data", json={"value": "back"}).raise_for_status()
-            assert second.next().text == "back"
-        finally:
-            second.close()
+                assert second.next().text == "back"
+            finally:
+                second.close()
     finally:
         for server in (a, b):
             server.stop()

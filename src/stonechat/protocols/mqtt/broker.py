@@ -102,6 +102,8 @@ class Broker:
         self._key_task: asyncio.Task[None] | None = None
         self._to_flush: list[Connection] = []
         self._background: set[asyncio.Task[None]] = set()
+        self._stopping = False
+        self._adopting: set[asyncio.Task[None]] = set()
 
     def flush_later(self, conn: Connection) -> None:
         """Write ``conn``'s output at the end of this loop turn: one callback for all."""
@@ -130,6 +132,7 @@ class Broker:
             self.bus.on_request("takeover", self._hand_over)
             self.bus.on("retained?", self._share_retained)
             self.bus.on("retained", self._take_retained)
+            self.bus.on("sessions saved", self._adopt_saved)
         for state, saved_at in await self.store.take_all():
             await self._restore(state, saved_at)
         for owner, state in await self.store.retained():
@@ -141,7 +144,14 @@ class Broker:
         self._key_task = asyncio.create_task(self._watch_keys(), name="mqtt-keys")
 
     async def stop(self) -> None:
-        """Close every connection (MQTT 5: 0x8B server shutting down), save sessions."""
+        """Close every connection (MQTT 5: 0x8B server shutting down), save sessions.
+
+        With other processes running, one of them adopts the saved persistent sessions at
+        once, so messages for those clients are queued while they reconnect.
+        """
+        self._stopping = True
+        if self._adopting:  # sessions this process is taking over: finish, then save them
+            await asyncio.gather(*self._adopting, return_exceptions=True)
         for task in (self._time_task, self._key_task):
             if task is not None:
                 task.cancel()
@@ -151,6 +161,9 @@ class Broker:
         await asyncio.sleep(0)
         persistent = [s.snapshot() for s in self.sessions.values() if s.expiry > 0]
         await self.store.save(persistent, now_ms())
+        if persistent and self.bus.distributed:
+            saved = [[s["user_id"], s["client_id"]] for s in persistent]
+            self.bus.broadcast("sessions saved", {"sessions": saved})
         await self.store.replace_retained(
             [(owner, msg.topic, message_state(msg)) for owner, msg in self.retained.all()]
         )
@@ -478,6 +491,25 @@ class Broker:
         if msg.retain:
             self.retained.put(owner, msg)
         self._deliver_free(owner, None, msg)
+
+    def _adopt_saved(self, body: dict[str, Any]) -> None:
+        """Another process stopped and saved its sessions: the first to take one keeps it."""
+        if self._stopping:
+            return
+        keys = [(int(user_id), str(client_id)) for user_id, client_id in body["sessions"]]
+        task = asyncio.get_running_loop().create_task(self._take_saved(keys))
+        self._adopting.add(task)
+        task.add_done_callback(self._adopting.discard)
+
+    async def _take_saved(self, keys: list[tuple[int, str]]) -> None:
+        for user_id, client_id in keys:
+            if self._stopping:
+                return
+            if (user_id, client_id) in self.sessions:
+                continue
+            saved = await self.store.take(user_id, client_id)  # one process wins each row
+            if saved is not None:
+                await self._restore(*saved)
 
     def _share_retained(self, body: dict[str, Any]) -> None:
         messages = [[owner, message_state(msg)] for owner, msg in self.retained.all()]
