@@ -268,12 +268,7 @@ class Broker:
         if session is None:
             return {"state": None}
         if session.conn is not None:
-            old = session.conn
-            self.stats["takeovers"] += 1
-            old.disconnect(0x8E)
-            old.session = None
-            session.conn = None
-            self._fire_will(session, old.clean_exit)
+            self._take_over(session)
         for handle in (session.expiry_handle, session.will_handle):
             if handle is not None:
                 handle.cancel()
@@ -292,12 +287,7 @@ class Broker:
         key = (user.id, client_id)
         existing = self.sessions.get(key)
         if existing is not None and existing.conn is not None:
-            old = existing.conn
-            self.stats["takeovers"] += 1
-            old.disconnect(0x8E)  # session taken over (sent while it still has a session)
-            old.session = None  # its close no longer touches the session
-            existing.conn = None
-            self._fire_will(existing, old.clean_exit)  # [MQTT-3.1.4-3]
+            self._take_over(existing)
             if existing.expiry <= 0:
                 self._discard(existing)
                 existing = None
@@ -320,6 +310,16 @@ class Broker:
         conn.session = session
         self.sessions[key] = session
         return session, present
+
+    def _take_over(self, session: Session) -> None:
+        """End the session's connection because another one claims its client id."""
+        old = session.conn
+        assert old is not None
+        self.stats["takeovers"] += 1
+        old.disconnect(0x8E)  # session taken over (sent while it still has a session)
+        old.session = None  # its close no longer touches the session
+        session.conn = None
+        self._fire_will(session, old.clean_exit)  # [MQTT-3.1.4-3]
 
     def resume(self, session: Session) -> None:
         """After CONNACK: resend unacknowledged deliveries, then what was queued."""
