@@ -18,8 +18,6 @@ import pytest
 from Adafruit_IO import Client as AioRestClient
 from Adafruit_IO import MQTTClient
 from mqtt_adafruit_helpers import Client, connected, rest, values, wait_for
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
 from support import Server, free_port
 
@@ -147,13 +145,8 @@ def test_persistent_session_is_found_on_the_other_process(
     username, key = account
     client_id = f"keeper-{uuid.uuid4().hex[:6]}"
     topic = f"{username}/feeds/kept{uuid.uuid4().hex[:6]}"
-    props = Properties(PacketTypes.CONNECT)
-    props.SessionExpiryInterval = 300
-
     first = Client(a.mqtt_port, username, key, client_id=client_id, version=5)
-    first.paho.connect("127.0.0.1", a.mqtt_port, clean_start=False, properties=props)
-    first.paho.loop_start()
-    first._wait(lambda: first._connack is not None, "CONNACK")
+    assert first.connect(session_expiry=300) == 0
     assert first.subscribe(topic, qos=1) == [1]
     first.close()
 
@@ -162,16 +155,9 @@ def test_persistent_session_is_found_on_the_other_process(
             api.post(f"/feeds/{topic.rsplit('/', 1)[1]}/data", json={"value": value})
 
     second = Client(b.mqtt_port, username, key, client_id=client_id, version=5)
-    flags: dict[str, Any] = {}
-    second.paho.on_connect = lambda c, u, f, r, p: (
-        flags.update(present=f.session_present),
-        Client._on_connect(second, c, u, f, r, p),
-    )
-    second.paho.connect("127.0.0.1", b.mqtt_port, clean_start=False, properties=props)
-    second.paho.loop_start()
     try:
-        second._wait(lambda: second._connack is not None, "CONNACK")
-        assert flags["present"] is True
+        assert second.connect(session_expiry=300) == 0
+        assert second.session_present is True
         assert [m.text for m in second.take(2)] == ["x", "y"]
         with rest(a, username, key) as api:  # the subscription lives on B now
             api.post(f"/feeds/{topic.rsplit('/', 1)[1]}/data", json={"value": "z"})

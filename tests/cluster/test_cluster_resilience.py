@@ -133,53 +133,33 @@ def test_redis_restart_loses_no_stored_point_and_fan_out_resumes(
 
 
 class Supervised:
+    """``stonechat serve --workers N`` (through STONECHAT_WORKERS) on a test Server."""
+
     def __init__(self, root: Path, database_url: str | None, redis_url: str, workers: int):
-        self.http_port = free_port()
-        self.mqtt_port = free_port()
-        self.log_path = root / "supervisor.log"
         self.server = Server(
             backend="postgresql",
             data_dir=root,
             database_url=database_url,
-            http_port=self.http_port,
-            mqtt_port=self.mqtt_port,
+            http_port=free_port(),
+            mqtt_port=free_port(),
             extra_env={
+                "STONECHAT_WORKERS": str(workers),
                 "STONECHAT_REDIS_URL": redis_url,
                 "STONECHAT_REDIS_PREFIX": f"w{os.getpid()}-{time.monotonic_ns()}",
-                "STONECHAT_DATA_RATE_LIMIT": "0",
             },
         )
-        self.args = [
-            sys.executable,
-            "-m",
-            "stonechat",
-            "serve",
-            "--workers",
-            str(workers),
-            "--http-port",
-            str(self.http_port),
-            "--mqtt-port",
-            str(self.mqtt_port),
-            *self.server.cli_args(),
-        ]
-        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        return self.server.process
 
     def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.args, stdout=log, stderr=subprocess.STDOUT, env=self.server.env()
-            )
         try:
-            wait_for(self._healthy, timeout=90)
-        except AssertionError:
-            self.stop()  # never leave a supervisor and its workers behind
-            raise AssertionError(self.log_path.read_text()) from None
-
-    def _healthy(self) -> bool:
-        try:
-            return httpx.get(f"{self.server.base_url}/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
+            self.server.start(timeout=90)
+        except RuntimeError:
+            if self.process is not None and self.process.poll() is None:
+                self.stop()  # never leave a supervisor and its workers behind
+            raise
 
     def pids(self, probes: int = 40) -> set[int]:
         """Worker pids answering /health, one new connection per probe."""
@@ -240,7 +220,7 @@ def test_a_crashed_worker_is_started_again(supervised: Supervised) -> None:
     os.kill(victim, signal.SIGKILL)
     after = wait_for(lambda: victim not in (p := supervised.both_workers()) and p, timeout=30)
     assert after - before  # a new process took the crashed one's place
-    assert "exited with -9; starting it again" in supervised.log_path.read_text()
+    assert "exited with -9; starting it again" in supervised.server.log()
 
 
 def test_workers_stop_when_the_supervisor_is_killed(supervised: Supervised) -> None:
@@ -330,32 +310,18 @@ def test_sessions_saved_by_a_stopped_process_are_found_by_another(
     """A graceful stop saves persistent sessions and a running process adopts them: the
     client reconnects there and finds its subscription and what was stored meanwhile."""
     from mqtt_adafruit_helpers import Client
-    from paho.mqtt.packettypes import PacketTypes
-    from paho.mqtt.properties import Properties
 
     a, b = start_cluster(tmp_path, 2, pg_url, redis_url)
     try:
         username, key = a.create_user("s")
         topic = f"{username}/feeds/kept"
-        props = Properties(PacketTypes.CONNECT)
-        props.SessionExpiryInterval = 600
 
-        def connect(server: Server) -> tuple[Client, dict[str, bool]]:
+        def connect(server: Server) -> Client:
             client = Client(server.mqtt_port, username, key, client_id="keeper", version=5)
-            flags: dict[str, bool] = {}
-            on_connect = client.paho.on_connect
+            assert client.connect(session_expiry=600) == 0
+            return client
 
-            def remember(*args: object) -> None:
-                flags["present"] = bool(args[2].session_present)  # type: ignore[attr-defined]
-                on_connect(*args)
-
-            client.paho.on_connect = remember
-            client.paho.connect("127.0.0.1", server.mqtt_port, clean_start=False, properties=props)
-            client.paho.loop_start()
-            client._wait(lambda: client._connack is not None, "CONNACK")
-            return client, flags
-
-        first, _ = connect(a)
+        first = connect(a)
         assert first.subscribe(topic, qos=1) == [1]
         first.close()
         a.stop()  # graceful: the session goes to the database
@@ -364,9 +330,9 @@ def test_sessions_saved_by_a_stopped_process_are_found_by_another(
             # B adopts the saved session at once, so this is queued for the client.
             wait_for(lambda: no_saved_sessions(b))
             api.post("/feeds/kept/data", json={"value": "while away"}).raise_for_status()
-            second, flags = connect(b)
+            second = connect(b)
             try:
-                assert flags["present"] is True  # subscription and queue included
+                assert second.session_present is True  # subscription and queue included
                 assert second.next().text == "while away"
                 api.post("/feeds/kept/data", json={"value": "back"}).raise_for_status()
                 assert second.next().text == "back"

@@ -20,6 +20,7 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties as PahoProperties
 
 from stonechat.protocols.mqtt.codec import Decoder, Packet, encode
@@ -101,6 +102,7 @@ class Client:
         self.messages: queue.Queue[Msg] = queue.Queue()
         self._cond = threading.Condition()
         self._connack: Any = None
+        self.session_present: bool | None = None
         self._subacks: dict[int, list[int]] = {}
         self._pubacks: dict[int, int] = {}
         self.disconnected: Any = None
@@ -113,8 +115,9 @@ class Client:
 
     # -- callbacks (paho's thread) -----------------------------------------------------
 
-    def _on_connect(self, _c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+    def _on_connect(self, _c: Any, _u: Any, flags: Any, reason: Any, _p: Any) -> None:
         with self._cond:
+            self.session_present = bool(flags.session_present)
             self._connack = reason
             self._cond.notify_all()
 
@@ -144,9 +147,20 @@ class Client:
 
     # -- actions -----------------------------------------------------------------------
 
-    def connect(self, timeout: float = TIMEOUT) -> int:
-        """Connect and wait for CONNACK; returns its reason code."""
-        self.paho.connect(self.host, self.port, keepalive=30)
+    def connect(self, timeout: float = TIMEOUT, *, session_expiry: int | None = None) -> int:
+        """Connect and wait for CONNACK; returns its reason code.
+
+        ``session_expiry`` (MQTT 5): resume or start a persistent session (clean start off)
+        that outlives the connection by that many seconds; ``session_present`` tells which.
+        """
+        if session_expiry is None:
+            self.paho.connect(self.host, self.port, keepalive=30)
+        else:
+            props = PahoProperties(PacketTypes.CONNECT)
+            props.SessionExpiryInterval = session_expiry
+            self.paho.connect(
+                self.host, self.port, keepalive=30, clean_start=False, properties=props
+            )
         self.paho.loop_start()
         reason = self._wait(lambda: self._connack is not None, "CONNACK", timeout)
         return int(self._connack.value) if reason else -1
