@@ -4,6 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
+# Python dependencies are locked in uv.lock (every version, with hashes); make setup installs
+# exactly that with uv, itself pinned with hashes in uv-bootstrap.txt and kept in .tools/.
+# `make lock` updates the lock after a change to pyproject.toml; `make upgrade` moves every
+# package to the newest version pyproject.toml allows. See docs/development.md.
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
 # The web UI (ui/, TypeScript + Vite) is built into the Python package. It is rebuilt when
 # the lock file or any UI source changes; SKIP_UI=1 skips it (the server then shows a page
 # saying the UI was not built). Needs Node.js 20+ and npm.
@@ -12,13 +23,24 @@ UI_DEPS := ui/node_modules/.installed
 UI_SOURCES := $(shell find ui/src ui/public -type f 2>/dev/null) \
 	$(wildcard ui/index.html ui/package.json ui/vite.config.ts ui/tsconfig*.json)
 
-.PHONY: run setup ui test lint typecheck bench clean
+.PHONY: run setup ui test lint typecheck bench clean lock upgrade
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(UV): uv-bootstrap.txt
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --no-deps --require-hashes -r uv-bootstrap.txt
+	touch $(UV)
+
+$(STAMP): pyproject.toml uv.lock $(UV)
+	@$(UV) lock --check --offline --quiet 2>/dev/null || { echo "make: uv.lock does not" \
+		"match pyproject.toml. Run 'make lock' to update it (and commit uv.lock)." >&2; exit 1; }
+	$(UV) sync --locked --extra dev --quiet
 	touch $(STAMP)
+
+lock: $(UV)  # after editing pyproject.toml: re-resolve what changed, keep every other pin
+	$(UV) lock
+
+upgrade: $(UV)  # every package to the newest version pyproject.toml allows; run make test after
+	$(UV) lock --upgrade
 
 setup: $(STAMP)
 ifneq ($(wildcard ui/package.json),)
@@ -58,5 +80,5 @@ bench: setup  # needs wrk (apt-get install -y wrk) and mosquitto; results: docs/
 	$(BIN)/python bench/mqtt_bench.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info test-output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) build *.egg-info test-output .pytest_cache .mypy_cache .ruff_cache
 	rm -rf src/stonechat/web/dist ui/node_modules

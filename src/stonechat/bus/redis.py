@@ -23,6 +23,7 @@ import os
 import secrets
 import socket
 from collections import Counter, deque
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import redis.asyncio as redis
@@ -210,8 +211,10 @@ class RedisBus:
                 log.exception("bus: receiving from Redis failed")
                 self._set_state(receiving=False)
             finally:
+                # redis-py types aclose() from 6.x on; naming its type here checks on both.
+                close: Callable[[], Awaitable[None]] = pubsub.aclose
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(pubsub.aclose(), 2.0)  # type: ignore[no-untyped-call]
+                    await asyncio.wait_for(close(), 2.0)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, self.max_backoff)
 
