@@ -125,3 +125,46 @@ class WebhookReceiver:
     feed_id: int
     token: str
     created_at: int
+
+
+@dataclass(slots=True, frozen=True)
+class Permission:
+    """A row of a feed's, group's or dashboard's access list (the ACL API).
+
+    ``scope`` is ``user`` (granted to ``grantee_id`` with ``mode``), ``public`` (anyone may
+    read: the same as visibility public) or ``secret`` (owner only: visibility private).
+    """
+
+    id: int
+    user_id: int  # the owner of the object
+    model: str  # feed | group | dashboard
+    object_id: int
+    scope: str  # user | public | secret
+    grantee_id: int | None
+    mode: str  # r | w | rw
+    created_at: int
+    updated_at: int
+
+
+@dataclass(slots=True, frozen=True)
+class TokenScope:
+    """What a scoped token may do: ``mode`` on one feed or on every feed of one group."""
+
+    model: str  # feed | group
+    object_id: int
+    mode: str  # r | w | rw
+
+
+@dataclass(slots=True, frozen=True)
+class Token:
+    """A device token: the owner's rights, limited to ``scopes``, until ``expiration``."""
+
+    id: int
+    user_id: int
+    name: str
+    hint: str  # the secret's first characters, to tell tokens apart in lists
+    scopes: tuple[TokenScope, ...]
+    expiration: int | None
+    last_used_at: int | None
+    created_at: int
+    updated_at: int
