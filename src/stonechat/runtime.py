@@ -25,6 +25,7 @@ from stonechat.protocols.mqtt.broker import Broker
 from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.listeners import listen, tls_context
 from stonechat.protocols.mqtt.websocket import mqtt_over_websocket
+from stonechat.services.access import AccessService
 from stonechat.services.accounts import AccountService
 from stonechat.services.activity import ActivityLog
 from stonechat.services.dashboards import DashboardService
@@ -36,7 +37,10 @@ from stonechat.services.registry import Services
 from stonechat.services.retention import RetentionService
 from stonechat.services.secrets import KeyVault, load_or_create_secret
 from stonechat.services.sessions import SessionService
+from stonechat.services.sharing import SharingService
+from stonechat.services.tokens import TokenService
 from stonechat.services.webhooks import WebhookService
+from stonechat.services.writes import WriteService
 from stonechat.storage.activities import ActivityStore
 from stonechat.storage.database import Database
 from stonechat.storage.mqtt_sessions import MqttSessionStore
@@ -94,21 +98,27 @@ def build_services(settings: Settings, db: Database) -> Services:
     counter = MinuteCounter()
     limiter = build_limiter(settings, db)
     feeds = FeedService(db, activity)
+    groups = GroupService(db, feeds, activity)
+    dashboards = DashboardService(db, feeds, activity)
     bus = build_bus(settings)
+    accounts = build_accounts(settings, db)
+    access = AccessService(db, accounts, bus, settings.key_cache_seconds)
+    ingest = IngestService(
+        db,
+        bus,
+        counter,
+        limiter=limiter,
+        queue_size=settings.ingest_queue_size,
+        batch_size=settings.ingest_batch_size,
+    )
     return Services(
-        accounts=build_accounts(settings, db),
+        accounts=accounts,
+        access=access,
         feeds=feeds,
-        groups=GroupService(db, feeds, activity),
+        groups=groups,
         data=DataService(db),
-        ingest=IngestService(
-            db,
-            bus,
-            counter,
-            limiter=limiter,
-            queue_size=settings.ingest_queue_size,
-            batch_size=settings.ingest_batch_size,
-        ),
-        dashboards=DashboardService(db, feeds, activity),
+        ingest=ingest,
+        dashboards=dashboards,
         webhooks=WebhookService(db),
         activities=activity_store,
         receivers=WebhookStore(db),
@@ -117,6 +127,9 @@ def build_services(settings: Settings, db: Database) -> Services:
             idle_ms=round(settings.session_idle_minutes * 60_000),
             max_ms=round(settings.session_max_days * DAY_MS),
         ),
+        sharing=SharingService(access, accounts, feeds, groups, dashboards),
+        tokens=TokenService(access, feeds, groups),
+        writes=WriteService(access, feeds, groups, ingest, limiter),
         counter=counter,
         limiter=limiter,
         retention_ms=settings.retention_days * DAY_MS,

@@ -214,12 +214,19 @@ class DashboardService:
         await self.activity.record(user.id, "delete", "Block", {"id": block.id})
 
     async def block_references(
-        self, blocks: list[Block]
+        self, blocks: list[Block], owner_id: int
     ) -> tuple[dict[int, Feed], dict[int, Group]]:
+        """The feeds and groups the blocks name, of the dashboard's owner only: a block never
+        shows another account's feed, even if an id came to name one."""
         feed_ids = {int(bf["feed_id"] or 0) for b in blocks for bf in b.block_feeds}
         group_ids = {int(bf.get("group_id") or 0) for b in blocks for bf in b.block_feeds}
-        feeds = await self.feed_store.by_ids(sorted(feed_ids - {0}))
-        groups = {g: grp for g in group_ids - {0} if (grp := await self.groups.by_id(g))}
+        found = await self.feed_store.by_ids(sorted(feed_ids - {0}))
+        feeds = {i: f for i, f in found.items() if f.user_id == owner_id}
+        groups = {
+            g: grp
+            for g in group_ids - {0}
+            if (grp := await self.groups.by_id(g)) and grp.user_id == owner_id
+        }
         return feeds, groups
 
     async def _block_fields(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -150,19 +151,17 @@ class FeedService:
         await self.activity.record(user.id, "delete", "Feed", {"id": feed.id, "key": feed.key})
 
     def cached_for_write(self, user_id: int, ident: str) -> Feed | None:
-        """The feed ``for_write`` found last time for this identifier, without waiting."""
+        """The feed ``find_for_write`` found last time for this identifier, without waiting."""
         cache = self._write_cache.get(user_id)
         return cache.get((0, ident)) if cache is not None else None
 
-    async def for_write(
-        self, user: User, ident: str, group: Group | None = None, *, value: Any = None
-    ) -> Feed:
-        """The feed a write goes to, created when missing (rest-api.md §7, mqtt-api.md §4).
+    async def find_for_write(self, owner: User, ident: str, group: Group | None) -> Feed | None:
+        """The existing feed a write to ``ident`` goes to (rest-api.md §7, mqtt-api.md §4).
 
-        ``group`` scopes the lookup (group data); cached per user. With ``value``, a value too
-        big for a new feed (history on) is refused before the feed is created.
+        ``group`` scopes the lookup (group data); cached per owner, with the keys of every
+        group the feed is in (their group topics get its points, mqtt-api.md §6).
         """
-        cache = self._write_cache.setdefault(user.id, {})
+        cache = self._write_cache.setdefault(owner.id, {})
         cache_key = (group.id if group else 0, ident)
         feed = cache.get(cache_key)
         if feed is not None:
@@ -172,14 +171,11 @@ class FeedService:
             if feed is None:
                 feed = await self.store.in_group_with_key(group.id, key_from_name(ident))
         else:
-            feed = await self.find(user.id, ident)
+            feed = await self.find(owner.id, ident)
             if feed is None and key_from_name(ident) != ident:
-                feed = await self.find(user.id, key_from_name(ident))
+                feed = await self.find(owner.id, key_from_name(ident))
         if feed is None:
-            if value is not None:
-                check_size(value_to_text(value), history=True)
-            feed = await self._auto_create(user, ident, group)
-        # Group topics of every group the feed is in get its points (mqtt-api.md §6).
+            return None
         memberships = (await self.groups.groups_of_feeds([feed.id])).get(feed.id, [])
         feed.member_groups = tuple(g.key for g in memberships if not g.is_default)
         if len(cache) > 10_000:
@@ -187,22 +183,32 @@ class FeedService:
         cache[cache_key] = feed
         return feed
 
-    async def _auto_create(self, user: User, ident: str, group: Group | None) -> Feed:
+    async def home_for_new(self, owner: User, ident: str, group: Group | None) -> Group:
+        """The group a feed created by a write to ``ident`` would live in; checks the name.
+
+        ``group.key`` names a group that must exist; a bare name lands in ``group`` or the
+        default group. Raises before anything is created.
+        """
         if group is None and "." in ident:
             group_key, _, ident = ident.partition(".")
-            group = await self.groups.by_key(user.id, group_key)
+            group = await self.groups.by_key(owner.id, group_key)
             if group is None:
                 raise NotFound(f"not found - group '{group_key}' does not exist")
-        name = check_feed_name(ident)
-        try:
-            return await self.create(user, {"name": name}, group)
-        except Invalid:
-            # Another writer created it a moment ago.
-            found = (
-                await self.store.in_group_with_key(group.id, key_from_name(name))
-                if group
-                else await self.find(user.id, key_from_name(name))
-            )
-            if found is None:
-                raise
-            return found
+        check_feed_name(ident)
+        return group if group is not None else await self.groups.default(owner.id)
+
+    async def create_for_write(
+        self, owner: User, ident: str, group: Group | None, *, value: Any = None
+    ) -> Feed:
+        """Create the feed a write to ``ident`` names (after ``home_for_new`` and the access
+        policy said yes); a value too big for a new feed (history on) is refused first."""
+        if value is not None:
+            check_size(value_to_text(value), history=True)
+        home = await self.home_for_new(owner, ident, group)
+        name = check_feed_name(ident.partition(".")[2] if group is None and "." in ident else ident)
+        with contextlib.suppress(Invalid):  # another writer may have created it a moment ago
+            await self.create(owner, {"name": name}, home)
+        found = await self.find_for_write(owner, ident, group)
+        if found is None:
+            raise Invalid(f"Validation failed: could not create feed '{name}'")
+        return found

@@ -50,12 +50,17 @@ class GroupService:
     async def for_user(self, user_id: int) -> list[Group]:
         return await self.store.for_user(user_id)
 
-    async def get(self, user: User, key: str) -> Group:
-        group = await self.store.by_key(user.id, key)
+    async def find(self, owner: User, key: str) -> Group | None:
+        """``owner``'s group by key, or by numeric id."""
+        group = await self.store.by_key(owner.id, key)
         if group is None and key.isdigit():
             group = await self.store.by_id(int(key))
-            if group is not None and group.user_id != user.id:
-                group = None
+            if group is not None and group.user_id != owner.id:
+                group = None  # an id names a group of this account only
+        return group
+
+    async def get(self, user: User, key: str) -> Group:
+        group = await self.find(user, key)
         if group is None:
             raise NotFound(f"not found - group '{key}' does not exist for {user.username}")
         return group

@@ -1,10 +1,10 @@
-"""The one ingest path: validate, rate-limit, persist with group commit, answer, publish.
+"""The ingest pipeline: validate, persist with group commit, answer, publish.
 
-Every data write (REST single, batch, group, webhook, MQTT) calls ``IngestService.write`` or
-``submit``. Points are validated, then counted against the user's data rate (one point per
-value; a rejected write stores nothing), then queued. The writer task takes whatever is
-queued, stores it in one transaction with a multi-row insert, resolves the waiting callers,
-then publishes the stored points on the bus.
+Every data write (REST single, batch, group, webhook, MQTT) comes through ``services.writes``,
+which resolves the feeds, asks the access policy and counts the data rate, then calls
+``IngestService.store`` or ``enqueue``. Points are validated and queued; the writer task
+takes whatever is queued, stores it in one transaction with a multi-row insert, resolves the
+waiting callers, then publishes the stored points on the bus.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from stonechat.domain.records import Datum, Feed, User
 from stonechat.domain.timestamps import now_ms, parse_time
 from stonechat.domain.values import check_size, numeric, value_to_text
 from stonechat.limits.counter import MinuteCounter
-from stonechat.limits.limiter import Limiter, LimiterConfig, Quota
+from stonechat.limits.limiter import Limiter, LimiterConfig
 from stonechat.storage.batch_writer import batch_writer
 from stonechat.storage.data import NewDatum
 from stonechat.storage.database import Database
@@ -120,45 +120,30 @@ class IngestService:
             self._task.get_loop().create_future(),
         )
 
-    async def write(self, user: User, items: Sequence[tuple[Feed, PointInput]]) -> list[Datum]:
-        """Validate and store points; returns after they are committed.
+    async def store(self, owner: User, items: Sequence[tuple[Feed, PointInput]]) -> list[Datum]:
+        """Validate and store points of ``owner``'s feeds; returns after they are committed.
 
-        Validation errors and ``Throttled`` (over the data rate) are raised before anything
-        is stored: a batch is all or nothing.
+        Callers go through ``services.writes`` (the access policy and the data rate are
+        checked there, before anything changes). Validation errors are raised before
+        anything is stored: a batch is all or nothing.
         """
-        data, _quota = await self.write_counted(user, items)
-        return data
-
-    async def write_counted(
-        self, user: User, items: Sequence[tuple[Feed, PointInput]]
-    ) -> tuple[list[Datum], Quota | None]:
-        """``write``, also returning where the user stands against the data rate (None:
-        unlimited), for the RateLimit headers of HTTP."""
-        submission = self._submission(user, items)
+        submission = self._submission(owner, items)
         if not submission.points:
-            return [], None
-        quota = None
-        limit = self.limiter.data_limit(user)
-        if limit:
-            quota = await self.limiter.take_data(user, len(submission.points), limit)
+            return []
         await self._queue.put(submission)  # a full queue makes writers wait here
         await submission.done
-        return [p.datum for p in submission.points], quota
+        return [p.datum for p in submission.points]
 
-    def submit(
-        self, user: User, items: Sequence[tuple[Feed, PointInput]]
+    def enqueue(
+        self, owner: User, items: Sequence[tuple[Feed, PointInput]]
     ) -> asyncio.Future[None] | Coroutine[Any, Any, asyncio.Future[None]]:
-        """Like ``write`` without awaiting the commit: the future resolves after it.
+        """Like ``store`` without awaiting the commit: the future resolves after it.
 
         For callers that must not block (the MQTT broker). When the queue has room this
         returns the future at once; when it is full it returns a coroutine that waits for
-        room (the caller stops reading from its client meanwhile: back-pressure). A user
-        with a data rate limit always gets a coroutine, which raises ``Throttled`` when over.
+        room (the caller stops reading from its client meanwhile: back-pressure).
         """
-        submission = self._submission(user, items)
-        limit = self.limiter.data_limit(user)
-        if limit:
-            return self._limited(user, submission, limit)
+        submission = self._submission(owner, items)
         try:
             self._queue.put_nowait(submission)
         except asyncio.QueueFull:
@@ -166,13 +151,6 @@ class IngestService:
         return submission.done
 
     async def _enqueue(self, submission: _Submission) -> asyncio.Future[None]:
-        await self._queue.put(submission)
-        return submission.done
-
-    async def _limited(
-        self, user: User, submission: _Submission, limit: int
-    ) -> asyncio.Future[None]:
-        await self.limiter.take_data(user, len(submission.points), limit)
         await self._queue.put(submission)
         return submission.done
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter
+from stonechat.services.access import AccessService
 from stonechat.services.accounts import AccountService
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
@@ -13,7 +14,10 @@ from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
 from stonechat.services.sessions import SessionService
+from stonechat.services.sharing import SharingService
+from stonechat.services.tokens import TokenService
 from stonechat.services.webhooks import WebhookService
+from stonechat.services.writes import WriteService
 from stonechat.storage.activities import ActivityStore
 from stonechat.storage.webhooks import WebhookStore
 
@@ -21,6 +25,7 @@ from stonechat.storage.webhooks import WebhookStore
 @dataclass(slots=True)
 class Services:
     accounts: AccountService
+    access: AccessService
     feeds: FeedService
     groups: GroupService
     data: DataService
@@ -30,6 +35,9 @@ class Services:
     activities: ActivityStore
     receivers: WebhookStore
     sessions: SessionService
+    sharing: SharingService
+    tokens: TokenService
+    writes: WriteService
     counter: MinuteCounter
     limiter: Limiter
     retention_ms: int

@@ -1,20 +1,31 @@
-"""Builds response bodies that need more than one record (feeds with groups, blocks...)."""
+"""Builds response bodies that need more than one record (feeds with groups, blocks...).
+
+What a caller may see of the records is the access policy's call (``services.access``):
+webhook tokens only for the owner, and inside groups and dashboards only the feeds and
+groups the caller may read (the others are left out, or shown as ``null`` in blocks).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from stonechat.domain import shapes
-from stonechat.domain.records import Dashboard, Feed, Group
+from stonechat.domain.access import READ, Principal
+from stonechat.domain.records import Block, Dashboard, Feed, Group, User
 from stonechat.services.registry import Services
 
 
 async def feeds(
-    services: Services, username: str, items: list[Feed], details: bool = False
+    services: Services,
+    principal: Principal,
+    owner: User,
+    items: list[Feed],
+    details: bool = False,
 ) -> list[dict[str, Any]]:
     ids = [f.id for f in items]
+    owns = services.access.owns(principal, owner)
     groups = await services.groups.store.groups_of_feeds(ids)
-    receivers = await services.receivers.for_feeds(ids)
+    receivers = await services.receivers.for_feeds(ids) if owns else {}
     result = []
     for f in items:
         extra = None
@@ -29,33 +40,46 @@ async def feeds(
                     "count": f.data_count,
                 },
             }
-        result.append(
-            shapes.feed(f, username, groups.get(f.id, []), receivers.get(f.id, []), extra)
-        )
+        visible = await services.access.readable(principal, groups.get(f.id, []))
+        result.append(shapes.feed(f, owner.username, visible, receivers.get(f.id, []), extra))
     return result
 
 
-async def feed(services: Services, username: str, item: Feed, details: bool = False) -> Any:
-    return (await feeds(services, username, [item], details))[0]
+async def feed(
+    services: Services, principal: Principal, owner: User, item: Feed, details: bool = False
+) -> Any:
+    return (await feeds(services, principal, owner, [item], details))[0]
 
 
-async def groups(services: Services, username: str, items: list[Group]) -> list[dict[str, Any]]:
+async def groups(
+    services: Services, principal: Principal, owner: User, items: list[Group]
+) -> list[dict[str, Any]]:
     members = await services.groups.feed_store.in_groups([g.id for g in items])
-    all_feeds = {f.id: f for fs in members.values() for f in fs}
-    shaped = {s["id"]: s for s in await feeds(services, username, list(all_feeds.values()))}
-    return [shapes.group(g, username, [shaped[f.id] for f in members.get(g.id, [])]) for g in items]
+    every = list({f.id: f for fs in members.values() for f in fs}.values())
+    readable = await services.access.readable(principal, every)
+    shaped = {s["id"]: s for s in await feeds(services, principal, owner, readable)}
+    return [
+        shapes.group(
+            g, owner.username, [shaped[f.id] for f in members.get(g.id, []) if f.id in shaped]
+        )
+        for g in items
+    ]
 
 
 async def dashboards(
-    services: Services, username: str, items: list[Dashboard], layouts: bool = False
+    services: Services,
+    principal: Principal,
+    owner: User,
+    items: list[Dashboard],
+    layouts: bool = False,
 ) -> list[dict[str, Any]]:
     blocks = await services.dashboards.blocks(items)
     every = [b for bs in blocks.values() for b in bs]
-    feeds_by_id, groups_by_id = await services.dashboards.block_references(every)
+    feeds_by_id, groups_by_id = await _references(services, principal, owner, every)
     return [
         shapes.dashboard(
             d,
-            username,
+            owner.username,
             [shapes.block(b, feeds_by_id, groups_by_id) for b in blocks.get(d.id, [])],
             layouts,
         )
@@ -63,6 +87,18 @@ async def dashboards(
     ]
 
 
-async def block(services: Services, item: Any) -> Any:
-    feeds_by_id, groups_by_id = await services.dashboards.block_references([item])
+async def block(services: Services, principal: Principal, owner: User, item: Block) -> Any:
+    feeds_by_id, groups_by_id = await _references(services, principal, owner, [item])
     return shapes.block(item, feeds_by_id, groups_by_id)
+
+
+async def _references(
+    services: Services, principal: Principal, owner: User, blocks: list[Block]
+) -> tuple[dict[int, Feed], dict[int, Group]]:
+    """The feeds and groups the blocks name that belong to the dashboard's owner and that
+    the caller may read; blocks show the others as ``null``."""
+    feeds_by_id, groups_by_id = await services.dashboards.block_references(blocks, owner.id)
+    return (
+        {f.id: f for f in feeds_by_id.values() if await services.access.can(principal, f, READ)},
+        {g.id: g for g in groups_by_id.values() if await services.access.can(principal, g, READ)},
+    )

@@ -17,25 +17,23 @@ router = APIRouter(tags=["dashboards"])
 @router.get("/{username}/dashboards", summary="All dashboards with their blocks")
 async def list_dashboards(acc: AccountDep) -> Response:
     items = await acc.services.dashboards.for_user(acc.owner.id)
-    if not acc.is_owner:
-        items = [d for d in items if d.visibility == "public"]
-    return JSON(await shaping.dashboards(acc.services, acc.owner.username, items))
+    items = await acc.readable(items)
+    return JSON(await shaping.dashboards(acc.services, acc.principal, acc.owner, items))
 
 
 @router.post("/{username}/dashboards", summary="Create a dashboard", status_code=201)
 async def create_dashboard(acc: OwnerDep, request: Request) -> Response:
     body = await read_object(request, "dashboard")
     dashboard = await acc.services.dashboards.create(acc.user, body)
-    [shaped] = await shaping.dashboards(acc.services, acc.user.username, [dashboard], True)
+    [shaped] = await shaping.dashboards(acc.services, acc.principal, acc.owner, [dashboard], True)
     return JSON(shaped, status_code=201)
 
 
 @router.get("/{username}/dashboards/{dashboard_key}", summary="One dashboard with layouts")
 async def get_dashboard(acc: AccountDep, dashboard_key: str) -> Response:
     dashboard = await acc.services.dashboards.get(acc.owner, dashboard_key)
-    if not acc.is_owner and dashboard.visibility != "public":
-        acc.require_owner()
-    [shaped] = await shaping.dashboards(acc.services, acc.owner.username, [dashboard], True)
+    await acc.require_read(dashboard, f"dashboard '{dashboard_key}'")
+    [shaped] = await shaping.dashboards(acc.services, acc.principal, acc.owner, [dashboard], True)
     return JSON(shaped)
 
 
@@ -45,14 +43,14 @@ async def update_dashboard(acc: OwnerDep, dashboard_key: str, request: Request) 
     dashboard = await acc.services.dashboards.get(acc.user, dashboard_key)
     body = await read_object(request, "dashboard")
     updated = await acc.services.dashboards.update(acc.user, dashboard, body)
-    [shaped] = await shaping.dashboards(acc.services, acc.user.username, [updated], True)
+    [shaped] = await shaping.dashboards(acc.services, acc.principal, acc.owner, [updated], True)
     return JSON(shaped)
 
 
 @router.delete("/{username}/dashboards/{dashboard_key}", summary="Delete a dashboard")
 async def delete_dashboard(acc: OwnerDep, dashboard_key: str) -> Response:
     dashboard = await acc.services.dashboards.get(acc.user, dashboard_key)
-    [shaped] = await shaping.dashboards(acc.services, acc.user.username, [dashboard], True)
+    [shaped] = await shaping.dashboards(acc.services, acc.principal, acc.owner, [dashboard], True)
     await acc.services.dashboards.delete(acc.user, dashboard)
     return JSON(shaped)
 
@@ -67,16 +65,15 @@ async def update_layouts(acc: OwnerDep, dashboard_key: str, request: Request) ->
     if "layouts" not in body:
         raise BadRequest('body must be {"layouts": {"lg": [...], ...}}')
     updated = await acc.services.dashboards.update_layouts(dashboard, body["layouts"])
-    [shaped] = await shaping.dashboards(acc.services, acc.user.username, [updated], True)
+    [shaped] = await shaping.dashboards(acc.services, acc.principal, acc.owner, [updated], True)
     return JSON(shaped)
 
 
 @router.get("/{username}/dashboards/{dashboard_key}/blocks", summary="Blocks of a dashboard")
 async def list_blocks(acc: AccountDep, dashboard_key: str) -> Response:
     dashboard = await acc.services.dashboards.get(acc.owner, dashboard_key)
-    if not acc.is_owner and dashboard.visibility != "public":
-        acc.require_owner()
-    [shaped] = await shaping.dashboards(acc.services, acc.owner.username, [dashboard])
+    await acc.require_read(dashboard, f"dashboard '{dashboard_key}'")
+    [shaped] = await shaping.dashboards(acc.services, acc.principal, acc.owner, [dashboard])
     return JSON(shaped["blocks"])
 
 
@@ -85,16 +82,15 @@ async def create_block(acc: OwnerDep, dashboard_key: str, request: Request) -> R
     dashboard = await acc.services.dashboards.get(acc.user, dashboard_key)
     body = await read_object(request, "block")
     block = await acc.services.dashboards.create_block(acc.user, dashboard, body)
-    return JSON(await shaping.block(acc.services, block))
+    return JSON(await shaping.block(acc.services, acc.principal, acc.owner, block))
 
 
 @router.get("/{username}/dashboards/{dashboard_key}/blocks/{block_id}", summary="One block")
 async def get_block(acc: AccountDep, dashboard_key: str, block_id: str) -> Response:
     dashboard = await acc.services.dashboards.get(acc.owner, dashboard_key)
-    if not acc.is_owner and dashboard.visibility != "public":
-        acc.require_owner()
+    await acc.require_read(dashboard, f"dashboard '{dashboard_key}'")
     block = await acc.services.dashboards.block(dashboard, block_id)
-    return JSON(await shaping.block(acc.services, block))
+    return JSON(await shaping.block(acc.services, acc.principal, acc.owner, block))
 
 
 @router.put("/{username}/dashboards/{dashboard_key}/blocks/{block_id}", summary="Replace a block")
@@ -106,13 +102,13 @@ async def update_block(
     block = await acc.services.dashboards.block(dashboard, block_id)
     body = await read_object(request, "block")
     updated = await acc.services.dashboards.update_block(acc.user, dashboard, block, body)
-    return JSON(await shaping.block(acc.services, updated))
+    return JSON(await shaping.block(acc.services, acc.principal, acc.owner, updated))
 
 
 @router.delete("/{username}/dashboards/{dashboard_key}/blocks/{block_id}", summary="Delete a block")
 async def delete_block(acc: OwnerDep, dashboard_key: str, block_id: str) -> Response:
     dashboard = await acc.services.dashboards.get(acc.user, dashboard_key)
     block = await acc.services.dashboards.block(dashboard, block_id)
-    shaped = await shaping.block(acc.services, block)
+    shaped = await shaping.block(acc.services, acc.principal, acc.owner, block)
     await acc.services.dashboards.delete_block(acc.user, dashboard, block)
     return JSON(shaped)

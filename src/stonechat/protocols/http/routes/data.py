@@ -13,7 +13,6 @@ from stonechat.domain.payloads import csv_line
 from stonechat.domain.points import PointInput, check_point, point_from_body
 from stonechat.domain.records import Feed
 from stonechat.domain.timestamps import iso, now_ms
-from stonechat.domain.values import value_to_text
 from stonechat.protocols.http.bodies import read_body, read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
 from stonechat.protocols.http.feeds_in_path import (
@@ -50,7 +49,6 @@ def _batch(body: Any) -> list[Any]:
 async def _point(request: Request) -> PointInput:
     point = point_from_body(await read_body(request))
     check_point(point, now_ms())
-    request.state.largest_value = point.value  # see feeds_in_path.feed_to_write
     return point
 
 
@@ -59,15 +57,11 @@ async def _points(request: Request) -> list[PointInput]:
     now = now_ms()
     for point in points:
         check_point(point, now)
-    if points:
-        request.state.largest_value = max(
-            (p.value for p in points), key=lambda v: len(value_to_text(v).encode())
-        )
     return points
 
 
-# Declared before the feed in the handlers: a body that will be refused is refused before
-# the feed is looked up, so it never auto-creates a feed.
+# Declared before the feed in the handlers: a malformed body is refused before the feed is
+# looked up (services.writes checks everything again before it creates anything).
 PointBody = Annotated[PointInput, Depends(_point)]
 PointsBody = Annotated[list[PointInput], Depends(_points)]
 
@@ -130,17 +124,24 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         return JSON([shapes.datum(d, feed, retention, fields) for d in page.data], headers=headers)
 
     @router.post(f"{prefix}/data", summary="Create a data point (the feed is made if missing)")
-    async def create_data(acc: OwnerDep, point: PointBody, feed: write_dep) -> Response:
-        [datum], quota = await acc.services.ingest.write_counted(acc.user, [(feed, point)])
+    async def create_data(acc: AccountDep, point: PointBody, target: write_dep) -> Response:
+        [datum], [feed], quota = await acc.services.writes.write(
+            acc.principal, acc.owner, [(target.ident, point)], target.group_key
+        )
         return JSON(
             shapes.datum(datum, feed, acc.services.retention_ms), headers=quota_headers(quota)
         )
 
     @router.post(f"{prefix}/data/batch", summary="Create many data points at once")
-    async def create_batch(acc: OwnerDep, points: PointsBody, feed: write_dep) -> Response:
-        data, quota = await acc.services.ingest.write_counted(acc.user, [(feed, p) for p in points])
+    async def create_batch(acc: AccountDep, points: PointsBody, target: write_dep) -> Response:
+        data, feeds, quota = await acc.services.writes.write(
+            acc.principal, acc.owner, [(target.ident, p) for p in points], target.group_key
+        )
         return JSON(
-            [shapes.datum(d, feed, acc.services.retention_ms) for d in data],
+            [
+                shapes.datum(d, f, acc.services.retention_ms)
+                for d, f in zip(data, feeds, strict=True)
+            ],
             headers=quota_headers(quota),
         )
 

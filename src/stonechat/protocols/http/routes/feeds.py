@@ -17,9 +17,8 @@ router = APIRouter(tags=["feeds"])
 @router.get("/{username}/feeds", summary="All feeds, with their last value")
 async def list_feeds(acc: AccountDep) -> Response:
     feeds = await acc.services.feeds.for_user(acc.owner.id)
-    if not acc.is_owner:
-        feeds = [f for f in feeds if f.visibility == "public"]
-    return JSON(await shaping.feeds(acc.services, acc.owner.username, feeds))
+    feeds = await acc.readable(feeds)
+    return JSON(await shaping.feeds(acc.services, acc.principal, acc.owner, feeds))
 
 
 @router.post("/{username}/feeds", summary="Create a feed", status_code=201)
@@ -27,19 +26,19 @@ async def create_feed(acc: OwnerDep, request: Request, group_key: str | None = N
     body = await read_object(request, "feed")
     group = await acc.services.groups.get(acc.user, group_key) if group_key else None
     feed = await acc.services.feeds.create(acc.user, body, group)
-    return JSON(await shaping.feed(acc.services, acc.user.username, feed), status_code=201)
+    return JSON(await shaping.feed(acc.services, acc.principal, acc.owner, feed), status_code=201)
 
 
 @router.get("/{username}/feeds/{feed_key}", summary="One feed")
 async def get_feed(acc: AccountDep, feed_key: str) -> Response:
     feed = await acc.readable_feed(feed_key)
-    return JSON(await shaping.feed(acc.services, acc.owner.username, feed))
+    return JSON(await shaping.feed(acc.services, acc.principal, acc.owner, feed))
 
 
 @router.get("/{username}/feeds/{feed_key}/details", summary="One feed with data details")
 async def feed_details(acc: AccountDep, feed_key: str) -> Response:
     feed = await acc.readable_feed(feed_key)
-    return JSON(await shaping.feed(acc.services, acc.owner.username, feed, details=True))
+    return JSON(await shaping.feed(acc.services, acc.principal, acc.owner, feed, details=True))
 
 
 @router.put("/{username}/feeds/{feed_key}", summary="Replace a feed's fields")
@@ -47,13 +46,13 @@ async def feed_details(acc: AccountDep, feed_key: str) -> Response:
 async def update_feed(acc: OwnerDep, feed_key: str, request: Request) -> Response:
     feed = await acc.writable_feed(feed_key)
     updated = await acc.services.feeds.update(acc.user, feed, await read_object(request, "feed"))
-    return JSON(await shaping.feed(acc.services, acc.user.username, updated))
+    return JSON(await shaping.feed(acc.services, acc.principal, acc.owner, updated))
 
 
 @router.delete("/{username}/feeds/{feed_key}", summary="Delete a feed and its data")
 async def delete_feed(acc: OwnerDep, feed_key: str) -> Response:
     feed = await acc.writable_feed(feed_key)
-    shaped = await shaping.feed(acc.services, acc.user.username, feed)
+    shaped = await shaping.feed(acc.services, acc.principal, acc.owner, feed)
     await acc.services.feeds.delete(acc.user, feed)
     return JSON(shaped)
 

@@ -9,9 +9,7 @@ from starlette.responses import Response
 
 from stonechat.domain import shapes
 from stonechat.domain.errors import BadRequest, Invalid
-from stonechat.domain.points import PointInput, check_point
-from stonechat.domain.records import Feed
-from stonechat.domain.timestamps import now_ms
+from stonechat.domain.points import PointInput
 from stonechat.protocols.http import shaping
 from stonechat.protocols.http.bodies import read_body, read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
@@ -24,24 +22,22 @@ router = APIRouter(tags=["groups"])
 @router.get("/{username}/groups", summary="All groups with their feeds")
 async def list_groups(acc: AccountDep) -> Response:
     groups = await acc.services.groups.for_user(acc.owner.id)
-    if not acc.is_owner:
-        groups = [g for g in groups if g.visibility == "public"]
-    return JSON(await shaping.groups(acc.services, acc.owner.username, groups))
+    groups = await acc.readable(groups)
+    return JSON(await shaping.groups(acc.services, acc.principal, acc.owner, groups))
 
 
 @router.post("/{username}/groups", summary="Create a group", status_code=201)
 async def create_group(acc: OwnerDep, request: Request) -> Response:
     group = await acc.services.groups.create(acc.user, await read_object(request, "group"))
-    [shaped] = await shaping.groups(acc.services, acc.user.username, [group])
+    [shaped] = await shaping.groups(acc.services, acc.principal, acc.owner, [group])
     return JSON(shaped, status_code=201)
 
 
 @router.get("/{username}/groups/{group_key}", summary="One group")
 async def get_group(acc: AccountDep, group_key: str) -> Response:
     group = await acc.services.groups.get(acc.owner, group_key)
-    if not acc.is_owner and group.visibility != "public":
-        acc.require_owner()
-    [shaped] = await shaping.groups(acc.services, acc.owner.username, [group])
+    await acc.require_read(group, f"group '{group_key}'")
+    [shaped] = await shaping.groups(acc.services, acc.principal, acc.owner, [group])
     return JSON(shaped)
 
 
@@ -50,14 +46,14 @@ async def get_group(acc: AccountDep, group_key: str) -> Response:
 async def update_group(acc: OwnerDep, group_key: str, request: Request) -> Response:
     group = await acc.services.groups.get(acc.user, group_key)
     updated = await acc.services.groups.update(acc.user, group, await read_object(request, "group"))
-    [shaped] = await shaping.groups(acc.services, acc.user.username, [updated])
+    [shaped] = await shaping.groups(acc.services, acc.principal, acc.owner, [updated])
     return JSON(shaped)
 
 
 @router.delete("/{username}/groups/{group_key}", summary="Delete a group and its own feeds")
 async def delete_group(acc: OwnerDep, group_key: str) -> Response:
     group = await acc.services.groups.get(acc.user, group_key)
-    [shaped] = await shaping.groups(acc.services, acc.user.username, [group])
+    [shaped] = await shaping.groups(acc.services, acc.principal, acc.owner, [group])
     await acc.services.groups.delete(acc.user, group)
     return JSON(shaped)
 
@@ -76,7 +72,7 @@ async def add_feed(
 ) -> Response:
     group = await acc.services.groups.get(acc.user, group_key)
     await acc.services.groups.add_feed(acc.user, group, await _feed_key(request, feed_key))
-    [shaped] = await shaping.groups(acc.services, acc.user.username, [group])
+    [shaped] = await shaping.groups(acc.services, acc.principal, acc.owner, [group])
     return JSON(shaped)
 
 
@@ -86,19 +82,16 @@ async def remove_feed(
 ) -> Response:
     group = await acc.services.groups.get(acc.user, group_key)
     await acc.services.groups.remove_feed(acc.user, group, await _feed_key(request, feed_key))
-    [shaped] = await shaping.groups(acc.services, acc.user.username, [group])
+    [shaped] = await shaping.groups(acc.services, acc.principal, acc.owner, [group])
     return JSON(shaped)
 
 
 @router.get("/{username}/groups/{group_key}/feeds", summary="Feeds of a group")
 async def group_feeds(acc: AccountDep, group_key: str) -> Response:
     group = await acc.services.groups.get(acc.owner, group_key)
-    if not acc.is_owner and group.visibility != "public":
-        acc.require_owner()
-    feeds = await acc.services.groups.feeds_of(group)
-    if not acc.is_owner:
-        feeds = [f for f in feeds if f.visibility == "public"]
-    return JSON(await shaping.feeds(acc.services, acc.owner.username, feeds))
+    await acc.require_read(group, f"group '{group_key}'")
+    feeds = await acc.readable(await acc.services.groups.feeds_of(group))
+    return JSON(await shaping.feeds(acc.services, acc.principal, acc.owner, feeds))
 
 
 @router.post(
@@ -107,7 +100,7 @@ async def group_feeds(acc: AccountDep, group_key: str) -> Response:
 async def create_group_feed(acc: OwnerDep, group_key: str, request: Request) -> Response:
     group = await acc.services.groups.get(acc.user, group_key)
     feed = await acc.services.feeds.create(acc.user, await read_object(request, "feed"), group)
-    return JSON(await shaping.feed(acc.services, acc.user.username, feed), status_code=201)
+    return JSON(await shaping.feed(acc.services, acc.principal, acc.owner, feed), status_code=201)
 
 
 def _group_points(body: Any) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
@@ -139,22 +132,14 @@ def _group_points(body: Any) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
 
 
 @router.post("/{username}/groups/{group_key}/data", summary="Write several feeds of a group")
-async def group_data(acc: OwnerDep, group_key: str, request: Request) -> Response:
-    group = await acc.services.groups.get(acc.user, group_key)
+async def group_data(acc: AccountDep, group_key: str, request: Request) -> Response:
     pairs, meta = _group_points(await read_body(request))
-    # Every point is checked before any feed is auto-created: a 422 (Enviro retries "in the
-    # future" after resyncing its clock) must not leave new feeds behind.
     points = [(key, PointInput(value=value, **meta)) for key, value in pairs]
-    now = now_ms()
-    for _key, point in points:
-        check_point(point, now)
-    items: list[tuple[Feed, PointInput]] = []
-    for key, point in points:
-        feed = await acc.services.feeds.for_write(acc.user, key, group)
-        items.append((feed, point))
-    data, quota = await acc.services.ingest.write_counted(acc.user, items)
+    data, feeds, quota = await acc.services.writes.write(
+        acc.principal, acc.owner, points, group_key
+    )
     retention = acc.services.retention_ms
     return JSON(
-        [shapes.datum(d, feed, retention) for d, (feed, _) in zip(data, items, strict=True)],
+        [shapes.datum(d, feed, retention) for d, feed in zip(data, feeds, strict=True)],
         headers=quota_headers(quota),
     )

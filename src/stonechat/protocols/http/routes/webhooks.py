@@ -21,9 +21,12 @@ router = APIRouter(tags=["webhooks"])
 
 
 async def _store(services: Services, token: str, point: PointInput) -> Response:
-    user, feed = await services.webhooks.resolve(token)
-    [datum], quota = await services.ingest.write_counted(user, [(feed, point)])
-    return JSON(shapes.datum(datum, feed, services.retention_ms), headers=quota_headers(quota))
+    owner, feed = await services.webhooks.resolve(token)
+    principal = services.access.webhook(owner, feed)
+    [datum], [stored], quota = await services.writes.write(
+        principal, owner, [(feed.full_key, point)]
+    )
+    return JSON(shapes.datum(datum, stored, services.retention_ms), headers=quota_headers(quota))
 
 
 @router.post("/webhooks/feed/{token}", summary="Store `value` (or `payload`) from any sender")

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from stonechat.domain import shapes
+from stonechat.domain.access import NOBODY, READ
 from stonechat.domain.errors import NotFound
 from stonechat.domain.records import Feed, User
 from stonechat.protocols.http import shaping
@@ -30,8 +31,10 @@ async def _owner(services: Services, username: str) -> User:
 async def _public_feed(services: Services, username: str, feed_key: str) -> tuple[User, Feed]:
     owner = await _owner(services, username)
     feed = await services.feeds.find(owner.id, feed_key)
-    if feed is None or feed.visibility != "public":
-        raise NotFound(f"not found - no public feed '{feed_key}' of {owner.username}")
+    missing = NotFound(f"not found - no public feed '{feed_key}' of {owner.username}")
+    if feed is None:
+        raise missing
+    await services.access.require(NOBODY, feed, READ, missing)
     return owner, feed
 
 
@@ -43,24 +46,18 @@ async def public_dashboard(username: str, dashboard_key: str, services: Services
         dashboard = await services.dashboards.get(owner, dashboard_key)
     except NotFound:
         raise missing from None
-    if dashboard.visibility != "public":
-        raise missing
-    [shaped] = await shaping.dashboards(services, owner.username, [dashboard], True)
+    await services.access.require(NOBODY, dashboard, READ, missing)
+    # A public dashboard may show private feeds to its owner; visitors see only the feeds
+    # they may read (the blocks show the others as null) and do not learn their names.
+    [shaped] = await shaping.dashboards(services, NOBODY, owner, [dashboard], True)
     blocks = (await services.dashboards.blocks([dashboard])).get(dashboard.id, [])
-    feeds_by_id, _groups = await services.dashboards.block_references(blocks)
-    # A public dashboard may show private feeds to its owner; visitors get only public ones
-    # and do not learn the names of the others.
-    public = [f for f in feeds_by_id.values() if f.visibility == "public"]
-    public_ids = {f.id for f in public}
-    for block in shaped["blocks"]:
-        for bf in block["block_feeds"]:
-            if bf["feed"] is not None and bf["feed"]["id"] not in public_ids:
-                bf["feed"] = None
+    feeds_by_id, _groups = await services.dashboards.block_references(blocks, owner.id)
+    public = await services.access.readable(NOBODY, list(feeds_by_id.values()))
     return JSON(
         {
             "dashboard": shaped,
             "blocks": shaped["blocks"],
-            "feeds": await shaping.feeds(services, owner.username, public),
+            "feeds": await shaping.feeds(services, NOBODY, owner, public),
         }
     )
 

@@ -1,0 +1,124 @@
+"""The one write path: every data point, from any adapter, is written through here.
+
+REST (single, batch, group), webhooks, MQTT feed and group publishes and MQTT wills all make
+one call. In order, before anything changes: every point is checked, each feed is resolved
+(without creating it), the access policy is asked (write to an existing feed, create in a
+group), and the data rate is counted. Only then are missing feeds created and the points
+queued; the answer follows the commit. A refused write has no side effects: no feed is
+created for a write that is throttled, refused or invalid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from stonechat.domain.access import READ, WRITE, Principal
+from stonechat.domain.errors import NotFound
+from stonechat.domain.points import PointInput, check_point
+from stonechat.domain.records import Datum, Feed, Group, User
+from stonechat.domain.timestamps import now_ms
+from stonechat.domain.values import check_size, value_to_text
+from stonechat.limits.limiter import Limiter, Quota
+from stonechat.services.access import AccessService
+from stonechat.services.feeds import FeedService, not_found
+from stonechat.services.groups import GroupService
+from stonechat.services.ingest import IngestService
+
+# (feed identifier, point): a feed write is one pair, a group write one pair per feed key.
+Pairs = Sequence[tuple[str, PointInput]]
+Queued = asyncio.Future[None] | Coroutine[Any, Any, asyncio.Future[None]]
+
+
+class WriteService:
+    def __init__(
+        self,
+        access: AccessService,
+        feeds: FeedService,
+        groups: GroupService,
+        ingest: IngestService,
+        limiter: Limiter,
+    ) -> None:
+        self.access = access
+        self.feeds = feeds
+        self.groups = groups
+        self.ingest = ingest
+        self.limiter = limiter
+
+    async def write(
+        self, principal: Principal, owner: User, pairs: Pairs, group_key: str | None = None
+    ) -> tuple[list[Datum], list[Feed], Quota | None]:
+        """Write to ``owner``'s feeds and wait for the commit: the stored points, their
+        feeds, and where the writer stands against the data rate (None: unlimited)."""
+        items, quota = await self._prepare(principal, owner, pairs, group_key)
+        data = await self.ingest.store(owner, items)
+        return data, [feed for feed, _ in items], quota
+
+    def submit(
+        self, principal: Principal, owner: User, pairs: Pairs, group_key: str | None = None
+    ) -> Queued:
+        """``write`` without waiting for the commit (MQTT): the future resolves after it.
+
+        The common case (the owner writing one point to a feed it wrote before, no data
+        rate) returns the future at once, with no await; otherwise a coroutine does the
+        lookups first. Refusals raise, here or from the coroutine.
+        """
+        if group_key is None and len(pairs) == 1 and self.access.owns(principal, owner):
+            ident, point = pairs[0]
+            feed = self.feeds.cached_for_write(owner.id, ident)
+            if feed is not None and not self.limiter.data_limit(owner):
+                return self.ingest.enqueue(owner, [(feed, point)])
+        return self._submit(principal, owner, pairs, group_key)
+
+    async def _submit(
+        self, principal: Principal, owner: User, pairs: Pairs, group_key: str | None
+    ) -> asyncio.Future[None]:
+        items, _quota = await self._prepare(principal, owner, pairs, group_key)
+        queued = self.ingest.enqueue(owner, items)
+        return queued if isinstance(queued, asyncio.Future) else await queued
+
+    async def _prepare(
+        self, principal: Principal, owner: User, pairs: Pairs, group_key: str | None
+    ) -> tuple[list[tuple[Feed, PointInput]], Quota | None]:
+        now = now_ms()
+        for _ident, point in pairs:
+            check_point(point, now)
+        group = await self._group(principal, owner, group_key) if group_key else None
+        found: list[Feed | None] = []
+        for ident, point in pairs:
+            feed = await self.feeds.find_for_write(owner, ident, group)
+            if feed is not None:
+                await self.access.require(
+                    principal, feed, WRITE, not_found(owner.username, _full(ident, group))
+                )
+            else:
+                home = await self.feeds.home_for_new(owner, ident, group)
+                if not await self.access.may_create_feed_in(principal, home):
+                    raise not_found(owner.username, _full(ident, group))
+                check_size(value_to_text(point.value), history=True)
+            found.append(feed)
+        quota = None
+        writer = principal.user or owner
+        limit = self.limiter.data_limit(writer)
+        if limit:  # counted before any feed is created: a throttled write changes nothing
+            quota = await self.limiter.take_data(writer, len(pairs), limit)
+        items = []
+        for (ident, point), feed in zip(pairs, found, strict=True):
+            if feed is None:
+                feed = await self.feeds.create_for_write(owner, ident, group, value=point.value)
+            items.append((feed, point))
+        return items, quota
+
+    async def _group(self, principal: Principal, owner: User, key: str) -> Group:
+        missing = NotFound(f"not found - group '{key}' of {owner.username} does not exist")
+        try:
+            group = await self.groups.get(owner, key)
+        except NotFound:
+            raise missing from None
+        await self.access.require(principal, group, READ, missing)
+        return group
+
+
+def _full(ident: str, group: Group | None) -> str:
+    return f"{group.key}.{ident}" if group is not None else ident
