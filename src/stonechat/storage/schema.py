@@ -24,6 +24,11 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# Every table with an integer id is created with sqlite_autoincrement: SQLite then never hands
+# out a deleted row's id again (without it, the next row takes max(id) + 1, so deleting the
+# newest feed gave its id, and every dashboard block and share naming it, to the next feed
+# anyone creates). PostgreSQL sequences never go back, so the option changes nothing there.
+
 users = Table(
     "users",
     metadata,
@@ -39,6 +44,7 @@ users = Table(
     Column("data_rate_limit", Integer),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 groups = Table(
@@ -54,6 +60,7 @@ groups = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("user_id", "key", name="uq_groups_user_key"),
+    sqlite_autoincrement=True,
 )
 
 feeds = Table(
@@ -80,6 +87,7 @@ feeds = Table(
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("user_id", "group_id", "key", name="uq_feeds_user_group_key"),
     Index("ix_feeds_user_key", "user_id", "key"),
+    sqlite_autoincrement=True,
 )
 
 feed_groups = Table(
@@ -131,6 +139,7 @@ dashboards = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("user_id", "key", name="uq_dashboards_user_key"),
+    sqlite_autoincrement=True,
 )
 
 blocks = Table(
@@ -155,6 +164,7 @@ blocks = Table(
     Column("block_feeds", Text, nullable=False, default="[]"),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 activities = Table(
@@ -167,6 +177,7 @@ activities = Table(
     Column("data", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Index("ix_activities_user_id", "user_id", "id"),
+    sqlite_autoincrement=True,
 )
 
 webhook_receivers = Table(
@@ -177,6 +188,7 @@ webhook_receivers = Table(
     Column("token", String(64), nullable=False, unique=True),
     Column("created_at", BigInteger, nullable=False),
     Index("ix_webhook_receivers_feed", "feed_id"),
+    sqlite_autoincrement=True,
 )
 
 # Persistent MQTT sessions, written at graceful shutdown and read back at start.
@@ -214,4 +226,44 @@ ui_sessions = Table(
     Column("user_agent", Text),
     PrimaryKeyConstraint("token_hash", name="pk_ui_sessions"),
     Index("ix_ui_sessions_user", "user_id"),
+)
+
+# Access-list rows of feeds, groups and dashboards (the ACL API). ``user_id`` owns the object;
+# ``scope`` is user (for grantee_id), public or secret. Deleting either user removes the row;
+# deleting the object does not (object_id is not a foreign key: it names one of three tables),
+# so the service deletes them with the object.
+permissions = Table(
+    "permissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("model", String(16), nullable=False),
+    Column("object_id", Integer, nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("grantee_id", Integer, ForeignKey("users.id", ondelete="CASCADE")),
+    Column("mode", String(2), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_permissions_object", "model", "object_id"),
+    Index("ix_permissions_grantee", "grantee_id"),
+    sqlite_autoincrement=True,
+)
+
+# Scoped device tokens. Only the SHA-256 of the secret is stored (like ui_sessions); ``hint``
+# is its first characters. ``scopes`` is a JSON list of {"model", "object_id", "mode"}.
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("hint", String(16), nullable=False),
+    Column("scopes", Text, nullable=False),
+    Column("expiration", BigInteger),
+    Column("last_used_at", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_tokens_user", "user_id"),
+    sqlite_autoincrement=True,
 )
