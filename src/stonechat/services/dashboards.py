@@ -14,6 +14,7 @@ from stonechat.domain.records import Block, Dashboard, Feed, Group, User
 from stonechat.domain.timestamps import now_ms
 from stonechat.services.activity import ActivityLog
 from stonechat.services.feeds import VISIBILITIES, FeedService
+from stonechat.services.sharing import forget_object, sync_visibility
 from stonechat.storage.dashboards import DashboardStore
 from stonechat.storage.database import Database
 from stonechat.storage.feeds import FeedStore
@@ -152,6 +153,9 @@ class DashboardService:
             updated = await self.store.update(dashboard.id, updated_at=now_ms(), **values)
         except IntegrityError:
             raise Invalid("Validation failed: Key has already been taken") from None
+        await sync_visibility(
+            self.store.db, dashboard.user_id, "dashboard", dashboard.id, values.get("visibility")
+        )
         await self.activity.record(user.id, "update", "Dashboard", {"id": dashboard.id})
         return updated
 
@@ -161,6 +165,7 @@ class DashboardService:
 
     async def delete(self, user: User, dashboard: Dashboard) -> None:
         await self.store.delete(dashboard.id)
+        await forget_object(self.store.db, "dashboard", dashboard.id)
         await self.activity.record(user.id, "delete", "Dashboard", {"id": dashboard.id})
 
     async def blocks(self, dashboards: list[Dashboard]) -> dict[int, list[Block]]:

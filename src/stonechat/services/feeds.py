@@ -14,6 +14,7 @@ from stonechat.domain.records import Feed, Group, User
 from stonechat.domain.timestamps import now_ms
 from stonechat.domain.values import check_size, value_to_text
 from stonechat.services.activity import ActivityLog
+from stonechat.services.sharing import forget_object, sync_visibility
 from stonechat.storage.database import Database
 from stonechat.storage.feeds import FeedStore
 from stonechat.storage.groups import GroupStore
@@ -141,12 +142,16 @@ class FeedService:
             updated = await self.store.update(feed.id, updated_at=now_ms(), **values)
         except IntegrityError:
             raise Invalid("Validation failed: Key has already been taken") from None
+        await sync_visibility(
+            self.store.db, feed.user_id, "feed", feed.id, values.get("visibility")
+        )
         self.forget(user.id)
         await self.activity.record(user.id, "update", "Feed", {"id": feed.id, **values})
         return updated
 
     async def delete(self, user: User, feed: Feed) -> None:
         await self.store.delete(feed.id)
+        await forget_object(self.store.db, "feed", feed.id)
         self.forget(user.id)
         await self.activity.record(user.id, "delete", "Feed", {"id": feed.id, "key": feed.key})
 

@@ -13,6 +13,7 @@ from stonechat.domain.records import Feed, Group, User
 from stonechat.domain.timestamps import now_ms
 from stonechat.services.activity import ActivityLog
 from stonechat.services.feeds import VISIBILITIES, FeedService
+from stonechat.services.sharing import forget_object, sync_visibility
 from stonechat.storage.database import Database
 from stonechat.storage.feeds import FeedStore
 from stonechat.storage.groups import GroupStore
@@ -89,6 +90,9 @@ class GroupService:
             updated = await self.store.update(group.id, updated_at=now_ms(), **values)
         except IntegrityError:
             raise Invalid("Validation failed: Key has already been taken") from None
+        await sync_visibility(
+            self.store.db, group.user_id, "group", group.id, values.get("visibility")
+        )
         self.feeds.forget(user.id)
         await self.activity.record(user.id, "update", "Group", {"id": group.id, **values})
         return updated
@@ -101,6 +105,7 @@ class GroupService:
             if feed.group_id == group.id:
                 await self.feeds.delete(user, feed)
         await self.store.delete(group.id)
+        await forget_object(self.store.db, "group", group.id)
         self.feeds.forget(user.id)
         await self.activity.record(user.id, "delete", "Group", {"id": group.id, "key": group.key})
 

@@ -141,12 +141,14 @@ class SharingService:
         rows = await self.store.for_object(model_of(record), record.id)
         return await self._entries(rows)
 
-    async def entry(self, record: Shareable, permission_id: int) -> Entry:
+    async def entry(self, record: Shareable, permission_id: str) -> Entry:
         permission = await self._row(record, permission_id)
         [found] = await self._entries([permission])
         return found
 
-    async def create(self, owner: User, record: Shareable, body: dict[str, Any]) -> tuple[Entry, bool]:
+    async def create(
+        self, owner: User, record: Shareable, body: dict[str, Any]
+    ) -> tuple[Entry, bool]:
         """Add a row; ``True`` with it when it is new. A row that already says the same
         thing (the grantee's share, the public or secret row) is updated instead."""
         model = model_of(record)
@@ -159,9 +161,7 @@ class SharingService:
             if same:
                 return await self._set_mode(owner, record, same[0], wanted.mode), False
             if len(rows) >= MAX_PERMISSIONS_PER_OBJECT:
-                raise Invalid(
-                    f"this {model} already has {MAX_PERMISSIONS_PER_OBJECT} permissions"
-                )
+                raise Invalid(f"this {model} already has {MAX_PERMISSIONS_PER_OBJECT} permissions")
             at = now_ms()
             async with self.store.db.begin() as conn:
                 row = await self.store.insert(
@@ -176,6 +176,16 @@ class SharingService:
                     updated_at=at,
                 )
             self.access.changed(owner.id, model, record.id)
+            # Two requests at once may both have inserted: the first row stays.
+            same = [
+                r
+                for r in await self.store.for_object(model, record.id)
+                if r.scope == "user" and r.grantee_id == wanted.grantee.id
+            ]
+            if same and same[0].id != row.id:
+                async with self.store.db.begin() as conn:
+                    await self.store.delete(conn, row.id)
+                return await self._set_mode(owner, record, same[0], wanted.mode), False
             return Entry(row, wanted.grantee.username), True
         existed = any(r.scope == wanted.scope for r in rows)
         if wanted.scope == "public":
@@ -201,7 +211,7 @@ class SharingService:
         return Entry(next(r for r in rows if r.scope == wanted.scope), None), not existed
 
     async def update(
-        self, owner: User, record: Shareable, permission_id: int, body: dict[str, Any]
+        self, owner: User, record: Shareable, permission_id: str, body: dict[str, Any]
     ) -> Entry:
         """Change a row's mode, or the grantee of a ``user`` row; its scope stays."""
         model = model_of(record)
@@ -236,7 +246,7 @@ class SharingService:
         self.access.changed(owner.id, model, record.id)
         return Entry(updated, wanted.grantee.username)
 
-    async def delete(self, owner: User, record: Shareable, permission_id: int) -> Entry:
+    async def delete(self, owner: User, record: Shareable, permission_id: str) -> Entry:
         """Remove a row. Removing the public row makes the object private."""
         model = model_of(record)
         [entry] = await self._entries([await self._row(record, permission_id)])
@@ -244,7 +254,7 @@ class SharingService:
             await self._set_visibility(owner, record, "private")  # drops the public row
         else:
             async with self.store.db.begin() as conn:
-                await self.store.delete(conn, permission_id)
+                await self.store.delete(conn, entry.permission.id)
         self.access.changed(owner.id, model, record.id)
         return entry
 
@@ -279,9 +289,9 @@ class SharingService:
 
     # -- helpers -------------------------------------------------------------------------
 
-    async def _row(self, record: Shareable, permission_id: int) -> Permission:
+    async def _row(self, record: Shareable, permission_id: str) -> Permission:
         model = model_of(record)
-        row = await self.store.get(permission_id)
+        row = await self.store.get(int(permission_id)) if _is_id(permission_id) else None
         if row is None or row.model != model or row.object_id != record.id:
             raise _missing(model, permission_id)
         return row
@@ -377,6 +387,10 @@ def _check_target(body: dict[str, Any], model: str, object_id: int) -> None:
         raise Invalid(f"object_id must be {object_id} for this URL")
 
 
-def _missing(model: str, permission_id: int) -> NotFound:
-    return NotFound(f"not found - no permission {permission_id} on this {model}")
+def _is_id(text: str) -> bool:
+    """A row id as the database holds it (a 32-bit integer on PostgreSQL)."""
+    return text.isascii() and text.isdigit() and len(text) < 11 and int(text) < 2**31
 
+
+def _missing(model: str, permission_id: str) -> NotFound:
+    return NotFound(f"not found - no permission {permission_id} on this {model}")

@@ -50,8 +50,8 @@ class TokenService:
         self.feeds = feeds
         self.groups = groups
 
-    async def list(self, user: User) -> list[TokenView]:
-        return [await self._view(user, t) for t in await self.access.tokens.for_user(user.id)]
+    async def for_user(self, user: User) -> list[TokenView]:
+        return await self._views(user, await self.access.tokens.for_user(user.id))
 
     async def get(self, user: User, token_id: str) -> TokenView:
         return await self._view(user, await self._token(user, token_id))
@@ -62,10 +62,6 @@ class TokenService:
         name = _name(body["name"])
         scopes = await self._scopes(user, body.get("permissions"))
         expiration = _expiration(body.get("expiration"))
-        if len(await self.access.tokens.for_user(user.id)) >= MAX_TOKENS_PER_USER:
-            raise Invalid(
-                f"a user may have at most {MAX_TOKENS_PER_USER} tokens: delete unused ones first"
-            )
         secret = self.access.new_token_secret()
         at = now_ms()
         token = await self.access.tokens.insert(
@@ -79,6 +75,12 @@ class TokenService:
             created_at=at,
             updated_at=at,
         )
+        # Counted after the insert, so that concurrent requests cannot pass the bound together.
+        if len(await self.access.tokens.for_user(user.id)) > MAX_TOKENS_PER_USER:
+            await self.access.tokens.delete(user.id, token.id)
+            raise Invalid(
+                f"a user may have at most {MAX_TOKENS_PER_USER} tokens: delete unused ones first"
+            )
         view = await self._view(user, token)
         return TokenView(view.token, view.scopes, secret)
 
@@ -114,7 +116,10 @@ class TokenService:
     async def _token(self, user: User, token_id: str) -> Token:
         token = (
             await self.access.tokens.get(user.id, int(token_id))
-            if token_id.isdigit() and len(token_id) < 19
+            if token_id.isascii()
+            and token_id.isdigit()
+            and len(token_id) < 11
+            and int(token_id) < 2**31
             else None
         )
         if token is None:
@@ -169,25 +174,34 @@ class TokenService:
             raise Invalid(f"{where}.key: you have no group '{key}'") from None
 
     async def _view(self, user: User, token: Token) -> TokenView:
+        [view] = await self._views(user, [token])
+        return view
+
+    async def _views(self, user: User, tokens: list[Token]) -> list[TokenView]:
+        """The tokens with the current keys of their feeds and groups (two queries)."""
+        scopes = [s for t in tokens for s in t.scopes]
         feeds = await self.feeds.store.by_ids(
-            [s.object_id for s in token.scopes if s.model == "feed"]
+            sorted({s.object_id for s in scopes if s.model == "feed"})
         )
         groups = (
             {g.id: g for g in await self.groups.for_user(user.id)}
-            if any(s.model == "group" for s in token.scopes)
+            if any(s.model == "group" for s in scopes)
             else {}
         )
         views = []
-        for scope in token.scopes:
-            key: str | None = None
-            if scope.model == "feed" and scope.object_id in feeds:
-                feed = feeds[scope.object_id]
-                key = feed.full_key if feed.user_id == user.id else None
-            elif scope.model == "group" and scope.object_id in groups:
-                key = groups[scope.object_id].key
-            if key is not None:  # a scope whose object is gone gives nothing: left out
-                views.append(ScopeView(scope.model, key, scope.object_id, scope.mode))
-        return TokenView(token, tuple(views))
+        for token in tokens:
+            shown = []
+            for scope in token.scopes:
+                key: str | None = None
+                if scope.model == "feed" and scope.object_id in feeds:
+                    feed = feeds[scope.object_id]
+                    key = feed.full_key if feed.user_id == user.id else None
+                elif scope.model == "group" and scope.object_id in groups:
+                    key = groups[scope.object_id].key
+                if key is not None:  # a scope whose object is gone gives nothing: left out
+                    shown.append(ScopeView(scope.model, key, scope.object_id, scope.mode))
+            views.append(TokenView(token, tuple(shown)))
+        return views
 
 
 def _name(value: Any) -> str:

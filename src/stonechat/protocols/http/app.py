@@ -17,11 +17,13 @@ from stonechat.protocols.http.paths import NormalizePath
 from stonechat.protocols.http.responses import JSON, install_error_handlers
 from stonechat.protocols.http.routes import (
     account,
+    acl,
     dashboards,
     data,
     feeds,
     groups,
     integrations,
+    tokens,
     webhooks,
 )
 from stonechat.services.registry import Services
@@ -52,6 +54,8 @@ def create_app(services: Services) -> FastAPI:
     # Order matters: literal sub-paths before the ones with parameters.
     for module in (account, webhooks, integrations, groups, dashboards):
         api.include_router(module.router)
+    for router in (acl.feeds, acl.groups, acl.dashboards, acl.shared, tokens.router):
+        api.include_router(router)
     api.include_router(data.feed_data)
     api.include_router(data.group_feed_data)
     api.include_router(feeds.router)
