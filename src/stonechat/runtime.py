@@ -97,12 +97,12 @@ def build_services(settings: Settings, db: Database) -> Services:
     activity = ActivityLog(activity_store)
     counter = MinuteCounter()
     limiter = build_limiter(settings, db)
-    feeds = FeedService(db, activity)
-    groups = GroupService(db, feeds, activity)
-    dashboards = DashboardService(db, feeds, activity)
     bus = build_bus(settings)
     accounts = build_accounts(settings, db)
     access = AccessService(db, accounts, bus, settings.key_cache_seconds)
+    feeds = FeedService(db, activity, access)
+    groups = GroupService(db, feeds, activity)
+    dashboards = DashboardService(db, feeds, activity)
     ingest = IngestService(
         db,
         bus,

@@ -156,6 +156,8 @@ class DashboardService:
         await sync_visibility(
             self.store.db, dashboard.user_id, "dashboard", dashboard.id, values.get("visibility")
         )
+        if "visibility" in values:
+            self.feeds.access.changed(dashboard.user_id, "dashboard", dashboard.id)
         await self.activity.record(user.id, "update", "Dashboard", {"id": dashboard.id})
         return updated
 

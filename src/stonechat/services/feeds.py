@@ -13,6 +13,7 @@ from stonechat.domain.names import check_feed_name, check_key, is_key, key_from_
 from stonechat.domain.records import Feed, Group, User
 from stonechat.domain.timestamps import now_ms
 from stonechat.domain.values import check_size, value_to_text
+from stonechat.services.access import AccessService
 from stonechat.services.activity import ActivityLog
 from stonechat.services.sharing import forget_object, sync_visibility
 from stonechat.storage.database import Database
@@ -64,8 +65,9 @@ def feed_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 
 class FeedService:
-    def __init__(self, db: Database, activity: ActivityLog) -> None:
+    def __init__(self, db: Database, activity: ActivityLog, access: AccessService) -> None:
         self.store = FeedStore(db)
+        self.access = access  # told of every change to who may read or write
         self.groups = GroupStore(db)
         self.activity = activity
         # (user id, group id or 0, identifier) -> feed, for the ingest hot path.
@@ -146,6 +148,8 @@ class FeedService:
             self.store.db, feed.user_id, "feed", feed.id, values.get("visibility")
         )
         self.forget(user.id)
+        if "visibility" in values:
+            self.access.changed(feed.user_id, "feed", feed.id)
         await self.activity.record(user.id, "update", "Feed", {"id": feed.id, **values})
         return updated
 
@@ -153,6 +157,7 @@ class FeedService:
         await self.store.delete(feed.id)
         await forget_object(self.store.db, "feed", feed.id)
         self.forget(user.id)
+        self.access.changed(feed.user_id, "feed", feed.id)
         await self.activity.record(user.id, "delete", "Feed", {"id": feed.id, "key": feed.key})
 
     def cached_for_write(self, user_id: int, ident: str) -> Feed | None:

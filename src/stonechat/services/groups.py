@@ -94,6 +94,8 @@ class GroupService:
             self.store.db, group.user_id, "group", group.id, values.get("visibility")
         )
         self.feeds.forget(user.id)
+        if "visibility" in values:
+            self.feeds.access.changed(group.user_id, "group", group.id)
         await self.activity.record(user.id, "update", "Group", {"id": group.id, **values})
         return updated
 
@@ -107,12 +109,14 @@ class GroupService:
         await self.store.delete(group.id)
         await forget_object(self.store.db, "group", group.id)
         self.feeds.forget(user.id)
+        self.feeds.access.changed(group.user_id, "group", group.id)
         await self.activity.record(user.id, "delete", "Group", {"id": group.id, "key": group.key})
 
     async def add_feed(self, user: User, group: Group, feed_key: str | None) -> None:
         feed = await self._member(user, feed_key)
         await self.store.add_feed(group.id, feed.id)
         self.feeds.forget(user.id)
+        self.feeds.access.changed(group.user_id, "group", group.id)  # shares of the group
 
     async def remove_feed(self, user: User, group: Group, feed_key: str | None) -> None:
         feed = await self._member(user, feed_key)
@@ -123,6 +127,7 @@ class GroupService:
             )
         await self.store.remove_feed(group.id, feed.id)
         self.feeds.forget(user.id)
+        self.feeds.access.changed(group.user_id, "group", group.id)
 
     async def _member(self, user: User, feed_key: str | None) -> Feed:
         if not feed_key:
