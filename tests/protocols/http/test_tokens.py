@@ -179,6 +179,19 @@ def test_a_group_scope_reaches_the_groups_feeds(owner: Owner, api: httpx.Client)
         refused(token.post(f"/feeds/{group}.inside/data", json={"value": "4"}), 403)
 
 
+def test_a_group_writer_creates_feeds_in_its_group_only(owner: Owner, api: httpx.Client) -> None:
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    ok(api.post("/groups", json={"name": group}), 201)
+    secret = make(api, {"model": "group", "key": group, "mode": "w"})["token"]
+    with owner.client(secret) as token:
+        stored = token.post(f"/feeds/{group}.fresh/data", json={"value": "1"})
+        assert stored.status_code == 200, stored.text
+        outside = f"out-{uuid.uuid4().hex[:8]}"
+        assert token.post(f"/feeds/{outside}/data", json={"value": "1"}).status_code in (403, 404)
+    assert [f["key"] for f in ok(api.get(f"/groups/{group}/feeds"))] == [f"{group}.fresh"]
+    refused(api.get(f"/feeds/{outside}"), 404)
+
+
 def test_a_token_reaches_only_its_owners_account(owner: Owner, api: httpx.Client) -> None:
     key = new_feed(api)
     secret = make(api, {"key": key, "mode": "rw"})["token"]
