@@ -33,6 +33,8 @@ SAMPLES = {
     "service": "weather",
     "rest": "x",
     "model": "feed",
+    "permission_id": "1",
+    "token_id": "1",
 }
 
 

@@ -520,13 +520,7 @@ def test_wrong_method_on_user(server: Server, api: httpx.Client) -> None:
         "/triggers/1",
         "/actions",
         "/actions/1",
-        "/tokens",
-        "/tokens/1",
         "/permissions",
-        "/feeds/{feed}/acl",
-        "/feeds/{feed}/acl/1",
-        "/groups/default/acl",
-        "/dashboards/d/acl",
     ],
 )
 def test_unsupported_resources_are_404(

@@ -106,7 +106,30 @@ CASES: dict[tuple[str, str], Any] = {
     ("PUT", "/{username}/dashboards/{dashboard_key}/blocks/{block_id}"): BLOCK,
     ("PATCH", "/{username}/dashboards/{dashboard_key}/blocks/{block_id}"): BLOCK,
     ("DELETE", "/{username}/dashboards/{dashboard_key}/blocks/{block_id}"): None,
+    ("GET", "/{username}/shared"): None,
+    ("GET", "/{username}/tokens"): None,
+    ("POST", "/{username}/tokens"): {
+        "token": {"name": "evil", "permissions": [{"key": "secret", "mode": "rw"}]}
+    },
+    ("GET", "/{username}/tokens/{token_id}"): None,
+    ("PATCH", "/{username}/tokens/{token_id}"): {"name": "evil"},
+    ("DELETE", "/{username}/tokens/{token_id}"): None,
 }
+for _prefix in (
+    "/{username}/feeds/{feed_key}",
+    "/{username}/groups/{group_key}",
+    "/{username}/dashboards/{dashboard_key}",
+):
+    CASES.update(
+        {
+            ("GET", f"{_prefix}/acl"): None,
+            ("POST", f"{_prefix}/acl"): {"permission": {"scope": "public"}},
+            ("GET", f"{_prefix}/acl/{{permission_id}}"): None,
+            ("PUT", f"{_prefix}/acl/{{permission_id}}"): {"mode": "rw"},
+            ("PATCH", f"{_prefix}/acl/{{permission_id}}"): {"mode": "rw"},
+            ("DELETE", f"{_prefix}/acl/{{permission_id}}"): None,
+        }
+    )
 for _prefix in ("/{username}/feeds/{feed_key}", "/{username}/groups/{group_key}/feeds/{feed_key}"):
     CASES.update(
         {
@@ -182,6 +205,7 @@ def world(server: Server) -> Iterator[World]:
     """User A with private feeds (with data), a group, a dashboard with a block, a receiver."""
     a_name, a_key = server.create_user("iso_a")
     b_name, b_key = server.create_user("iso_b")
+    c_name, _c_key = server.create_user("iso_c")  # a grantee who is neither A nor B
     with httpx.Client(
         base_url=f"{server.base_url}{API}/{a_name}", headers={"X-AIO-Key": a_key}, timeout=30
     ) as a:
@@ -202,6 +226,12 @@ def world(server: Server) -> Iterator[World]:
             )
         )
         receiver = _check(a.post("/feeds/secret/webhooks"))
+        share = _check(
+            a.post("/feeds/secret/acl", json={"scope": "user", "scope_value": c_name, "mode": "r"})
+        )
+        token = _check(
+            a.post("/tokens", json={"name": "dev", "permissions": [{"key": "secret", "mode": "r"}]})
+        )
     yield World(
         server,
         a_name,
@@ -221,6 +251,8 @@ def world(server: Server) -> Iterator[World]:
             "token": receiver["token"],
             "datum_id": datum["id"],
             "inner_datum_id": inner["id"],
+            "permission_id": str(share["id"]),
+            "token_id": str(token["id"]),
         },
     )
 
@@ -244,6 +276,8 @@ def snapshot(world: World) -> dict[str, Any]:
             k = dashboard["key"]
             shot[f"dashboard {k}"] = _check(a.get(f"{base}/dashboards/{k}"))
         shot["activities"] = _check(a.get(f"{base}/activities"))
+        shot["acl secret"] = _check(a.get(f"{base}/feeds/secret/acl"))
+        shot["tokens"] = _check(a.get(f"{base}/tokens"))
     return shot
 
 
