@@ -159,3 +159,19 @@ def test_writes_by_others_create_nothing(pair: tuple[str, Api, Api, Api]) -> Non
     assert nobody.post("/feeds/pub/data", {"value": 1}).status_code == 401
     assert _feed_keys(me.get("/feeds").json()) == ["pub"]
     assert me.get("/feeds/pub").json()["last_value"] is None
+
+
+def test_share_lists_only_for_the_owner(server: Server, pair: tuple[str, Api, Api, Api]) -> None:
+    _alice, me, bob, _nobody = pair
+    carol, _carol_key = server.create_user("carol")
+    assert me.post("/feeds", {"name": "pub", "visibility": "public"}).status_code == 201
+    share = {"scope": "user", "scope_value": carol, "mode": "r"}
+    assert me.post("/feeds/pub/acl", share).status_code == 201
+    assert me.get("/feeds/pub/details").json()["details"]["shared_with"] == [
+        {"username": carol, "mode": "r"}
+    ]
+    seen = bob.get("/feeds/pub/details")
+    assert seen.status_code == 200
+    assert seen.json()["details"]["shared_with"] == []
+    assert carol not in seen.text
+    assert bob.get("/feeds/pub/acl").status_code == 403

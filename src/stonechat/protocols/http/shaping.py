@@ -32,8 +32,14 @@ async def feeds(
         if details:
             first = await services.data.store.edge(f.id, newest=False)
             last = await services.data.store.edge(f.id, newest=True)
+            # Who it is shared with: for the owner's eyes only (the access list is theirs).
+            shared = await services.sharing.entries(f) if owns else []
             extra = {
-                "shared_with": [],
+                "shared_with": [
+                    {"username": e.grantee, "mode": e.permission.mode}
+                    for e in shared
+                    if e.grantee is not None
+                ],
                 "data": {
                     "first": shapes.datum(first, f, services.retention_ms) if first else None,
                     "last": shapes.datum(last, f, services.retention_ms) if last else None,
