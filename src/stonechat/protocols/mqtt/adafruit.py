@@ -1,25 +1,35 @@
 """Adafruit IO semantics on the broker (mqtt-api.md §3-§6).
 
-Publishes to feed and group topics go through the ingest service like REST writes; stored
-points (from MQTT, REST or webhooks) fan out from the bus to every matching subscription, on
-the exact topic string each client subscribed with, in the format that topic asks for.
+Publishes to feed and group topics go through the write service like REST writes (it asks
+the access policy: shared feeds, scoped tokens); stored points (from MQTT, REST or webhooks)
+fan out from the bus to every matching subscription, on the exact topic string each client
+subscribed with, in the format that topic asks for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from stonechat.bus.events import FeedEvent
 from stonechat.domain import shapes
-from stonechat.domain.errors import StonechatError, Throttled, TooLarge
+from stonechat.domain.access import READ, WRITE
+from stonechat.domain.errors import (
+    Forbidden,
+    Invalid,
+    NotFound,
+    StonechatError,
+    Throttled,
+    TooLarge,
+)
 from stonechat.domain.payloads import csv_line, feed_point, group_csv, group_json, group_points
 from stonechat.domain.points import PointInput, check_point
-from stonechat.domain.records import Datum, Feed, User
+from stonechat.domain.records import Datum, Feed, Group, User
 from stonechat.domain.timestamps import now_ms
 from stonechat.domain.topics import FeedTopic, GroupTopic
 from stonechat.protocols.mqtt.codec import Publish
@@ -36,7 +46,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UNSPECIFIED = 0x80
+NOT_AUTHORIZED = 0x87
+TOPIC_INVALID = 0x90
 QUOTA = 0x97
+PAYLOAD_INVALID = 0x99
 
 
 class _Payloads:
@@ -70,106 +83,163 @@ class AdafruitBridge:
         self.services = broker.services
 
     # -- publishing ------------------------------------------------------------------------
+    #
+    # A thin translation: payload -> (identifier, point) pairs -> ``services.writes``, the one
+    # write path (it finds or creates the feeds, asks the access policy, checks the points
+    # and the data rate), then its refusals -> reason codes and ``{user}/errors``.
 
-    def publish_feed(
-        self, conn: Connection, user: User, topic: FeedTopic, packet: Publish
-    ) -> Handled:
+    def publish_feed(self, conn: Connection, topic: FeedTopic, packet: Publish) -> Handled:
         try:
             point = feed_point(packet.payload, topic.fmt)
-            feed = self.services.feeds.cached_for_write(user.id, topic.ident)
-            if feed is None:
-                # Checked before the feed is looked up (and maybe created); for a known feed
-                # the ingest service checks the same things.
-                check_point(point, now_ms())
         except StonechatError as error:
-            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", 0x99)
-            return None
-        if feed is None:
-            return self._publish_feed_slow(conn, user, topic, packet, point)
-        return self._submit(conn, user, [(feed, point)], packet)
+            return self._unreadable_payload(conn, packet, topic, error)
+        return self._write(conn, packet, topic, [(topic.ident, point)], None)
 
-    async def _publish_feed_slow(
-        self, conn: Connection, user: User, topic: FeedTopic, packet: Publish, point: PointInput
-    ) -> None:
-        try:
-            feed = await self.services.feeds.for_write(user, topic.ident, value=point.value)
-        except StonechatError as error:
-            reason = 0x99 if isinstance(error, TooLarge) else 0x90
-            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", reason)
-            return
-        waiting = self._submit(conn, user, [(feed, point)], packet)
-        if waiting is not None:
-            await waiting
-
-    async def publish_group_async(
-        self, conn: Connection, user: User, topic: GroupTopic, packet: Publish
-    ) -> None:
+    def publish_group(self, conn: Connection, topic: GroupTopic, packet: Publish) -> Handled:
         try:
             pairs, location = group_points(packet.payload, topic.fmt)
-            group = await self.services.groups.get(user, topic.ident)
-            points = [
+        except StonechatError as error:
+            return self._unreadable_payload(conn, packet, topic, error)
+        points = [
+            (
+                key,
                 PointInput(
                     value=value,
                     lat=location.get("lat"),
                     lon=location.get("lon"),
                     ele=location.get("ele"),
-                )
-                for _, value in pairs
-            ]
-            now = now_ms()
-            for point in points:
-                check_point(point, now)
-            items = [
-                (await self.services.feeds.for_write(user, key, group, value=point.value), point)
-                for (key, _), point in zip(pairs, points, strict=True)
-            ]
-        except StonechatError as error:
-            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", 0x99)
+                ),
+            )
+            for key, value in pairs
+        ]
+        return self._write(conn, packet, topic, points, topic.ident)
+
+    def _unreadable_payload(
+        self,
+        conn: Connection,
+        packet: Publish,
+        topic: FeedTopic | GroupTopic,
+        error: StonechatError,
+    ) -> Handled:
+        session = conn.session
+        assert session is not None
+        if topic.owner.lower() == session.owner:
+            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", PAYLOAD_INVALID)
+            return None
+        return self._unreadable_shared_payload(conn, packet, topic, error)
+
+    async def _unreadable_shared_payload(
+        self,
+        conn: Connection,
+        packet: Publish,
+        topic: FeedTopic | GroupTopic,
+        error: StonechatError,
+    ) -> None:
+        """A payload error on another user's topic is told only to those who may write
+        there; the others learn no more than that they may not."""
+        session = conn.session
+        assert session is not None
+        owner = await self.services.accounts.users.by_username(topic.owner)
+        record: Feed | Group | None = None
+        if owner is not None and isinstance(topic, FeedTopic):
+            record = await self.services.feeds.find(owner.id, topic.ident)
+        elif owner is not None:
+            with contextlib.suppress(NotFound):
+                record = await self.services.groups.get(owner, topic.ident)
+        if record is not None and await self.services.access.can(session.principal, record, WRITE):
+            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", PAYLOAD_INVALID)
             return
-        waiting = self._submit(conn, user, items, packet)
+        self._refused(conn, packet, topic, [], NotFound("not found"))
+
+    def _write(
+        self,
+        conn: Connection,
+        packet: Publish,
+        topic: FeedTopic | GroupTopic,
+        pairs: list[tuple[str, PointInput]],
+        group_key: str | None,
+    ) -> Handled:
+        session = conn.session
+        assert session is not None
+        if topic.owner.lower() == session.owner:
+            return self._submit(conn, packet, topic, session.user, pairs, group_key)
+        return self._write_shared(conn, packet, topic, pairs, group_key)
+
+    async def _write_shared(
+        self,
+        conn: Connection,
+        packet: Publish,
+        topic: FeedTopic | GroupTopic,
+        pairs: list[tuple[str, PointInput]],
+        group_key: str | None,
+    ) -> None:
+        """A write to another user's feed or group (shared with ``w``)."""
+        owner = await self.services.accounts.users.by_username(topic.owner)
+        if owner is None:
+            self._refused(conn, packet, topic, pairs, NotFound("not found"))
+            return
+        waiting = self._submit(conn, packet, topic, owner, pairs, group_key)
         if waiting is not None:
             await waiting
-
-    def publish_group(
-        self, conn: Connection, user: User, topic: GroupTopic, packet: Publish
-    ) -> Handled:
-        return self.publish_group_async(conn, user, topic, packet)
 
     def _submit(
         self,
         conn: Connection,
-        user: User,
-        items: Sequence[tuple[Feed, PointInput]],
         packet: Publish,
+        topic: FeedTopic | GroupTopic,
+        owner: User,
+        pairs: list[tuple[str, PointInput]],
+        group_key: str | None,
     ) -> Handled:
         """Queue the points; the acknowledgement follows the commit.
 
-        A full ingest queue (or a user with a data rate limit) returns a coroutine: the
-        connection then holds its later packets (and stops reading) until it is done.
+        For a known feed of the signed-in user the write service answers with a future at
+        once (the fast path); otherwise with a coroutine (a lookup, a new feed, a full queue,
+        a data rate limit): the connection then holds its later packets (and stops reading)
+        until it is done.
         """
+        session = conn.session
+        assert session is not None
         try:
-            queued = self.services.ingest.submit(user, items)
+            queued = self.services.writes.submit(session.principal, owner, pairs, group_key)
         except StonechatError as error:
-            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", 0x99)
+            self._refused(conn, packet, topic, pairs, error)
             return None
         if isinstance(queued, asyncio.Future):
             self._when_stored(conn, packet, queued)
             return None
-        return self._submit_when_room(conn, packet, queued)
+        return self._submit_when_done(conn, packet, topic, pairs, queued)
 
-    async def _submit_when_room(
-        self, conn: Connection, packet: Publish, queued: Coroutine[Any, Any, asyncio.Future[None]]
+    async def _submit_when_done(
+        self,
+        conn: Connection,
+        packet: Publish,
+        topic: FeedTopic | GroupTopic,
+        pairs: list[tuple[str, PointInput]],
+        queued: Coroutine[Any, Any, asyncio.Future[None]],
     ) -> None:
-        """Wait for room in the queue, and for the data rate check of a limited user."""
         try:
             future = await queued
-        except Throttled as error:  # over the data rate: dropped, 0x97, notice on throttle
-            self.broker.enforcement.throttled(conn, packet, error)
-            return
         except StonechatError as error:
-            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", 0x99)
+            self._refused(conn, packet, topic, pairs, error)
             return
         self._when_stored(conn, packet, future)
+
+    def _refused(
+        self,
+        conn: Connection,
+        packet: Publish,
+        topic: FeedTopic | GroupTopic,
+        pairs: list[tuple[str, PointInput]],
+        error: StonechatError,
+    ) -> None:
+        if isinstance(error, Throttled):  # over the data rate: dropped, 0x97, notice
+            self.broker.enforcement.throttled(conn, packet, error)
+            return
+        session = conn.session
+        assert session is not None
+        reason, message = refusal(session, topic, pairs, error)
+        self.broker.reject_publish(conn, packet, message, reason)
 
     def _when_stored(self, conn: Connection, packet: Publish, future: asyncio.Future[None]) -> None:
         if packet.qos == 0:
@@ -189,47 +259,74 @@ class AdafruitBridge:
 
     # -- /get ------------------------------------------------------------------------------
 
-    async def get_feed(self, conn: Connection, topic: FeedTopic, reply: str) -> None:
+    async def get_feed(
+        self, conn: Connection, packet: Publish, topic: FeedTopic, reply: str
+    ) -> None:
+        """The feed's last value, to the asking client alone (mqtt-api.md §3.3); on another
+        user's feed (Arduino ``io.feed(name, owner)``) or with a token: if it may read it."""
         session = conn.session
         assert session is not None
-        feed = await self.services.feeds.find(session.user.id, topic.ident)
+        if _owned(session, topic):
+            acknowledge(conn, packet)
+            feed = await self.services.feeds.find(session.user.id, topic.ident)
+        else:
+            owner = await self._owner(session, topic.owner)
+            feed = await self.services.feeds.find(owner.id, topic.ident) if owner else None
+            if feed is None or not await self.services.access.can(session.principal, feed, READ):
+                self._not_readable(conn, packet)
+                return
+            acknowledge(conn, packet)
         datum = await self.services.data.store.edge(feed.id, newest=True) if feed else None
         if feed is None or datum is None:
             return  # nothing stored: no reply (mqtt-api.md §3.3)
         payloads = _Payloads(feed, datum, self.services.retention_ms)
         self._reply(session, reply, payloads.get(topic.fmt))
 
-    async def get_shared_feed(
-        self, conn: Connection, packet: Publish, topic: FeedTopic, reply: str
+    async def get_group(
+        self, conn: Connection, packet: Publish, topic: GroupTopic, reply: str
     ) -> None:
-        """``/get`` on another user's feed (Arduino ``io.feed(name, owner)``): public only."""
         session = conn.session
         assert session is not None
-        owner = await self.services.accounts.users.by_username(topic.owner)
-        feed = await self.services.feeds.find(owner.id, topic.ident) if owner else None
-        if feed is None or feed.visibility != "public":
-            message = "rejected, resource not available or not authorized"
-            self.broker.reject_publish(conn, packet, message, 0x87)
-            return
-        acknowledge(conn, packet)
-        datum = await self.services.data.store.edge(feed.id, newest=True)
-        if datum is not None:
-            payloads = _Payloads(feed, datum, self.services.retention_ms)
-            self._reply(session, reply, payloads.get(topic.fmt))
-
-    async def get_group(self, conn: Connection, topic: GroupTopic, reply: str) -> None:
-        session = conn.session
-        assert session is not None
-        try:
-            group = await self.services.groups.get(session.user, topic.ident)
-        except StonechatError:
-            return
+        readable: frozenset[int] | None = None
+        if _owned(session, topic):
+            acknowledge(conn, packet)
+            try:
+                group = await self.services.groups.get(session.user, topic.ident)
+            except StonechatError:
+                return
+        else:
+            owner = await self._owner(session, topic.owner)
+            try:
+                if owner is None:
+                    raise NotFound("not found")
+                group = await self.services.groups.get(owner, topic.ident)
+            except NotFound:
+                self._not_readable(conn, packet)
+                return
+            if not await self.services.access.can(session.principal, group, READ):
+                self._not_readable(conn, packet)
+                return
+            acknowledge(conn, packet)
+            readable = await self.broker.guard.readable_feeds(session.principal, group)
         feeds = await self.services.groups.feeds_of(group)
-        updates = {f.key: f.last_value for f in feeds if f.last_value is not None}
+        updates = {
+            f.key: f.last_value
+            for f in feeds
+            if f.last_value is not None and (readable is None or f.id in readable)
+        }
         if not updates:
             return
         body = group_csv(updates) if topic.fmt == "csv" else group_json(updates, None)
         self._reply(session, reply, body.encode())
+
+    async def _owner(self, session: Session, username: str) -> User | None:
+        if username.lower() == session.owner:
+            return session.user
+        return await self.services.accounts.users.by_username(username)
+
+    def _not_readable(self, conn: Connection, packet: Publish) -> None:
+        message = "rejected, resource not available or not authorized"
+        self.broker.reject_publish(conn, packet, message, NOT_AUTHORIZED)
 
     def _reply(self, session: Session, topic: str, payload: bytes) -> None:
         """Only to the asking client, on the topic it is subscribed to (or at QoS 0)."""
@@ -237,13 +334,6 @@ class AdafruitBridge:
         if sub is None:
             sub = Subscription(topic, 0)
         session.deliver(Message(topic, payload, sub.qos), sub)
-
-    async def public_feed(self, owner: str, ident: str) -> bool:
-        user = await self.services.accounts.users.by_username(owner)
-        if user is None:
-            return False
-        feed = await self.services.feeds.find(user.id, ident)
-        return feed is not None and feed.visibility == "public"
 
     # -- fan-out ---------------------------------------------------------------------------
 
@@ -271,9 +361,9 @@ class AdafruitBridge:
                 for ident in _identifiers(feed):
                     subs = feed_index.get(ident)
                     if subs:
+                        # Who may hold these was decided at SUBSCRIBE and is decided again
+                        # when access changes (guard.py), not per point.
                         for (session, topic_filter), sub in list(subs.items()):
-                            if session.owner != owner and feed.visibility != "public":
-                                continue  # made private again: no longer shared
                             msg = Message(topic_filter, payloads.get(sub.fmt), sub.qos)
                             session.deliver(msg, sub, cache)
             if wild:
@@ -295,7 +385,14 @@ class AdafruitBridge:
         subs = registry.groups.get(owner, {}).get(group_key)
         if subs:
             for (session, topic_filter), sub in list(subs.items()):
-                session.deliver(Message(topic_filter, update.payload(sub.fmt), sub.qos), sub, cache)
+                if sub.feeds is None:
+                    payload = update.payload(sub.fmt)
+                else:  # another user's public group: only the feeds this one may read
+                    partial = update.payload_for(sub.fmt, sub.feeds)
+                    if partial is None:
+                        continue
+                    payload = partial
+                session.deliver(Message(topic_filter, payload, sub.qos), sub, cache)
         router = registry.routers.get(owner)
         if router is None or not router.has_wildcards():
             return
@@ -333,18 +430,30 @@ class AdafruitBridge:
 class _GroupUpdate:
     """The feeds of one group that one write changed, and their group payloads."""
 
-    __slots__ = ("_payloads", "located", "updates", "username")
+    __slots__ = ("_payloads", "ids", "located", "updates", "username")
 
     def __init__(self, username: str, group_key: str) -> None:
         self.username = username
         self.updates: dict[str, str] = {}
+        self.ids: dict[str, int] = {}
         self.located: Datum | None = None
         self._payloads: dict[str, bytes] = {}
 
     def add(self, feed: Feed, datum: Datum) -> None:
         self.updates[feed.key] = datum.value
+        self.ids[feed.key] = feed.id
         if datum.lat is not None:
             self.located = datum
+
+    def payload_for(self, fmt: str, feeds: frozenset[int]) -> bytes | None:
+        """The payload holding only ``feeds`` (None when none of them changed)."""
+        updates = {k: v for k, v in self.updates.items() if self.ids[k] in feeds}
+        if not updates:
+            return None
+        if fmt == "csv":
+            return group_csv(updates).encode()
+        located = self.located if self.located and self.located.feed_id in feeds else None
+        return group_json(updates, located).encode()
 
     def payload(self, fmt: str) -> bytes:
         kind = "csv" if fmt == "csv" else "json"
@@ -376,6 +485,51 @@ def _identifiers(feed: Feed) -> tuple[str, ...]:
     if feed.group_is_default and feed.name not in names:
         names.append(feed.name)
     return tuple(names)
+
+
+def refusal(
+    session: Session,
+    topic: FeedTopic | GroupTopic,
+    pairs: list[tuple[str, PointInput]],
+    error: StonechatError,
+) -> tuple[int, str]:
+    """The MQTT 5 reason code and ``{user}/errors`` text of a refused feed or group write."""
+    if isinstance(error, NotFound | Forbidden):
+        if topic.owner.lower() != session.owner:  # the same answer for missing and refused
+            text = (
+                "only shared feeds may be published to"
+                if isinstance(topic, FeedTopic)
+                else "resource not available or not authorized"
+            )
+            return NOT_AUTHORIZED, f"rejected, {text}"
+        if isinstance(error, Forbidden) or not session.principal.is_full_user:
+            return NOT_AUTHORIZED, f"rejected, {error.message}"
+        # The owner's topic names a group or feed that is not there.
+        reason = TOPIC_INVALID if isinstance(topic, FeedTopic) else PAYLOAD_INVALID
+        return reason, f"rejected, {error.message}"
+    if (
+        isinstance(topic, FeedTopic)
+        and isinstance(error, Invalid)
+        and not isinstance(error, TooLarge)
+        and _points_valid(pairs)
+    ):
+        return TOPIC_INVALID, f"rejected, {error.message}"  # the feed name, not the point
+    return PAYLOAD_INVALID, f"rejected, {error.message}"
+
+
+def _points_valid(pairs: list[tuple[str, PointInput]]) -> bool:
+    now = now_ms()
+    try:
+        for _, point in pairs:
+            check_point(point, now)
+    except StonechatError:
+        return False
+    return True
+
+
+def _owned(session: Session, topic: FeedTopic | GroupTopic) -> bool:
+    """The session's user's own topic, signed in with every right (not a scoped token)."""
+    return topic.owner.lower() == session.owner and session.principal.is_full_user
 
 
 def _consume(future: asyncio.Future[Any]) -> None:

@@ -14,6 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from stonechat.bus.base import Bus
+from stonechat.domain.access import Principal
 from stonechat.domain.payloads import feed_point
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import iso_ms, now_ms
@@ -39,6 +40,7 @@ from stonechat.protocols.mqtt.codec import (
 from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.connection import Connection, Handled
 from stonechat.protocols.mqtt.enforcement import Enforcement
+from stonechat.protocols.mqtt.guard import Guard
 from stonechat.protocols.mqtt.handlers import acks
 from stonechat.protocols.mqtt.handlers.connect import handle_connect
 from stonechat.protocols.mqtt.handlers.publish import acknowledge, handle_publish
@@ -84,6 +86,7 @@ class Broker:
         )
         self.adafruit = AdafruitBridge(self)
         self.enforcement = Enforcement(self)
+        self.guard = Guard(self)
         self.stats: Counter[str] = Counter()
         self._handlers: dict[type, Callable[[Broker, Connection, Any], Handled]] = {
             Connect: handle_connect,
@@ -125,6 +128,7 @@ class Broker:
     async def start(self) -> None:
         self.bus.subscribe(self.adafruit.fan_out)
         self.services.accounts.on_key_change.append(self.revoke)
+        self.guard.start()
         if self.bus.distributed:
             self.bus.on("route", self._remote_route)
             self.bus.on("notice", self._remote_notice)
@@ -150,6 +154,7 @@ class Broker:
         once, so messages for those clients are queued while they reconnect.
         """
         self._stopping = True
+        self.guard.stop()
         if self._adopting:  # sessions this process is taking over: finish, then save them
             await asyncio.gather(*self._adopting, return_exceptions=True)
         for task in (self._time_task, self._key_task):
@@ -176,18 +181,30 @@ class Broker:
         remaining = float(state["expiry"]) - (now_ms() - saved_at) / 1000
         if remaining <= 0:
             return
-        session = self._adopt(user, state, remaining)
-        if self.bus.distributed:  # clients reconnecting to another process find it here
-            await self.bus.claim(_holder(session.key))
+        session = await self._adopt(user, state, remaining)
+        if session is not None and self.bus.distributed:
+            await self.bus.claim(_holder(session.key))  # reconnecting clients find it here
 
-    def _adopt(self, user: User, state: dict[str, Any], expires_in: float) -> Session:
-        """A saved or handed-over persistent session, offline until its client connects."""
+    async def _adopt(self, user: User, state: dict[str, Any], expires_in: float) -> Session | None:
+        """A saved or handed-over persistent session, offline until its client connects.
+
+        Signed in with a token, it keeps the token's rights; a token gone meanwhile ends it.
+        Its subscriptions are checked again: access may have changed while it was away.
+        """
+        principal = Principal(user)
+        if state.get("token_id") is not None:
+            token = await self.guard.load_token(user, int(state["token_id"]))
+            if token is None:
+                return None
+            principal = Principal(user, token)
         session = self._new_session(user, str(state["client_id"]))
+        session.principal = principal
         session.restore(state)
         for sub in session.subscriptions.values():
             self.registry.add(session, sub)
         self.sessions[session.key] = session
         self._expire_later(session, expires_in)
+        await self.guard.reauthorize(session)
         return session
 
     # -- packets ---------------------------------------------------------------------------
@@ -255,7 +272,7 @@ class Broker:
             return
         state = answer.get("state") if answer else None
         if isinstance(state, dict):
-            self._adopt(user, state, float(state["expiry"]))
+            await self._adopt(user, state, float(state["expiry"]))
         elif answer is None:  # the holder is gone: it may have saved the session on its way
             saved = await self.store.take(user.id, client_id)
             if saved is not None:
@@ -281,9 +298,16 @@ class Broker:
         return {"state": state}
 
     def attach(
-        self, conn: Connection, user: User, client_id: str, clean_start: bool, expiry: float
+        self,
+        conn: Connection,
+        principal: Principal,
+        client_id: str,
+        clean_start: bool,
+        expiry: float,
     ) -> tuple[Session, bool]:
         """Bind a connection to its session; an older connection with the id is taken over."""
+        user = principal.user
+        assert user is not None
         key = (user.id, client_id)
         existing = self.sessions.get(key)
         if existing is not None and existing.conn is not None:
@@ -305,6 +329,7 @@ class Broker:
                 handle.cancel()
         session.expiry_handle = session.will_handle = None
         session.user = user
+        session.principal = principal
         session.expiry = expiry
         session.conn = conn
         conn.session = session
@@ -360,12 +385,12 @@ class Broker:
                 min(delay, session.expiry), self._publish_delayed_will, session
             )
         else:
-            self._publish_will(session.user, will)
+            self._publish_will(session.principal, will)
 
     def _publish_delayed_will(self, session: Session) -> None:
         will, session.will, session.will_handle = session.will, None, None
         if will is not None:
-            self._publish_will(session.user, will)
+            self._publish_will(session.principal, will)
 
     def _expire_later(self, session: Session, seconds: float) -> None:
         def expire() -> None:
@@ -373,6 +398,15 @@ class Broker:
                 self._discard(session)
 
         session.expiry_handle = asyncio.get_running_loop().call_later(seconds, expire)
+
+    def end_session(self, session: Session) -> None:
+        """End an offline session (its token was deleted): subscriptions, queue and all."""
+        if session.conn is None:
+            for handle in (session.expiry_handle, session.will_handle):
+                if handle is not None:
+                    handle.cancel()
+            session.will = session.will_handle = None
+            self._discard(session)
 
     def _discard(self, session: Session, release: bool = True) -> None:
         for sub in session.subscriptions.values():
@@ -387,49 +421,69 @@ class Broker:
                 self._background.add(task)
                 task.add_done_callback(self._background.discard)
 
-    def _publish_will(self, user: User, will: Any) -> None:
+    def _publish_will(self, principal: Principal, will: Any) -> None:
         self.stats["wills"] += 1
         packet = Publish(
             will.topic, will.payload, will.qos, will.retain, properties=will.properties
         )
-        waiting = self._publish_as(user, packet)
+        waiting = self._publish_as(principal, packet)
         if waiting is not None:
-            asyncio.get_running_loop().create_task(waiting)
+            task = asyncio.get_running_loop().create_task(waiting)
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
-    def _publish_as(self, user: User, packet: Publish) -> Handled:
+    def _publish_as(self, principal: Principal, packet: Publish) -> Handled:
         """A will: published as if its user sent it, through the same paths."""
+        user = principal.user
+        assert user is not None
         topic = parse_topic(packet.topic)
-        if isinstance(topic, FreeTopic):
+        if isinstance(topic, FreeTopic) and principal.is_full_user:
             self._route(user, None, packet)
         elif isinstance(topic, FeedTopic) and not topic.get:
-            return self._will_to_feed(user, topic, packet)
+            return self._will_to_feed(principal, user, topic, packet)
         return None
 
-    async def _will_to_feed(self, user: User, topic: Any, packet: Publish) -> None:
+    async def _will_to_feed(
+        self, principal: Principal, user: User, topic: FeedTopic, packet: Publish
+    ) -> None:
         try:
-            feed = await self.services.feeds.for_write(user, topic.ident)
-            await self.services.ingest.write(user, [(feed, feed_point(packet.payload, topic.fmt))])
+            point = feed_point(packet.payload, topic.fmt)
+            await self.services.writes.write(principal, user, [(topic.ident, point)])
         except Exception as error:  # a will that cannot be stored is reported, not raised
             self.publish_error(user.username, f"will to {packet.topic} rejected, {error}")
 
     async def _watch_keys(self) -> None:
-        """End connections whose key was regenerated elsewhere (e.g. by the CLI)."""
+        """End connections whose key was regenerated elsewhere (e.g. by the CLI), or whose
+        token was deleted or expired (the signals and the expiry timer usually come first)."""
         while True:
             await asyncio.sleep(self.config.key_check_seconds)
-            signed_in = [c for c in self.connections if c.session and c.key_hash]
-            if not signed_in:
-                continue
-            user_ids = list({c.session.user.id for c in signed_in if c.session})
             try:
-                current = await self.services.accounts.current_key_hashes(user_ids)
+                await self._check_keys()
+                await self._check_tokens()
             except Exception:  # the database may be busy or away; try again next round
                 log.warning("could not check MQTT sessions' keys", exc_info=True)
-                continue
-            for conn in signed_in:
-                session = conn.session
-                if session is not None and current.get(session.user.id) != conn.key_hash:
-                    self.stats["revoked"] += 1
-                    conn.disconnect(0x98)  # administrative action: the key changed
+
+    async def _check_keys(self) -> None:
+        signed_in = [c for c in self.connections if c.session and c.key_hash]
+        if not signed_in:
+            return
+        user_ids = list({c.session.user.id for c in signed_in if c.session})
+        current = await self.services.accounts.current_key_hashes(user_ids)
+        for conn in signed_in:
+            session = conn.session
+            if session is not None and current.get(session.user.id) != conn.key_hash:
+                self.stats["revoked"] += 1
+                conn.disconnect(0x98)  # administrative action: the key changed
+
+    async def _check_tokens(self) -> None:
+        with_token = [c for c in self.connections if c.session and c.token_id is not None]
+        if not with_token:
+            return
+        valid = await self.guard.valid_tokens(list({c.token_id for c in with_token if c.token_id}))
+        for conn in with_token:
+            if conn.token_id not in valid and not conn.closed:
+                self.stats["tokens_revoked"] += 1
+                conn.disconnect(0x98)  # administrative action: the token is gone
 
     def revoke(self, user_id: int) -> None:
         """A regenerated key ends every MQTT connection of that user at once, everywhere."""
@@ -438,7 +492,8 @@ class Broker:
 
     def _revoke_here(self, user_id: int) -> None:
         for conn in list(self.connections):
-            if conn.session is not None and conn.session.user.id == user_id:
+            session = conn.session
+            if session is not None and session.user.id == user_id and conn.token_id is None:
                 conn.disconnect(0x98)  # administrative action
 
     # -- subscriptions ---------------------------------------------------------------------

@@ -48,6 +48,8 @@ class Connection(asyncio.Protocol):
         self.clean_exit = False  # DISCONNECT 0x00 received: no will
         self.closed = False
         self.key_hash: str | None = None  # of the AIO key this connection signed in with
+        self.token_id: int | None = None  # of the scoped token it signed in with, if any
+        self.token_timer: asyncio.TimerHandle | None = None  # ends it when the token expires
         self._out: list[bytes] = []
         self._flush_scheduled = False
         self._backlog: deque[Packet] = deque()
@@ -131,6 +133,9 @@ class Connection(asyncio.Protocol):
         self.closed = True
         if self._timer is not None:
             self._timer.cancel()
+        if self.token_timer is not None:
+            self.token_timer.cancel()
+            self.token_timer = None
         self.broker.connections.discard(self)
         self.broker.connection_closed(self)
         # Drop what ties this object into cycles, so reference counting frees it now

@@ -41,6 +41,13 @@ class Subscription:
     owner: str = ""  # lower-cased owner namespace
     ident: str = ""  # feed identifier or group key for feed/group subscriptions
     fmt: str = ""  # "", "json" or "csv"
+    # Held by permission, not ownership (another user's feed or group, or any subscription
+    # of a scoped token): re-checked whenever access to ``owner_id``'s resources changes.
+    guarded: bool = False
+    owner_id: int = 0
+    # A group subscription that may read only some of the group's feeds: their ids (None:
+    # every feed of the group).
+    feeds: frozenset[int] | None = None
 
 
 def message_state(m: Message) -> dict[str, Any]:

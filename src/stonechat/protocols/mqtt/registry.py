@@ -2,7 +2,9 @@
 
 Exact Adafruit IO feed and group subscriptions are indexed by identifier, so a stored point
 finds its subscribers with a few dict lookups; every other filter (free-form topics,
-wildcards, ``{user}/errors``) sits in the owner's ``Router``.
+wildcards, ``{user}/errors``) sits in the owner's ``Router``. Subscriptions held by
+permission rather than ownership are also indexed by the owner's id, for the re-check that
+follows a change of access (``guard.py``).
 """
 
 from __future__ import annotations
@@ -22,9 +24,12 @@ class Registry:
         self.groups: dict[str, dict[str, dict[Entry, Subscription]]] = {}
         self.routers: dict[str, Router[Subscription]] = {}
         self.time: dict[str, dict[Entry, Subscription]] = {}
+        self.guarded: dict[int, dict[Entry, Subscription]] = {}
 
     def add(self, session: Session, sub: Subscription) -> None:
         entry = (session, sub.topic_filter)
+        if sub.guarded:
+            self.guarded.setdefault(sub.owner_id, {})[entry] = sub
         if sub.kind == "feed":
             self.feeds.setdefault(sub.owner, {}).setdefault(sub.ident, {})[entry] = sub
         elif sub.kind == "group":
@@ -36,6 +41,12 @@ class Registry:
 
     def remove(self, session: Session, sub: Subscription) -> None:
         entry = (session, sub.topic_filter)
+        if sub.guarded:
+            held = self.guarded.get(sub.owner_id)
+            if held is not None and held.get(entry) is sub:
+                del held[entry]
+                if not held:
+                    del self.guarded[sub.owner_id]
         if sub.kind in ("feed", "group"):
             index = self.feeds if sub.kind == "feed" else self.groups
             owned = index.get(sub.owner, {})

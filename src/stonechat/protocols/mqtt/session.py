@@ -13,6 +13,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from stonechat.domain.access import Principal
 from stonechat.domain.records import User
 from stonechat.protocols.mqtt.codec import (
     EMPTY_PROPERTIES,
@@ -50,6 +51,8 @@ class Session:
         max_queued: int,
     ) -> None:
         self.user = user
+        # Who signed in: the user (master key) or one of the user's scoped tokens.
+        self.principal = Principal(user)
         self.owner = user.username.lower()
         self.client_id = client_id
         self.subscriptions: dict[str, Subscription] = {}
@@ -194,6 +197,7 @@ class Session:
             "user_id": self.user.id,
             "protocol_level": self.protocol_level,
             "expiry": self.expiry,
+            "token_id": self.principal.token.id if self.principal.token is not None else None,
             "subscriptions": [
                 {
                     "filter": s.topic_filter,
@@ -206,6 +210,8 @@ class Session:
                     "owner": s.owner,
                     "ident": s.ident,
                     "fmt": s.fmt,
+                    "guarded": s.guarded,
+                    "owner_id": s.owner_id,
                 }
                 for s in self.subscriptions.values()
             ],
@@ -232,6 +238,8 @@ class Session:
                 s["owner"],
                 s["ident"],
                 s["fmt"],
+                s.get("guarded", False),
+                s.get("owner_id", 0),
             )
         for e in state["inflight"]:
             self.inflight[e["id"]] = Inflight(bytes.fromhex(e["packet"]), e["qos"], e["released"])

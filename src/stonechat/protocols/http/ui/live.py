@@ -5,6 +5,12 @@ and hands each point to the sockets subscribed to its feed. The bus calls the hu
 writer's task, so the hub never waits: each socket has a bounded queue, and a socket too
 slow to empty it loses points (counted) instead of growing memory or delaying the others.
 
+Who may follow a feed is the access service's answer for the socket's principal (the
+signed-in user, or nobody): asked at subscribe, and again whenever access to the owner's
+resources changes (``access.on_change``, in every process through the bus), so a feed made
+private or a share revoked stops flowing within a second. A socket follows a feed once,
+whatever names it used for it: each point arrives once, labelled with the first name.
+
 Protocol (JSON text frames), see docs/ui-api.md:
   client → server  {"subscribe": ["user/feed_key", ...]}   {"unsubscribe": [...]}
   server → client  {"type": "subscribed", "feeds": [...]}  {"type": "error", "error": "..."}
@@ -16,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,10 +30,11 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from stonechat.bus.events import FeedEvent
+from stonechat.domain.access import NOBODY, READ, Principal
 from stonechat.domain.errors import Unauthorized
-from stonechat.domain.records import User
 from stonechat.domain.timestamps import iso
 from stonechat.protocols.http.session_auth import session_token
+from stonechat.services.access import Change
 from stonechat.services.registry import Services
 
 log = logging.getLogger(__name__)
@@ -34,36 +42,59 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 QUEUE_SIZE = 1_000  # messages waiting for one socket before its points are dropped
-MAX_FEEDS = 500  # subscriptions per socket
+MAX_FEEDS = 500  # feeds followed per socket
+MAX_NAMES = 2_000  # names (spellings) of those feeds per socket
 MAX_MESSAGE = 64 * 1024
 RECHECK_SECONDS = 60.0  # how often an open socket's session is checked again
+
+
+def _refused(name: str) -> str:
+    # The same answer for missing and private: names cannot be probed.
+    return f"{name}: not found, or not a feed you may read"
+
+
+@dataclass(slots=True)
+class Followed:
+    """A feed a socket follows: its owner, and the names it was subscribed under (the
+    first labels its points)."""
+
+    owner_id: int
+    names: list[str] = field(default_factory=list)
 
 
 class LiveClient:
     """One socket: who it is, what it follows (feed id -> names used) and its queue."""
 
-    __slots__ = ("dropped", "names", "queue", "user")
+    __slots__ = ("dropped", "feeds", "names", "principal", "queue")
 
-    def __init__(self, user: User | None) -> None:
-        self.user = user
-        self.names: dict[int, set[str]] = {}
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.feeds: dict[int, Followed] = {}
+        self.names: dict[str, int] = {}  # name -> feed id
         self.queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE)
         self.dropped = 0
 
-    def may_read(self, owner_id: int, visibility: str) -> bool:
-        return visibility == "public" or (self.user is not None and self.user.id == owner_id)
+    def tell(self, message: dict[str, Any]) -> None:
+        try:
+            self.queue.put_nowait(orjson.dumps(message).decode())
+        except asyncio.QueueFull:
+            self.dropped += 1
 
 
 class LiveHub:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._by_feed: dict[int, set[LiveClient]] = {}
+        self._by_owner: dict[int, set[LiveClient]] = {}
         self._listening = False
+        self._rechecks: dict[int, asyncio.Task[None]] = {}
+        self._again: set[int] = set()
         self.dropped = 0
 
     def listen(self) -> None:
         if not self._listening:
             self.services.ingest.bus.subscribe(self.on_events)
+            self.services.access.on_change.append(self.changed)
             self._listening = True
 
     def on_events(self, events: list[FeedEvent]) -> None:
@@ -84,57 +115,132 @@ class LiveHub:
                 "ele": d.ele,
             }
             for client in clients:
-                # Checked per point: a feed made private stops flowing to other users.
-                if not client.may_read(feed.user_id, feed.visibility):
+                followed = client.feeds.get(feed.id)
+                if followed is None or not followed.names:
                     continue
-                for name in client.names.get(feed.id, ()):
-                    message = {"type": "data", "feed": name, "datum": datum}
-                    try:
-                        client.queue.put_nowait(orjson.dumps(message).decode())
-                    except asyncio.QueueFull:
-                        client.dropped += 1
-                        self.dropped += 1
+                message = {"type": "data", "feed": followed.names[0], "datum": datum}
+                try:
+                    client.queue.put_nowait(orjson.dumps(message).decode())
+                except asyncio.QueueFull:
+                    client.dropped += 1
+                    self.dropped += 1
 
-    def add(self, client: LiveClient, feed_id: int, name: str) -> None:
-        client.names.setdefault(feed_id, set()).add(name)
-        self._by_feed.setdefault(feed_id, set()).add(client)
+    def add(self, client: LiveClient, feed_id: int, owner_id: int, name: str) -> None:
+        followed = client.feeds.get(feed_id)
+        if followed is None:
+            followed = client.feeds[feed_id] = Followed(owner_id)
+            self._by_feed.setdefault(feed_id, set()).add(client)
+            self._by_owner.setdefault(owner_id, set()).add(client)
+        if name not in client.names:
+            followed.names.append(name)
+            client.names[name] = feed_id
 
     def remove(self, client: LiveClient, name: str) -> None:
-        for feed_id, names in list(client.names.items()):
-            names.discard(name)
-            if not names:
-                self._forget(client, feed_id)
-
-    def drop(self, client: LiveClient) -> None:
-        for feed_id in list(client.names):
+        feed_id = client.names.pop(name, None)
+        followed = client.feeds.get(feed_id) if feed_id is not None else None
+        if feed_id is None or followed is None:
+            return
+        with contextlib.suppress(ValueError):
+            followed.names.remove(name)
+        if not followed.names:
             self._forget(client, feed_id)
 
-    def _forget(self, client: LiveClient, feed_id: int) -> None:
-        client.names.pop(feed_id, None)
+    def drop(self, client: LiveClient) -> None:
+        for feed_id in list(client.feeds):
+            self._forget(client, feed_id)
+
+    def _forget(self, client: LiveClient, feed_id: int) -> list[str]:
+        followed = client.feeds.pop(feed_id, None)
+        if followed is None:
+            return []
+        for name in followed.names:
+            client.names.pop(name, None)
         clients = self._by_feed.get(feed_id)
         if clients is not None:
             clients.discard(client)
             if not clients:
                 del self._by_feed[feed_id]
+        owner_id = followed.owner_id
+        if not any(f.owner_id == owner_id for f in client.feeds.values()):
+            owners = self._by_owner.get(owner_id)
+            if owners is not None:
+                owners.discard(client)
+                if not owners:
+                    del self._by_owner[owner_id]
+        return followed.names
 
     async def subscribe(self, client: LiveClient, names: list[str]) -> tuple[list[str], list[str]]:
         """Follow these ``user/feed_key`` names; returns (accepted, error messages)."""
         accepted: list[str] = []
         errors: list[str] = []
         for name in names:
-            if len(client.names) >= MAX_FEEDS:
-                errors.append(f"{name}: at most {MAX_FEEDS} feeds per connection")
+            if name in client.names:
+                accepted.append(name)  # already followed under this very name
+                continue
+            if len(client.names) >= MAX_NAMES:
+                errors.append(f"{name}: at most {MAX_NAMES} names per connection")
                 continue
             username, _slash, key = name.partition("/")
             owner = await self.services.accounts.users.by_username(username) if key else None
             feed = await self.services.feeds.find(owner.id, key) if owner else None
-            if feed is None or not client.may_read(feed.user_id, feed.visibility):
-                # The same answer for missing and private: names cannot be probed.
-                errors.append(f"{name}: not found, or not a feed you may read")
+            if feed is None or not await self.services.access.can(client.principal, feed, READ):
+                errors.append(_refused(name))
                 continue
-            self.add(client, feed.id, name)
+            if feed.id not in client.feeds and len(client.feeds) >= MAX_FEEDS:
+                errors.append(f"{name}: at most {MAX_FEEDS} feeds per connection")
+                continue
+            self.add(client, feed.id, feed.user_id, name)
             accepted.append(name)
         return accepted, errors
+
+    # -- changes of access -----------------------------------------------------------------
+
+    def changed(self, change: Change) -> None:
+        """``access.on_change``: re-check the sockets following the owner's feeds, in one
+        task per owner; changes arriving meanwhile make it run once more."""
+        owner_id = change.owner_id
+        if owner_id not in self._by_owner:
+            return
+        if owner_id in self._rechecks:
+            self._again.add(owner_id)
+            return
+        task = asyncio.get_running_loop().create_task(self._recheck_owner(owner_id))
+        self._rechecks[owner_id] = task
+
+    async def _recheck_owner(self, owner_id: int) -> None:
+        try:
+            while True:
+                self._again.discard(owner_id)
+                await self._recheck(owner_id)
+                if owner_id not in self._again:
+                    return
+        except Exception:
+            log.exception("re-checking live subscriptions on user %d's feeds failed", owner_id)
+        finally:
+            self._rechecks.pop(owner_id, None)
+
+    async def _recheck(self, owner_id: int) -> None:
+        clients = list(self._by_owner.get(owner_id, ()))
+        ids = {i for c in clients for i, f in c.feeds.items() if f.owner_id == owner_id}
+        if not ids:
+            return
+        current = await self.services.feeds.store.by_ids(sorted(ids))
+        memo: dict[tuple[int | None, int], bool] = {}
+        for client in clients:
+            for feed_id, followed in list(client.feeds.items()):
+                if followed.owner_id != owner_id:
+                    continue
+                key = (client.principal.user_id, feed_id)
+                allowed = memo.get(key)
+                if allowed is None:
+                    feed = current.get(feed_id)
+                    allowed = feed is not None and await self.services.access.can(
+                        client.principal, feed, READ
+                    )
+                    memo[key] = allowed
+                if not allowed and client.feeds.get(feed_id) is followed:
+                    for name in self._forget(client, feed_id):
+                        client.tell({"type": "error", "error": _refused(name)})
 
 
 def hub_of(app: Any, services: Services) -> LiveHub:
@@ -178,7 +284,7 @@ async def _send(ws: WebSocket, client: LiveClient, services: Services) -> None:
             message = await asyncio.wait_for(client.queue.get(), max(0.0, due - loop.time()))
         except TimeoutError:
             due = loop.time() + recheck
-            if client.user is not None:
+            if client.principal.user is not None:
                 try:
                     await services.sessions.resolve(token)
                 except Unauthorized as error:
@@ -195,13 +301,13 @@ async def live(ws: WebSocket) -> None:
         await ws.accept()
         await ws.close(1008, "origin not allowed")
         return
-    user = None
+    principal = NOBODY
     if session_token(ws):
         with contextlib.suppress(Unauthorized):
-            user = (await services.sessions.resolve(session_token(ws))).user
+            principal = Principal((await services.sessions.resolve(session_token(ws))).user)
     await ws.accept()
     hub = hub_of(ws.app, services)
-    client = LiveClient(user)
+    client = LiveClient(principal)
     sender = asyncio.create_task(_send(ws, client, services))
     try:
         while True:

@@ -1,13 +1,20 @@
-"""CONNECT: authenticate with username + AIO key, attach or create the session, CONNACK."""
+"""CONNECT: authenticate with username + AIO key or scoped token, attach or create the
+session, CONNACK.
+
+The password is the master AIO key or one of the user's scoped tokens (``aiotok_...``,
+used with its owner's username); ``services.access`` says which and to whom it belongs.
+"""
 
 from __future__ import annotations
 
 import secrets
 from typing import TYPE_CHECKING
 
+from stonechat.domain.access import Principal
 from stonechat.domain.errors import StonechatError
-from stonechat.domain.topics import AccountTopic, TimeTopic, parse_topic
+from stonechat.domain.topics import AccountTopic, FeedTopic, GroupTopic, TimeTopic, parse_topic
 from stonechat.protocols.mqtt.codec import Connack, Connect, Properties, ProtocolError
+from stonechat.protocols.mqtt.guard import token_id
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
@@ -67,21 +74,32 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
             return
     key = packet.password.decode("utf-8", errors="replace")
     try:
-        user = await broker.services.accounts.authenticate_key(key)
+        principal = await broker.services.access.authenticate(key)
     except StonechatError:
+        principal = Principal(None)
+    user = principal.user
+    # A token signs in with its owner's username.
+    if user is None or user.username.lower() != packet.username.lower():
         broker.stats["auth_failures"] += 1
         refuse(conn, "authorized" if not v5 else "credentials")
         return
-    if user.username.lower() != packet.username.lower():
-        broker.stats["auth_failures"] += 1
-        refuse(conn, "authorized" if not v5 else "credentials")
-        return
-    if packet.will is not None and not will_allowed(user.username, packet.will.topic):
+    if packet.will is not None and not will_allowed(principal, packet.will.topic):
         refuse(conn, "authorized")
         return
     await broker.claim_session(user, client_id, packet.clean_start)
     if conn.closed:
         return
+    existing = broker.sessions.get((user.id, client_id))
+    if (
+        existing is not None
+        and not packet.clean_start
+        and token_id(existing.principal) != token_id(principal)
+    ):
+        # Resumed with another key or token: it holds only what the new one may hold.
+        existing.principal = principal
+        await broker.guard.reauthorize(existing)
+        if conn.closed:
+            return
     props = packet.properties
     expiry: float
     if v5:
@@ -89,8 +107,10 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     else:
         expiry = 0.0 if packet.clean_start else float(broker.config.max_session_expiry)
     expiry = min(expiry, float(broker.config.max_session_expiry))
-    conn.key_hash = broker.services.accounts.vault.hash(key)
-    session, present = broker.attach(conn, user, client_id, packet.clean_start, expiry)
+    if principal.token is None:
+        conn.key_hash = broker.services.accounts.vault.hash(key)
+    broker.guard.signed_in(conn, principal)
+    session, present = broker.attach(conn, principal, client_id, packet.clean_start, expiry)
     session.protocol_level = packet.protocol_level
     session.will = packet.will
     session.send_quota = min(session.max_inflight, props.receive_maximum or 65535)
@@ -116,9 +136,13 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     broker.resume(session)
 
 
-def will_allowed(username: str, topic: str) -> bool:
-    """Wills go to the user's own namespace, never to server-written topics."""
+def will_allowed(principal: Principal, topic: str) -> bool:
+    """Wills go to the user's own namespace, never to server-written topics; a scoped
+    token's only to feed and group topics (the write path checks its scopes)."""
     parsed = parse_topic(topic)
-    if parsed is None or isinstance(parsed, TimeTopic | AccountTopic):
+    user = principal.user
+    if user is None or parsed is None or isinstance(parsed, TimeTopic | AccountTopic):
         return False
-    return parsed.owner.lower() == username.lower()
+    if not principal.is_full_user and not isinstance(parsed, FeedTopic | GroupTopic):
+        return False
+    return parsed.owner.lower() == user.username.lower()

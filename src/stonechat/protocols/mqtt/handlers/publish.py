@@ -82,31 +82,23 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
         broker.enforcement.refuse_publish(conn, packet)
         return None
     topic = parse_topic(packet.topic)
-    user = session.user
     if topic is None or isinstance(topic, TimeTopic | AccountTopic):
         broker.reject_publish(conn, packet, "rejected, not a valid resource topic", TOPIC_INVALID)
         return None
-    if topic.owner.lower() != session.owner:
-        if isinstance(topic, FeedTopic) and topic.get:  # a shared feed's last value
-            reply = packet.topic[: -len("/get")]
-            return broker.adafruit.get_shared_feed(conn, packet, topic, reply)
-        message = (
-            "rejected, only shared feeds may be published to"
-            if isinstance(topic, FeedTopic)
-            else "rejected, resource not available or not authorized"
-        )
-        broker.reject_publish(conn, packet, message, NOT_AUTHORIZED)
-        return None
+    # Feed and group topics, the user's own or another's: the write path and the access
+    # service decide (shared feeds, scoped tokens).
     if isinstance(topic, FeedTopic):
         if topic.get:
-            acknowledge(conn, packet)
-            return broker.adafruit.get_feed(conn, topic, packet.topic[: -len("/get")])
-        return broker.adafruit.publish_feed(conn, user, topic, packet)
+            return broker.adafruit.get_feed(conn, packet, topic, packet.topic[: -len("/get")])
+        return broker.adafruit.publish_feed(conn, topic, packet)
     if isinstance(topic, GroupTopic):
         if topic.get:
-            acknowledge(conn, packet)
-            return broker.adafruit.get_group(conn, topic, packet.topic[: -len("/get")])
-        return broker.adafruit.publish_group(conn, user, topic, packet)
+            return broker.adafruit.get_group(conn, packet, topic, packet.topic[: -len("/get")])
+        return broker.adafruit.publish_group(conn, topic, packet)
+    if topic.owner.lower() != session.owner or not session.principal.is_full_user:
+        message = "rejected, resource not available or not authorized"
+        broker.reject_publish(conn, packet, message, NOT_AUTHORIZED)
+        return None
     if isinstance(topic, IntegrationTopic):
         acknowledge(conn, packet)  # accepted; this server publishes nothing there
         return None

@@ -29,6 +29,7 @@ from stonechat.protocols.mqtt.messages import Subscription
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
+    from stonechat.protocols.mqtt.guard import Memo
     from stonechat.protocols.mqtt.session import Session
 
 FAILURE_V3 = 0x80
@@ -42,7 +43,9 @@ def classify(
 ) -> Subscription | int:
     """A subscription the session may hold, or the MQTT 5 reason code refusing it.
 
-    Other users' feeds come back as ``kind="foreign"``: the caller checks them (async).
+    Feed and group topics that the session's user does not hold as the owner (another
+    user's, or any for a scoped token) come back ``guarded``: the caller asks the access
+    service about them (async) before granting them.
     """
     if topic_filter.startswith("$share/"):
         return SHARED_NOT_SUPPORTED
@@ -56,9 +59,31 @@ def classify(
         options.retain_handling,
         owner=session.owner,
     )
+    return _kind(session, sub)
+
+
+def classify_again(session: Session, sub: Subscription) -> Subscription | None:
+    """A held subscription classified afresh for the session's principal (the same options);
+    None when that principal may not hold it at all."""
+    fresh = Subscription(
+        sub.topic_filter,
+        sub.qos,
+        sub.no_local,
+        sub.retain_as_published,
+        sub.retain_handling,
+        sub.identifier,
+        owner=session.owner,
+    )
+    result = _kind(session, fresh)
+    return result if isinstance(result, Subscription) else None
+
+
+def _kind(session: Session, sub: Subscription) -> Subscription | int:
+    topic_filter = sub.topic_filter
+    full = session.principal.is_full_user  # a scoped token reaches only what it names
     if "+" in topic_filter or "#" in topic_filter:
         owner = filter_owner(topic_filter)
-        if owner is None or owner.lower() != session.owner:
+        if owner is None or owner.lower() != session.owner or not full:
             return NOT_AUTHORIZED  # nobody reads outside their own namespace
         return sub
     topic = parse_topic(topic_filter)
@@ -68,18 +93,19 @@ def classify(
         sub.kind, sub.owner, sub.ident = "time", "", topic.name
         return sub
     owner = topic.owner.lower()
+    if isinstance(topic, FeedTopic | GroupTopic) and not topic.get:
+        sub.kind = "feed" if isinstance(topic, FeedTopic) else "group"
+        sub.owner, sub.ident, sub.fmt = owner, topic.ident, topic.fmt
+        sub.guarded = owner != session.owner or not full
+        return sub
     if owner != session.owner:
-        if isinstance(topic, FeedTopic) and not topic.get:
-            sub.kind, sub.owner, sub.ident, sub.fmt = "foreign", owner, topic.ident, topic.fmt
-            return sub
         return NOT_AUTHORIZED
-    if isinstance(topic, FeedTopic) and not topic.get:
-        sub.kind, sub.ident, sub.fmt = "feed", topic.ident, topic.fmt
-    elif isinstance(topic, GroupTopic) and not topic.get:
-        sub.kind, sub.ident, sub.fmt = "group", topic.ident, topic.fmt
-    elif isinstance(topic, AccountTopic):
-        sub.kind = "account"
-    elif isinstance(topic, IntegrationTopic):
+    if isinstance(topic, AccountTopic):
+        sub.kind = "account"  # a token's device reads its owner's errors and throttle notices
+        return sub
+    if not full:
+        return NOT_AUTHORIZED
+    if isinstance(topic, IntegrationTopic):
         sub.kind = "integration"
     return sub
 
@@ -105,26 +131,34 @@ def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Han
         if isinstance(result, Subscription):
             result.identifier = identifier
         results.append(result)
-    if any(isinstance(r, Subscription) and r.kind == "foreign" for r in results):
-        return _with_foreign(broker, conn, session, packet, results)
+    if any(isinstance(r, Subscription) and r.guarded for r in results):
+        return _with_checks(broker, conn, session, packet, results)
     _finish(broker, conn, session, packet, results)
     return None
 
 
-async def _with_foreign(
+async def _with_checks(
     broker: Broker,
     conn: Connection,
     session: Session,
     packet: Subscribe,
     results: list[Subscription | int],
 ) -> None:
+    """Ask the access service about the guarded filters, then SUBACK them all."""
+    changes = broker.guard.changes
+    principal = session.principal
+    memo: Memo = {}
     for index, result in enumerate(results):
-        if isinstance(result, Subscription) and result.kind == "foreign":
-            if await broker.adafruit.public_feed(result.owner, result.ident):
-                result.kind = "feed"
-            else:
-                results[index] = NOT_AUTHORIZED
+        if not isinstance(result, Subscription) or not result.guarded:
+            continue
+        if not await broker.guard.authorize(principal, result, memo):
+            results[index] = NOT_AUTHORIZED
+    if conn.closed or conn.session is not session:
+        return
     _finish(broker, conn, session, packet, results)
+    if broker.guard.changes != changes:  # access changed while we asked: look again
+        for owner_id in {r.owner_id for r in results if isinstance(r, Subscription) and r.guarded}:
+            broker.guard.recheck_owner(owner_id)
 
 
 def _finish(
