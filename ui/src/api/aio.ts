@@ -120,6 +120,10 @@ export class Aio {
     return this.client.get<Group[]>(this.path("/groups"));
   }
 
+  group(key: string): Promise<Group> {
+    return this.client.get<Group>(this.path(`/groups/${enc(key)}`));
+  }
+
   createGroup(body: { name: string; description?: string }): Promise<Group> {
     return this.client.post<Group>(this.path("/groups"), { group: body });
   }

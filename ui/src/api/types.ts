@@ -165,3 +165,55 @@ export interface LiveDatum {
   lon: number | null;
   ele: number | null;
 }
+
+/** What can be shared, and how: read, write, or both. */
+export type ShareModel = "feed" | "group" | "dashboard";
+export type Mode = "r" | "w" | "rw";
+
+/** One entry of an access list (Adafruit IO's Permission, plus `mode`). */
+export interface Permission {
+  id: number;
+  user_id: number;
+  scope: "user" | "public" | "secret";
+  scope_value: string | null;
+  model: ShareModel;
+  object_id: number;
+  mode: Mode;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Something another user shared with the signed-in one. */
+export interface SharedItem {
+  id: number;
+  model: ShareModel;
+  owner: string;
+  key: string;
+  name: string;
+  mode: Mode;
+}
+
+/** One scope of a device token: a feed or group of the owner, and a mode. */
+export interface TokenScope {
+  model: "feed" | "group";
+  key: string;
+  object_id?: number;
+  mode: Mode;
+}
+
+export interface Token {
+  id: number;
+  name: string;
+  /** The secret's first characters, to tell tokens apart. */
+  hint?: string;
+  permissions: TokenScope[];
+  expiration: string | null;
+  last_used_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The answer to creating a token: the only time the secret is sent. */
+export interface CreatedToken extends Token {
+  token: string;
+}

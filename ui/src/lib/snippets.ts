@@ -7,6 +7,19 @@ export interface Target {
   key: string;
   feed?: string;
   mqttPort?: number;
+  /** `token`: `key` is a device token, which works only for the feeds and groups it names. */
+  credential?: "key" | "token";
+}
+
+const TOKEN_NOTE = "a device token: it works only for the feeds and groups it names";
+
+/** The same target signed in with a device token instead of the AIO key. */
+export function withToken(t: Target, token: string, feed?: string): Target {
+  return { ...t, key: token, credential: "token", feed: feed ?? t.feed };
+}
+
+function note(t: Target, comment: string): string {
+  return t.credential === "token" ? `  ${comment} ${TOKEN_NOTE}` : "";
 }
 
 export function curlFirstValue(t: Target): string {
@@ -34,7 +47,7 @@ export function pythonSnippet(t: Target): string {
 from Adafruit_IO import Client, MQTTClient
 
 USERNAME = "${t.username}"
-KEY = "${t.key}"
+KEY = "${t.key}"${note(t, "#")}
 
 # REST: every call goes to this server
 aio = Client(USERNAME, KEY, base_url="${t.origin}")
@@ -71,7 +84,7 @@ mqtt = MQTT.MQTT(
     broker="${t.hostname}",
     port=${t.mqttPort ?? 1883},
     username="${t.username}",
-    password="${t.key}",
+    password="${t.key}",${note(t, "#")}
     socket_pool=pool,
     is_ssl=False,
 )
@@ -100,7 +113,7 @@ export function arduinoSnippet(t: Target): string {
 #define IO_SERVER   "${t.hostname}"
 #define IO_PORT     ${t.mqttPort ?? 1883}
 #define IO_USERNAME "${t.username}"
-#define IO_KEY      "${t.key}"
+#define IO_KEY      "${t.key}"${note(t, "//")}
 
 WiFiClient client;
 Adafruit_MQTT_Client mqtt(&client, IO_SERVER, IO_PORT, IO_USERNAME, IO_KEY);

@@ -1,17 +1,29 @@
 import { useCallback, useMemo, useState } from "react";
-import { Link, useParams } from "react-router-dom";
+import { Link, useParams, useSearchParams } from "react-router-dom";
 import type { Block } from "../api/types";
 import { useAio, useAuth } from "../auth";
 import { BlockEditor } from "../blocks/BlockEditor";
 import { DashboardGrid, LiveBadge } from "../blocks/DashboardGrid";
+import { SharedDashboard } from "../blocks/SharedDashboard";
 import type { DataSource } from "../blocks/source";
 import { Confirm } from "../components/Modal";
+import { ShareButton } from "../components/ShareDialog";
 import { CopyButton } from "../components/Snippet";
 import { Empty, ErrorBox, Loading } from "../components/States";
+import { otherOwner } from "../lib/shared";
 import { useAsync } from "../lib/useAsync";
 
+/** `/dashboards/KEY`: one's own dashboard; `?owner=NAME`: a dashboard NAME shared. */
 export default function DashboardPage() {
   const { key = "" } = useParams();
+  const [search] = useSearchParams();
+  const aio = useAio();
+  const owner = otherOwner(search, aio.username);
+  if (owner) return <SharedDashboard owner={owner} dashboardKey={key} />;
+  return <OwnDashboard dashboardKey={key} />;
+}
+
+function OwnDashboard({ dashboardKey: key }: { dashboardKey: string }) {
   const aio = useAio();
   const { session } = useAuth();
   const timeZone = session?.user.time_zone || "UTC";
@@ -88,6 +100,7 @@ export default function DashboardPage() {
             <option value="private">Private</option>
             <option value="public">Public</option>
           </select>
+          <ShareButton model="dashboard" objectKey={d.key} name={d.name} />
           <button type="button" className="btn" data-testid="block-add-open" onClick={() => setAdding(true)}>
             Add block
           </button>

@@ -4,6 +4,7 @@ import { Link, useNavigate } from "react-router-dom";
 import type { Dashboard } from "../api/types";
 import { useAio } from "../auth";
 import { Confirm, Modal } from "../components/Modal";
+import { SharedWithMe } from "../components/SharedWithMe";
 import { Empty, ErrorBox, FormError, Loading } from "../components/States";
 import { useAsync } from "../lib/useAsync";
 
@@ -138,6 +139,7 @@ export default function DashboardsPage() {
           ))}
         </div>
       )}
+      <SharedWithMe models={["dashboard"]} />
       {creating && (
         <DashboardForm
           onClose={() => setCreating(false)}

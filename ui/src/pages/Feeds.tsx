@@ -4,6 +4,7 @@ import type { Feed } from "../api/types";
 import { useAio, useAuth } from "../auth";
 import { FeedForm } from "../components/FeedForm";
 import { Confirm } from "../components/Modal";
+import { SharedWithMe } from "../components/SharedWithMe";
 import { Snippet } from "../components/Snippet";
 import { Empty, ErrorBox, Loading } from "../components/States";
 import { formatTime, formatValue, relativeTime } from "../lib/format";
@@ -165,6 +166,7 @@ export function FeedsPage() {
           </table>
         </div>
       )}
+      <SharedWithMe models={["feed", "group"]} />
       {creating && (
         <FeedForm
           onClose={() => setCreating(false)}

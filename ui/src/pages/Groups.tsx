@@ -4,6 +4,7 @@ import { Link } from "react-router-dom";
 import type { Group } from "../api/types";
 import { useAio } from "../auth";
 import { Confirm, Modal } from "../components/Modal";
+import { ShareButton } from "../components/ShareDialog";
 import { Empty, ErrorBox, FormError, Loading } from "../components/States";
 import { useAsync } from "../lib/useAsync";
 
@@ -82,16 +83,25 @@ function GroupCard({
         <span>
           {group.name} <span className="muted mono small">{group.key}</span>
         </span>
-        {group.key !== "default" && (
-          <button
-            type="button"
-            className="btn btn-small btn-danger-outline"
-            data-testid={`group-delete-${group.key}`}
-            onClick={onDelete}
-          >
-            Delete
-          </button>
-        )}
+        <span className="page-actions">
+          <ShareButton
+            model="group"
+            objectKey={group.key}
+            name={group.name}
+            testId={`share-button-${group.key}`}
+            small
+          />
+          {group.key !== "default" && (
+            <button
+              type="button"
+              className="btn btn-small btn-danger-outline"
+              data-testid={`group-delete-${group.key}`}
+              onClick={onDelete}
+            >
+              Delete
+            </button>
+          )}
+        </span>
       </h2>
       {group.description && <p className="muted small">{group.description}</p>}
       <div className="group-feeds">

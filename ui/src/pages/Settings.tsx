@@ -4,9 +4,11 @@ import { api } from "../api/client";
 import type { User } from "../api/types";
 import { useAuth } from "../auth";
 import { Confirm } from "../components/Modal";
-import { CopyButton, Snippet } from "../components/Snippet";
+import { DeviceSnippets } from "../components/DeviceSnippets";
+import { CopyButton } from "../components/Snippet";
 import { FormError } from "../components/States";
-import { arduinoSnippet, circuitPythonSnippet, pythonSnippet, targetFromWindow } from "../lib/snippets";
+import { TokensSection } from "../components/TokensSection";
+import { targetFromWindow } from "../lib/snippets";
 
 function timeZones(): string[] {
   try {
@@ -127,7 +129,6 @@ function KeySection() {
   const { session, setAioKey, config } = useAuth();
   const [shown, setShown] = useState(true);
   const [confirming, setConfirming] = useState(false);
-  const [tab, setTab] = useState<"python" | "circuitpython" | "arduino">("python");
   const key = session?.aio_key ?? "";
   const target = targetFromWindow(
     session!.user.username,
@@ -135,7 +136,6 @@ function KeySection() {
     undefined,
     config?.mqtt_port,
   );
-  const code = tab === "python" ? pythonSnippet(target) : tab === "circuitpython" ? circuitPythonSnippet(target) : arduinoSnippet(target);
   return (
     <section className="card section">
       <h2>AIO key</h2>
@@ -156,20 +156,11 @@ function KeySection() {
         </button>
       </div>
       <h3 style={{ marginTop: "1rem" }}>Connect a device</h3>
-      <div className="tabs" role="tablist">
-        {(
-          [
-            ["python", "Python"],
-            ["circuitpython", "CircuitPython"],
-            ["arduino", "Arduino"],
-          ] as const
-        ).map(([id, label]) => (
-          <button key={id} type="button" role="tab" aria-selected={tab === id} data-testid={`snippet-tab-${id}`} onClick={() => setTab(id)}>
-            {label}
-          </button>
-        ))}
-      </div>
-      <Snippet code={code} label={`${tab} — points at ${target.origin}`} />
+      <p className="help">
+        Rather give each device a <a href="#tokens">token</a> limited to its own feeds: you can
+        revoke one without touching the others, and a lost device cannot reach the rest of your data.
+      </p>
+      <DeviceSnippets target={target} />
       {confirming && (
         <Confirm
           title="Regenerate the AIO key?"
@@ -209,6 +200,7 @@ export default function SettingsPage() {
           <Password />
         </div>
       </div>
+      <TokensSection />
     </div>
   );
 }
