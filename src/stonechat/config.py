@@ -45,6 +45,37 @@ class Settings(BaseSettings):
     login_failures_per_account: int = Field(5, ge=0)
     login_failures_per_address: int = Field(20, ge=0)
     login_window_seconds: int = Field(900, ge=1)
+    signups_per_address: int = Field(
+        5, ge=0, description="Web UI sign-ups per client address per window; 0 = unlimited."
+    )
+    signup_window_seconds: int = Field(
+        3600, ge=1, description="Window of the sign-up limit, seconds."
+    )
+    password_hash_concurrency: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="Password hashes and checks (argon2, 64 MiB each) running at once; "
+        "more wait their turn.",
+    )
+    # HTTP server bounds (slow or hostile clients).
+    http_max_header_bytes: int = Field(
+        32 * 1024,
+        ge=1024,
+        description="Largest request line plus headers of an HTTP request, bytes; more: 431.",
+    )
+    http_max_headers: int = Field(
+        100, ge=8, description="Most header fields in an HTTP request; more: 431."
+    )
+    http_header_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Time a client has to send a request's headers, from connecting or "
+        "from the previous response; then the connection is closed.",
+    )
+    http_keep_alive_seconds: int = Field(
+        5, ge=1, description="An idle keep-alive HTTP connection is closed after this long."
+    )
     redis_url: str | None = None
     # Key and channel prefix in Redis: installations sharing one Redis need different ones.
     redis_prefix: str = "stonechat"

@@ -21,6 +21,7 @@ from stonechat.config import Settings
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter, LimiterConfig
 from stonechat.protocols.http.app import create_app
+from stonechat.protocols.http.bounded_httptools import HeadBounds, bounded_protocol
 from stonechat.protocols.mqtt.broker import Broker
 from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.listeners import listen, tls_context
@@ -61,7 +62,13 @@ def build_accounts(
     settings: Settings, db: Database, password_hasher: PasswordHasher | None = None
 ) -> AccountService:
     vault = KeyVault(load_or_create_secret(settings.secret_key, settings.data_dir))
-    return AccountService(db, vault, settings.key_cache_seconds, password_hasher)
+    return AccountService(
+        db,
+        vault,
+        settings.key_cache_seconds,
+        password_hasher,
+        hash_concurrency=settings.password_hash_concurrency,
+    )
 
 
 def build_bus(settings: Settings) -> Bus:
@@ -88,6 +95,8 @@ def build_limiter(settings: Settings, db: Database) -> Limiter:
         login_failures_per_account=settings.login_failures_per_account,
         login_failures_per_address=settings.login_failures_per_address,
         login_window_seconds=settings.login_window_seconds,
+        signups_per_address=settings.signups_per_address,
+        signup_window_seconds=settings.signup_window_seconds,
     )
     return Limiter(config, UserStore(db).data_rate_overrides)
 
@@ -235,7 +244,14 @@ async def serve(settings: Settings) -> None:
         app,
         host=settings.host,
         port=settings.http_port,
-        http="httptools",
+        http=bounded_protocol(
+            HeadBounds(
+                max_bytes=settings.http_max_header_bytes,
+                max_fields=settings.http_max_headers,
+                timeout=settings.http_header_timeout_seconds,
+            )
+        ),
+        timeout_keep_alive=settings.http_keep_alive_seconds,
         loop="none",
         lifespan="off",
         access_log=False,

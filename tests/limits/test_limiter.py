@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from stonechat.domain.errors import Throttled, TooManyRequests
+from stonechat.domain.errors import Throttled, TooManyRequests, Unauthorized
 from stonechat.domain.records import User
 from stonechat.limits import constants as c
 from stonechat.limits.bans import ban_seconds
@@ -165,29 +165,31 @@ async def test_bans_off(redis_prefix: tuple[str | None, str]) -> None:
     await limiter.stop()
 
 
+async def wrong_password(limiter: Limiter, account: str, address: str) -> None:
+    with pytest.raises(Unauthorized):
+        async with limiter.password_attempt(account, address):
+            raise Unauthorized("wrong username or password")
+
+
 async def test_login_throttle_per_account_and_address(
     redis_prefix: tuple[str | None, str],
 ) -> None:
     limiter = make(redis_prefix, login_failures_per_account=5, login_failures_per_address=8)
     for _ in range(5):
-        await limiter.login_attempt("Ann", "10.0.0.1")
-        await limiter.login_failed("Ann", "10.0.0.1")
+        await wrong_password(limiter, "Ann", "10.0.0.1")
     with pytest.raises(TooManyRequests) as caught:
-        await limiter.login_attempt("ann", "10.0.0.2")  # per account, from any address
+        async with limiter.password_attempt("ann", "10.0.0.2"):  # per account, any address
+            pytest.fail("a password was checked over the limit")
     assert caught.value.status == 429
     assert 890 <= caught.value.retry_after <= 900
     # Other accounts from the same address go on until the address's own limit.
     for i in range(3):
-        await limiter.login_attempt(f"other{i}", "10.0.0.1")
-        await limiter.login_failed(f"other{i}", "10.0.0.1")
+        await wrong_password(limiter, f"other{i}", "10.0.0.1")
     with pytest.raises(TooManyRequests):
-        await limiter.login_attempt("someone", "10.0.0.1")
-    await limiter.login_attempt("someone", "10.0.0.3")
-    # A success resets the account, not the address.
-    await limiter.login_succeeded("ann", "10.0.0.2")
-    await limiter.login_attempt("ann", "10.0.0.2")
-    with pytest.raises(TooManyRequests):
-        await limiter.login_attempt("ann", "10.0.0.1")
+        async with limiter.password_attempt("someone", "10.0.0.1"):
+            pass
+    async with limiter.password_attempt("someone", "10.0.0.3"):
+        pass  # another address is not limited
     await limiter.stop()
 
 

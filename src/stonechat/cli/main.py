@@ -130,6 +130,32 @@ def serve(
     login_window_seconds: Annotated[
         int | None, typer.Option(help="Window of the sign-in limits. [default: 900]")
     ] = None,
+    signups_per_address: Annotated[
+        int | None,
+        typer.Option(help="Web sign-ups per address per window, 0 = unlimited. [default: 5]"),
+    ] = None,
+    signup_window_seconds: Annotated[
+        int | None, typer.Option(help="Window of the sign-up limit. [default: 3600]")
+    ] = None,
+    password_hash_concurrency: Annotated[
+        int | None,
+        typer.Option(help="Password hashes (64 MiB each) running at once. [default: 2]"),
+    ] = None,
+    http_max_header_bytes: Annotated[
+        int | None,
+        typer.Option(help="Largest HTTP request line + headers, bytes. [default: 32768]"),
+    ] = None,
+    http_max_headers: Annotated[
+        int | None, typer.Option(help="Most header fields in an HTTP request. [default: 100]")
+    ] = None,
+    http_header_timeout_seconds: Annotated[
+        float | None,
+        typer.Option(help="Seconds a client has to send a request's headers. [default: 10]"),
+    ] = None,
+    http_keep_alive_seconds: Annotated[
+        int | None,
+        typer.Option(help="Idle keep-alive HTTP connections close after this. [default: 5]"),
+    ] = None,
     key_cache_seconds: Annotated[
         float | None, typer.Option(help="How long a checked AIO key is cached. [default: 1.0]")
     ] = None,
@@ -205,6 +231,13 @@ def serve(
         login_failures_per_account=login_failures_per_account,
         login_failures_per_address=login_failures_per_address,
         login_window_seconds=login_window_seconds,
+        signups_per_address=signups_per_address,
+        signup_window_seconds=signup_window_seconds,
+        password_hash_concurrency=password_hash_concurrency,
+        http_max_header_bytes=http_max_header_bytes,
+        http_max_headers=http_max_headers,
+        http_header_timeout_seconds=http_header_timeout_seconds,
+        http_keep_alive_seconds=http_keep_alive_seconds,
         key_cache_seconds=key_cache_seconds,
         ingest_queue_size=ingest_queue_size,
         ingest_batch_size=ingest_batch_size,

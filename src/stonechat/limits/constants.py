@@ -17,8 +17,9 @@ WARN_EVERY_SECONDS = 60.0
 # Key names under the configured prefix (``<prefix>:...`` in Redis).
 DATA_KEY = "data"  # + user id
 EVENT_KEY = "event"  # + event name + username
-LOGIN_ACCOUNT_KEY = "login-account"  # + username
-LOGIN_ADDRESS_KEY = "login-address"  # + address
+LOGIN_ACCOUNT_KEY = "login-account"  # + account (lower-case username): sorted set of attempts
+LOGIN_ADDRESS_KEY = "login-address"  # + address: sorted set of attempts
+SIGNUP_ADDRESS_KEY = "signup-address"  # + address
 BANS_KEY = "bans"  # sorted set: username -> banned until (unix seconds)
 BAN_HISTORY_KEY = "ban-history"  # + username: sorted set of ban start times
 

@@ -5,7 +5,8 @@
 - Bans (mqtt-api.md §7): too many connection attempts, SUBSCRIBEs, failed SUBSCRIBEs or
   PUBLISHes, or publishes after being throttled, within a minute, ban the user for 30 s,
   30 s more per ban in the last hour, at most an hour.
-- Sign-in: failed password logins per account and per address.
+- Sign-in: failed password logins per account and per address, counted before the
+  password is checked (``attempts.py``); sign-ups per address.
 
 Counters and bans live in Redis when ``redis_url`` is set (every process counts together)
 and in this process otherwise; see ``windows.py`` for what happens when Redis is away.
@@ -18,15 +19,22 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 
-from stonechat.domain.errors import Throttled, TooManyRequests
+from stonechat.domain.errors import Forbidden, Throttled, TooManyRequests, Unauthorized
 from stonechat.domain.records import User
 from stonechat.limits import constants as c
+from stonechat.limits.attempts import (
+    AttemptBook,
+    MemoryAttemptBook,
+    RedisAttemptBook,
+    wait_seconds,
+)
 from stonechat.limits.bans import BanBook, MemoryBanBook, RedisBanBook
 from stonechat.limits.windows import RedisHealth, Windows
 
@@ -53,6 +61,8 @@ class LimiterConfig:
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     login_window_seconds: int = 900
+    signups_per_address: int = 5
+    signup_window_seconds: int = 3600
     refresh_seconds: float = c.REFRESH_SECONDS
 
     def threshold(self, event: str) -> int:
@@ -108,6 +118,11 @@ class Limiter:
             if config.redis_url
             else MemoryBanBook()
         )
+        self.attempts: AttemptBook = (
+            RedisAttemptBook(config.redis_url, config.key_prefix, self.health)
+            if config.redis_url
+            else MemoryAttemptBook()
+        )
         # Per-user data rates (users.data_rate_limit), reloaded every refresh_seconds.
         self._overrides: dict[int, int] | None = None
         # Running bans: lower-case username -> until. Read on every PUBLISH/SUBSCRIBE.
@@ -133,6 +148,8 @@ class Limiter:
             self._task = None
         if isinstance(self.book, RedisBanBook):
             await self.book.close()
+        if isinstance(self.attempts, RedisAttemptBook):
+            await self.attempts.close()
 
     async def refresh(self) -> None:
         """Reload per-user limits and running bans (other processes' bans too)."""
@@ -249,40 +266,66 @@ class Limiter:
         used, _ = await self.windows.used(item, f"{c.EVENT_KEY}/{event}/{username.lower()}")
         return used
 
-    # -- password sign-in ------------------------------------------------------------------
+    # -- password sign-in and sign-up ----------------------------------------------------
 
-    def _login_checks(self, username: str, address: str) -> list[tuple[RateLimitItem, str]]:
+    def _login_keys(self, account: str, address: str) -> list[tuple[str, int]]:
         cfg = self.config
-        checks = []
+        keys = []
         if cfg.login_failures_per_account > 0:
-            item = self._item(cfg.login_failures_per_account, cfg.login_window_seconds)
-            checks.append((item, f"{c.LOGIN_ACCOUNT_KEY}/{username.lower()}"))
+            account_key = f"{c.LOGIN_ACCOUNT_KEY}/{account.lower()}"
+            keys.append((account_key, cfg.login_failures_per_account))
         if cfg.login_failures_per_address > 0 and address:
-            item = self._item(cfg.login_failures_per_address, cfg.login_window_seconds)
-            checks.append((item, f"{c.LOGIN_ADDRESS_KEY}/{address}"))
-        return checks
+            keys.append((f"{c.LOGIN_ADDRESS_KEY}/{address}", cfg.login_failures_per_address))
+        return keys
 
-    async def login_attempt(self, username: str, address: str) -> None:
-        """Before checking a password: TooManyRequests after too many recent failures."""
-        for item, key in self._login_checks(username, address):
-            if not await self.windows.test(item, key):
-                _, reset_at = await self.windows.used(item, key)
-                wait = max(1, math.ceil(reset_at - self._clock()))
-                raise TooManyRequests(
-                    f"too many failed sign-ins, try again in {wait} seconds", wait
-                )
+    @contextlib.asynccontextmanager
+    async def password_attempt(self, account: str, address: str) -> AsyncIterator[None]:
+        """Guard one password check of ``account`` (the lower-case username, however the
+        user typed it) from ``address``.
 
-    async def login_failed(self, username: str, address: str) -> None:
-        for item, key in self._login_checks(username, address):
-            await self.windows.hit(item, key)
+        The attempt is counted before the body runs, atomically with the check of the
+        limits, so concurrent guesses beyond the limit get TooManyRequests before any
+        password work. A body that raises Unauthorized or Forbidden (a wrong password)
+        leaves the attempt counted; any other error takes it back; a body that finishes
+        clears the account's earlier failures and takes this attempt back from the address
+        (one good account must not reset the count of an address trying others).
+        """
+        keys = self._login_keys(account, address)
+        if not keys:
+            yield
+            return
+        token = uuid.uuid4().hex
+        at = self._clock()
+        wait = await self.attempts.reserve(keys, token, at, self.config.login_window_seconds)
+        if wait:
+            seconds = wait_seconds(wait)
+            raise TooManyRequests(
+                f"too many failed sign-ins, try again in {seconds} seconds", seconds
+            )
+        names = [key for key, _ in keys]
+        try:
+            yield
+        except (Unauthorized, Forbidden):
+            raise
+        except BaseException:
+            await self.attempts.release(names, token)
+            raise
+        await self.attempts.release(names, token)
+        if self.config.login_failures_per_account > 0:
+            await self.attempts.clear(names[0], at)
 
-    async def login_succeeded(self, username: str, address: str) -> None:
-        """Forget the account's failures (not the address's: one good account must not
-        reset the count of an address trying others)."""
+    async def signup_attempt(self, address: str) -> None:
+        """Count one sign-up from ``address``; TooManyRequests when over the limit."""
         cfg = self.config
-        if cfg.login_failures_per_account > 0:
-            item = self._item(cfg.login_failures_per_account, cfg.login_window_seconds)
-            await self.windows.clear(item, f"{c.LOGIN_ACCOUNT_KEY}/{username.lower()}")
+        if cfg.signups_per_address <= 0 or not address:
+            return
+        item = self._item(cfg.signups_per_address, cfg.signup_window_seconds)
+        key = f"{c.SIGNUP_ADDRESS_KEY}/{address}"
+        if await self.windows.hit(item, key):
+            return
+        _, reset_at = await self.windows.used(item, key)
+        seconds = wait_seconds(reset_at - self._clock())
+        raise TooManyRequests(f"too many sign-ups, try again in {seconds} seconds", seconds)
 
     # -- the throttle endpoint -------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import time
 from collections.abc import Callable
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
@@ -24,6 +25,8 @@ from stonechat.storage.users import UserStore
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; this only bounds the work per request
 
+T = TypeVar("T")
+
 
 class AccountService:
     def __init__(
@@ -32,12 +35,16 @@ class AccountService:
         vault: KeyVault,
         key_cache_seconds: float = 1.0,
         password_hasher: PasswordHasher | None = None,
+        hash_concurrency: int = 2,
     ) -> None:
         self.db = db
         self.users = UserStore(db)
         self.groups = GroupStore(db)
         self.vault = vault
         self._hasher = password_hasher or PasswordHasher()
+        # Each argon2 hash or check holds 64 MiB (argon2-cffi's default memory cost): a
+        # burst of sign-ins or sign-ups waits here instead of taking 64 MiB per request.
+        self._hash_slots = asyncio.Semaphore(hash_concurrency)
         self._cache_seconds = key_cache_seconds
         # key hash -> (user, stored hash, expires at); bounded by the number of users.
         self._key_cache: dict[str, tuple[User, str, float]] = {}
@@ -53,11 +60,8 @@ class AccountService:
         time_zone: str | None = None,
     ) -> tuple[User, str]:
         """Create a user with a default group; returns the user and its new AIO key."""
-        check_username(username)
-        check_password(password)
-        if time_zone is not None:
-            check_time_zone(time_zone)
-        password_hash = await asyncio.to_thread(self._hasher.hash, password)
+        check_new_user(username, password, time_zone)
+        password_hash = await self._argon2(self._hasher.hash, password)
         key = self.vault.new_key()
         at = now_ms()
         try:
@@ -108,27 +112,56 @@ class AccountService:
         self._key_cache[key_hash] = (found[0], found[1], time.monotonic() + self._cache_seconds)
         return found[0]
 
-    async def verify_password(self, username: str, password: str) -> User:
-        user = await self.users.by_username(username)
+    async def _argon2(self, work: Callable[..., T], *args: str) -> T:
+        """Run one argon2 hash or check in a thread, at most ``hash_concurrency`` at once.
+
+        The slot is held until the thread is done, even if the caller is cancelled
+        meanwhile: a thread cannot be stopped, and its 64 MiB are in use until it ends.
+        """
+        await self._hash_slots.acquire()
+        try:
+            done = asyncio.get_running_loop().run_in_executor(None, work, *args)
+        except BaseException:
+            self._hash_slots.release()
+            raise
+
+        def finished(future: asyncio.Future[T]) -> None:
+            self._hash_slots.release()
+            if not future.cancelled():
+                future.exception()  # retrieved, even when nobody waits for it any more
+
+        done.add_done_callback(finished)
+        return await asyncio.shield(done)
+
+    async def find_login(self, login: str) -> User | None:
+        """The user signing in as ``login``: a username, or an email address held by one
+        user only. No password work: callers count the attempt against this account
+        before checking the password."""
+        user = await self.users.by_username(login)
+        if user is None and "@" in login:
+            found = await self.users.by_email(login)
+            if len(found) == 1:
+                user = found[0]
+        return user
+
+    async def check_password(self, user: User | None, password: str) -> User:
+        """``user`` if ``password`` is theirs; Unauthorized otherwise, also for no user."""
         if user is None:
             # Spend the same time as a real check so names cannot be probed by timing.
-            await asyncio.to_thread(self._hasher.hash, password)
+            await self._argon2(self._hasher.hash, password)
             raise Unauthorized("wrong username or password")
         secrets = await self.users.secrets(user.id)
-        assert secrets is not None
+        if secrets is None:  # deleted since it was found
+            await self._argon2(self._hasher.hash, password)
+            raise Unauthorized("wrong username or password")
         try:
-            await asyncio.to_thread(self._hasher.verify, secrets[0], password)
+            await self._argon2(self._hasher.verify, secrets[0], password)
         except (VerificationError, InvalidHashError):
             raise Unauthorized("wrong username or password") from None
         return user
 
-    async def verify_login(self, login: str, password: str) -> User:
-        """The user signing in with a username, or an email address held by one user only."""
-        if "@" in login and await self.users.by_username(login) is None:
-            found = await self.users.by_email(login)
-            if len(found) == 1:
-                login = found[0].username
-        return await self.verify_password(login, password)
+    async def verify_password(self, username: str, password: str) -> User:
+        return await self.check_password(await self.users.by_username(username), password)
 
     async def change_password(self, user: User, current: str, new: str) -> None:
         check_password(new)
@@ -137,7 +170,7 @@ class AccountService:
         except Unauthorized:
             # Not 401: the caller is signed in, only the password it typed is wrong.
             raise Forbidden("the current password is wrong") from None
-        password_hash = await asyncio.to_thread(self._hasher.hash, new)
+        password_hash = await self._argon2(self._hasher.hash, new)
         await self.users.update(user.id, password_hash=password_hash, updated_at=now_ms())
 
     async def update_profile(
@@ -203,6 +236,15 @@ class AccountService:
 
     async def default_group_id(self, user_id: int) -> int:
         return (await self.groups.default(user_id)).id
+
+
+def check_new_user(username: str, password: str, time_zone: str | None = None) -> None:
+    """What ``create_user`` checks before any work: callers that count sign-ups call it
+    first, so a mistyped form costs no sign-up."""
+    check_username(username)
+    check_password(password)
+    if time_zone is not None:
+        check_time_zone(time_zone)
 
 
 def check_password(password: str) -> str:

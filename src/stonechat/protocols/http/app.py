@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse, Response
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from stonechat import __version__
 from stonechat.protocols.http import ui
@@ -26,6 +27,7 @@ from stonechat.protocols.http.routes import (
     tokens,
     webhooks,
 )
+from stonechat.protocols.http.security_headers import SecurityHeaders, policy_for
 from stonechat.services.registry import Services
 
 # Swagger UI 5 (OpenAPI 3.1) assets shipped inside a PyPI package: docs work offline.
@@ -38,14 +40,23 @@ Errors are always JSON: `{"error": "..."}`.
 """
 
 
+class _App(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's error middleware too, so a 500 carries the headers as well.
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(services: Services) -> FastAPI:
-    app = FastAPI(
+    app = _App(
         title="Stonechat REST API v2",
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/api/v2/openapi.json",
         docs_url=None,
         redoc_url=None,
+        # NormalizePath drops trailing slashes, so a slash redirect (``/assets`` ->
+        # ``/assets/`` for a mount) would come back to itself for ever: 404 instead.
+        redirect_slashes=False,
     )
     app.state.services = services
     install_error_handlers(app)
@@ -65,13 +76,15 @@ def create_app(services: Services) -> FastAPI:
 
     @app.get("/api/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/api/v2/openapi.json",
             title="Stonechat API",
             swagger_js_url="/api/docs/assets/swagger-ui-bundle.js",
             swagger_css_url="/api/docs/assets/swagger-ui.css",
             swagger_favicon_url="/api/docs/assets/favicon.png",
         )
+        page.headers["Content-Security-Policy"] = policy_for(bytes(page.body).decode())
+        return page
 
     @app.get("/health", include_in_schema=False)
     async def health() -> Response:

@@ -3,8 +3,10 @@
 """
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import URL
 from starlette.responses import Response
 
 from stonechat.domain import shapes
@@ -88,6 +90,13 @@ def chart_body(feed: Feed, chart: Chart) -> dict[str, Any]:
     }
 
 
+def _without_key(request: Request) -> URL:
+    """The request's URL without an ``x-aio-key`` query parameter: the Link header must not
+    hand the key on to logs, proxies and whoever the links are shared with."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k.lower() != "x-aio-key"]
+    return request.url.replace(query=urlencode(kept))
+
+
 def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRouter:
     """The same data endpoints for a plain feed path and a group feed path."""
     router = APIRouter(tags=[tag])
@@ -107,10 +116,10 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         page = await acc.services.data.page(
             [feed], start_time=start_time, end_time=end_time, limit=limit, before=before
         )
-        me = str(request.url)
+        me = _without_key(request)
         link = f"<{me}>"
         if page.next_cursor:
-            following = request.url.include_query_params(before=page.next_cursor, limit=page.limit)
+            following = me.include_query_params(before=page.next_cursor, limit=page.limit)
             link = f'<{me}>;rel="next", <{following}>'
         headers = {
             "Link": link,

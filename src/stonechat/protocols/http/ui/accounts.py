@@ -21,7 +21,7 @@ from stonechat.protocols.http.session_auth import (
     session_token,
     set_cookie,
 )
-from stonechat.services.accounts import check_email
+from stonechat.services.accounts import check_email, check_new_user
 from stonechat.services.registry import Services
 from stonechat.services.sessions import Session
 
@@ -122,16 +122,20 @@ async def signup(request: Request, services: ServicesDep) -> Response:
     assert username is not None and password is not None
     email = text_field(body, "email", required=False)
     time_zone = text_field(body, "time_zone", required=False)
+    check_new_user(username, password, time_zone)
+    email = None if email is None else check_email(email)
     accounts = services.accounts
     if await accounts.users.by_username(username) is not None:
         raise Conflict(f"username '{username}' is already taken")
+    # Counted once the form is valid, before the 64 MiB argon2 hash: 429 over the limit.
+    await services.limiter.signup_attempt(address(request))
     # The first account of a server administers it (runtime.bootstrap_first_user usually
     # made one already; this covers a database prepared without it).
     first = await accounts.count() == 0
     user, _key = await accounts.create_user(
         username,
         password,
-        email=None if email is None else check_email(email),
+        email=email,
         is_admin=first,
         time_zone=time_zone,
     )
@@ -144,14 +148,12 @@ async def signin(request: Request, services: ServicesDep) -> Response:
     login = text_field(body, "username")
     password = text_field(body, "password")
     assert login is not None and password is not None
-    where = address(request)
-    await services.limiter.login_attempt(login, where)  # 429 after repeated failures
-    try:
-        user = await services.accounts.verify_login(login, password)
-    except Unauthorized:
-        await services.limiter.login_failed(login, where)
-        raise
-    await services.limiter.login_succeeded(login, where)
+    found = await services.accounts.find_login(login)
+    # A username and an email address of one user count against the same account.
+    account = found.username if found is not None else login
+    # 429 after repeated failures, before the password is checked.
+    async with services.limiter.password_attempt(account, address(request)):
+        user = await services.accounts.check_password(found, password)
     return await signed_in(request, services, user)
 
 
@@ -193,13 +195,8 @@ async def password(request: Request, session: SessionDep, services: ServicesDep)
     new = text_field(body, "new_password")
     assert current is not None and new is not None
     # A stolen session must not become a way to guess the password: same throttle.
-    name, where = session.user.username, address(request)
-    await services.limiter.login_attempt(name, where)
-    try:
+    async with services.limiter.password_attempt(session.user.username, address(request)):
         await services.accounts.change_password(session.user, current, new)
-    except Forbidden:
-        await services.limiter.login_failed(name, where)
-        raise
     await services.sessions.end_others(session)
     return Response(status_code=204)
 

@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 import stonechat
 from stonechat.protocols.http.responses import error
+from stonechat.protocols.http.security_headers import policy_for
 
 DIST = Path(stonechat.__file__).parent / "web" / "dist"
 
@@ -37,11 +38,8 @@ ROUTES = (
 # Files Vite copies from ui/public next to index.html.
 ROOT_FILES = ("favicon.ico", "favicon.svg", "manifest.webmanifest", "robots.txt")
 
-HEADERS = {
-    "Cache-Control": "no-cache",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
+# Content-Security-Policy and the other security headers come from the app's middleware.
+HEADERS = {"Cache-Control": "no-cache"}
 
 NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -62,6 +60,10 @@ then reload this page.</p>
 """
 
 
+# That page carries its own inline <style>: the policy allows exactly that block.
+NOT_BUILT_HEADERS = HEADERS | {"Content-Security-Policy": policy_for(NOT_BUILT)}
+
+
 def install(app: FastAPI, dist: Path = DIST) -> None:
     """Add the UI routes and ``/assets`` to ``app``; looks for the bundle per request, so a
     build made while the server runs is picked up."""
@@ -71,7 +73,7 @@ def install(app: FastAPI, dist: Path = DIST) -> None:
         index = dist / "index.html"
         if index.is_file():
             return FileResponse(index, media_type="text/html", headers=HEADERS)
-        return HTMLResponse(NOT_BUILT, headers=HEADERS)
+        return HTMLResponse(NOT_BUILT, headers=NOT_BUILT_HEADERS)
 
     for path in ROUTES:
         router.add_api_route(path, page, methods=["GET"])

@@ -1,0 +1,172 @@
+"""Password attempts are counted before the check, atomically, over memory and Redis:
+concurrent guesses beyond the limit never reach the password check; a success takes its
+attempt back; errors that are not a wrong password take it back too. Sign-ups per address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+
+from stonechat.domain.errors import Forbidden, Invalid, TooManyRequests, Unauthorized
+from stonechat.limits.attempts import MemoryAttemptBook
+from stonechat.limits.limiter import Limiter, LimiterConfig
+from support import require_redis
+
+from .conftest import wipe_redis
+
+
+def make(redis: tuple[str | None, str], **config: object) -> Limiter:
+    url, prefix = redis
+    return Limiter(LimiterConfig(redis_url=url, key_prefix=prefix, **config))  # type: ignore[arg-type]
+
+
+class Checks:
+    """Stands in for argon2: counts the passwords checked, slowly, all of them wrong."""
+
+    def __init__(self, seconds: float = 0.05) -> None:
+        self.count = 0
+        self.seconds = seconds
+
+    async def wrong(self) -> None:
+        self.count += 1
+        await asyncio.sleep(self.seconds)
+        raise Unauthorized("wrong username or password")
+
+
+async def guess(limiter: Limiter, checks: Checks, account: str, address: str) -> int:
+    try:
+        async with limiter.password_attempt(account, address):
+            await checks.wrong()
+    except Unauthorized:
+        return 401
+    except TooManyRequests:
+        return 429
+    return 200
+
+
+async def test_concurrent_guesses_check_at_most_the_limit(
+    redis_prefix: tuple[str | None, str],
+) -> None:
+    """Issue 12, reproduction 4: 60 concurrent wrong passwords for one account."""
+    limiter = make(redis_prefix, login_failures_per_account=5, login_failures_per_address=0)
+    checks = Checks()
+    answers = await asyncio.gather(*(guess(limiter, checks, "ann", "10.0.0.1") for _ in range(60)))
+    assert checks.count == 5
+    assert sorted(answers) == [401] * 5 + [429] * 55
+    await limiter.stop()
+
+
+async def test_concurrent_guesses_per_address(redis_prefix: tuple[str | None, str]) -> None:
+    limiter = make(redis_prefix, login_failures_per_account=5, login_failures_per_address=8)
+    checks = Checks()
+    answers = await asyncio.gather(
+        *(guess(limiter, checks, f"user{i}", "10.0.0.9") for i in range(40))
+    )
+    assert checks.count == 8
+    assert answers.count(429) == 32
+    await limiter.stop()
+
+
+async def test_success_takes_its_attempt_back_and_clears_the_account(
+    redis_prefix: tuple[str | None, str],
+) -> None:
+    limiter = make(redis_prefix, login_failures_per_account=3, login_failures_per_address=4)
+    checks = Checks(0)
+    for _ in range(2):
+        assert await guess(limiter, checks, "ann", "10.0.0.1") == 401
+    async with limiter.password_attempt("ann", "10.0.0.1"):
+        pass  # the right password
+    # The account starts again at 0 failures; the address keeps its 2.
+    for _ in range(2):
+        assert await guess(limiter, checks, "ann", "10.0.0.2") == 401
+    assert await guess(limiter, checks, "bob", "10.0.0.1") == 401
+    assert await guess(limiter, checks, "bob", "10.0.0.1") == 401
+    assert await guess(limiter, checks, "cat", "10.0.0.1") == 429  # 4 failures there
+    assert await guess(limiter, checks, "ann", "10.0.0.2") == 401
+    assert await guess(limiter, checks, "ann", "10.0.0.3") == 429  # 3 for ann since
+    await limiter.stop()
+
+
+async def test_other_errors_take_the_attempt_back(redis_prefix: tuple[str | None, str]) -> None:
+    limiter = make(redis_prefix, login_failures_per_account=2, login_failures_per_address=0)
+    for _ in range(5):
+        with pytest.raises(Invalid):  # e.g. a new password too short: no password checked
+            async with limiter.password_attempt("ann", "10.0.0.1"):
+                raise Invalid("password must be at least 8 characters")
+    for _ in range(2):  # a wrong current password (change of password) counts
+        with pytest.raises(Forbidden):
+            async with limiter.password_attempt("ann", "10.0.0.1"):
+                raise Forbidden("the current password is wrong")
+    with pytest.raises(TooManyRequests):
+        async with limiter.password_attempt("ann", "10.0.0.1"):
+            pass
+    await limiter.stop()
+
+
+async def test_window_and_retry_after() -> None:
+    book = MemoryAttemptBook()
+    now = time.time()
+    keys = [("a", 2)]
+    assert await book.reserve(keys, "t1", now, 60) == 0
+    assert await book.reserve(keys, "t2", now + 10, 60) == 0
+    assert await book.reserve(keys, "t3", now + 20, 60) == pytest.approx(40)
+    assert await book.reserve(keys, "t3", now + 61, 60) == 0  # t1 left the window
+    await book.release(["a"], "t2")
+    assert await book.reserve(keys, "t4", now + 62, 60) == 0
+    await book.clear("a", now + 62)
+    assert await book.reserve(keys, "t5", now + 63, 60) == 0
+
+
+async def test_all_or_nothing_across_keys(redis_prefix: tuple[str | None, str]) -> None:
+    """A refusal by the address does not count against the account, and the reverse."""
+    limiter = make(redis_prefix, login_failures_per_account=3, login_failures_per_address=2)
+    checks = Checks(0)
+    for name in ("bob", "cat"):
+        assert await guess(limiter, checks, name, "10.0.0.1") == 401
+    for _ in range(5):
+        assert await guess(limiter, checks, "ann", "10.0.0.1") == 429
+    for i in range(3):  # ann's 3 are all there, from other addresses
+        assert await guess(limiter, checks, "ann", f"10.0.1.{i}") == 401
+    assert await guess(limiter, checks, "ann", "10.0.2.1") == 429
+    await limiter.stop()
+
+
+async def test_limits_off(redis_prefix: tuple[str | None, str]) -> None:
+    limiter = make(redis_prefix, login_failures_per_account=0, login_failures_per_address=0)
+    checks = Checks(0)
+    assert {await guess(limiter, checks, "ann", "10.0.0.1") for _ in range(20)} == {401}
+    await limiter.stop()
+
+
+async def test_processes_share_the_count() -> None:
+    """Two processes' limiters on one Redis: 60 guesses split between them, 5 checked."""
+    url = require_redis()
+    prefix = f"test-limits-{uuid.uuid4().hex[:10]}"
+    one, two = (make((url, prefix), login_failures_per_address=0) for _ in range(2))
+    checks = Checks()
+    answers = await asyncio.gather(
+        *(guess(one if i % 2 else two, checks, "ann", "10.0.0.1") for i in range(60))
+    )
+    assert checks.count == 5 and answers.count(429) == 55
+    await one.stop()
+    await two.stop()
+    wipe_redis(url, prefix)
+
+
+async def test_signups_per_address(redis_prefix: tuple[str | None, str]) -> None:
+    limiter = make(redis_prefix, signups_per_address=3, signup_window_seconds=3600)
+    for _ in range(3):
+        await limiter.signup_attempt("10.0.0.1")
+    with pytest.raises(TooManyRequests) as caught:
+        await limiter.signup_attempt("10.0.0.1")
+    assert 3590 <= caught.value.retry_after <= 3600
+    await limiter.signup_attempt("10.0.0.2")
+    off = make(redis_prefix, signups_per_address=0)
+    for _ in range(10):
+        await off.signup_attempt("10.0.0.3")
+    await limiter.stop()
+    await off.stop()
