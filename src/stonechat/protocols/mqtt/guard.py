@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from stonechat.domain.access import READ, Principal
@@ -34,8 +34,18 @@ log = logging.getLogger(__name__)
 
 ADMINISTRATIVE_ACTION = 0x98
 
-# One pass's answers: (user id, token id, kind, owner, ident) -> (allowed, readable feeds).
-Memo = dict[tuple[int | None, int | None, str, str, str], tuple[bool, frozenset[int] | None]]
+# One pass's answers: (user id, token id, kind, owner, ident) -> a Decision.
+Memo = dict[tuple[int | None, int | None, str, str, str], "Decision"]
+
+
+@dataclass(slots=True, frozen=True)
+class Decision:
+    allowed: bool
+    owner_id: int = 0
+    feeds: frozenset[int] | None = None  # a group readable in part: its readable feeds
+
+
+REFUSED = Decision(False)
 
 
 def token_id(principal: Principal) -> int | None:
@@ -57,12 +67,10 @@ class Guard:
         self.access.on_token_revoked.append(self.token_revoked)
 
     def stop(self) -> None:
-        for listeners, listener in (
-            (self.access.on_change, self.changed),
-            (self.access.on_token_revoked, self.token_revoked),
-        ):
-            if listener in listeners:
-                listeners.remove(listener)  # type: ignore[arg-type]
+        if self.changed in self.access.on_change:
+            self.access.on_change.remove(self.changed)
+        if self.token_revoked in self.access.on_token_revoked:
+            self.access.on_token_revoked.remove(self.token_revoked)
         for task in [*self._running.values(), *self._tasks]:
             task.cancel()
 
@@ -74,36 +82,35 @@ class Guard:
         """May ``principal`` hold this feed or group subscription? Sets ``owner_id`` and, for
         a group readable only in part, ``feeds``."""
         key = (principal.user_id, token_id(principal), sub.kind, sub.owner, sub.ident)
-        known = memo.get(key) if memo is not None else None
-        if known is None:
+        decision = memo.get(key) if memo is not None else None
+        if decision is None:
             try:
-                known = await self._decide(principal, sub)
+                decision = await self._decide(principal, sub)
             except Exception:  # the database may be away: refuse, never allow by accident
                 log.warning("could not check access to %s", sub.topic_filter, exc_info=True)
-                known = (False, None)
+                decision = REFUSED
             if memo is not None:
-                memo[key] = known
-        allowed, feeds = known
-        sub.feeds = feeds
-        return allowed
+                memo[key] = decision
+        if decision.owner_id:
+            sub.owner_id = decision.owner_id
+        sub.feeds = decision.feeds
+        return decision.allowed
 
-    async def _decide(
-        self, principal: Principal, sub: Subscription
-    ) -> tuple[bool, frozenset[int] | None]:
+    async def _decide(self, principal: Principal, sub: Subscription) -> Decision:
         owner = await self._owner(principal, sub)
         if owner is None:
-            return False, None
-        sub.owner_id = owner.id
+            return REFUSED
         if sub.kind == "feed":
             feed = await self.services.feeds.find(owner.id, sub.ident)
-            return feed is not None and await self.access.can(principal, feed, READ), None
+            allowed = feed is not None and await self.access.can(principal, feed, READ)
+            return Decision(allowed, owner.id)
         try:
             group = await self.services.groups.get(owner, sub.ident)
         except NotFound:
-            return False, None
+            return Decision(False, owner.id)
         if not await self.access.can(principal, group, READ):
-            return False, None
-        return True, await self.readable_feeds(principal, group)
+            return Decision(False, owner.id)
+        return Decision(True, owner.id, await self.readable_feeds(principal, group))
 
     async def readable_feeds(self, principal: Principal, group: Group) -> frozenset[int] | None:
         """The feeds of ``group`` a group subscription may carry: None for all of them.
