@@ -71,7 +71,18 @@ class TooManyRequests(Throttled):
     """Too many attempts of something guarded (password sign-in): wait ``retry_after`` s."""
 
 
+class PayloadTooLarge(StonechatError):
+    """A request body over the size the server reads."""
+
+    status = 413
+
+
 class Unavailable(StonechatError):
-    """The server cannot take the request now (shutting down, overloaded)."""
+    """The server cannot take the request now (shutting down, overloaded, the database
+    unreachable); ``retry_after`` is in seconds."""
 
     status = 503
+
+    def __init__(self, message: str, retry_after: float = 5.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -8,15 +8,26 @@ import json
 from typing import Any
 
 from stonechat.domain.errors import Invalid
+from stonechat.domain.nesting import MAX_DEPTH, check_nesting
 from stonechat.domain.points import PointInput
 from stonechat.domain.records import Datum
+from stonechat.domain.text import MAX_SEGMENT_LENGTH, check_text
 
 
 def _json(text: str) -> Any:
+    """The parsed payload, or ``None`` when it is not JSON (then it is a plain value).
+
+    JSON nested deeper than ``nesting.MAX_DEPTH`` is refused, however deep: Python's parser
+    raises ``RecursionError`` past about 1,000 levels.
+    """
     try:
-        return json.loads(text)
+        parsed = json.loads(text)
     except ValueError:
         return None
+    except RecursionError:
+        raise Invalid(f"payload is nested deeper than {MAX_DEPTH} levels") from None
+    check_nesting(parsed, "payload")
+    return parsed
 
 
 def feed_point(payload: bytes, fmt: str) -> PointInput:
@@ -24,10 +35,11 @@ def feed_point(payload: bytes, fmt: str) -> PointInput:
 
     Raw: the payload is the value. JSON (base topic or ``/json``): ``{"value", "lat", "lon",
     "ele", "created_at"}``; an object without ``value`` is stored whole. CSV (``/csv``):
-    ``value,lat,lon,ele`` with Arduino's quoted values and CircuitPython's spaces.
+    ``value,lat,lon,ele`` with Arduino's quoted values and CircuitPython's spaces. Trailing
+    NUL bytes (a C string's end) are dropped; a NUL inside the value is refused at ingest.
     """
     try:
-        text = payload.decode("utf-8")
+        text = payload.decode("utf-8").rstrip("\x00")
     except UnicodeDecodeError:
         raise Invalid("payload is not valid UTF-8") from None
     if fmt == "csv":
@@ -105,6 +117,8 @@ def group_points(payload: bytes, fmt: str) -> tuple[list[tuple[str, Any]], dict[
             location = raw_location
     if not pairs:
         raise Invalid("group payload has no feed values")
+    for key, _value in pairs:
+        check_text(key, "feed key", MAX_SEGMENT_LENGTH)
     return pairs, location
 
 

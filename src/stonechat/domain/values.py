@@ -11,9 +11,17 @@ import re
 from typing import Any
 
 from stonechat.domain.errors import Invalid, TooLarge
+from stonechat.domain.nesting import check_nesting
+from stonechat.domain.text import check_text
 
 MAX_VALUE_BYTES_HISTORY = 1024
 MAX_VALUE_BYTES_NO_HISTORY = 102_400
+# Numbers beyond this are stored as text but not charted: PostgreSQL's avg() squares its
+# inputs and fails with "value out of range: overflow" past about 1e154.
+MAX_CHART_NUMBER = 1e100
+# Elevation in metres, past any orbit near Earth; latitude and longitude have their own.
+MAX_ELEVATION = 1e9
+MAX_NUMBER_TEXT = 64
 
 _NUMERIC = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
@@ -22,7 +30,8 @@ def value_to_text(value: Any) -> str:
     """Turn a JSON ``value`` into the stored text.
 
     Strings are kept as they are, numbers and booleans are written as JSON writes them and
-    objects and arrays are re-serialised compactly. ``None`` and blank text are refused.
+    objects and arrays are re-serialised compactly. ``None``, blank text, NUL, lone
+    surrogates and objects nested deeper than ``nesting.MAX_DEPTH`` are refused.
     """
     if value is None:
         raise Invalid("value is required and may not be null")
@@ -37,12 +46,13 @@ def value_to_text(value: Any) -> str:
     elif isinstance(value, str):
         text = value
     elif isinstance(value, dict | list):
+        check_nesting(value, "value")
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     else:
         raise Invalid("value must be a string, number, boolean, object or array")
     if text == "":
         raise Invalid("value may not be empty")
-    return text
+    return check_text(text, "value")
 
 
 def check_size(text: str, history: bool) -> None:
@@ -58,10 +68,10 @@ def check_size(text: str, history: bool) -> None:
 
 def numeric(text: str) -> float | None:
     """The value as a number for charts, or ``None`` when it is not a plain number."""
-    if len(text) > 64 or not _NUMERIC.fullmatch(text):
+    if len(text) > MAX_NUMBER_TEXT or not _NUMERIC.fullmatch(text):
         return None
     number = float(text)
-    return number if math.isfinite(number) else None
+    return number if abs(number) <= MAX_CHART_NUMBER else None
 
 
 def coordinate(value: Any, field: str) -> float | None:
@@ -70,14 +80,19 @@ def coordinate(value: Any, field: str) -> float | None:
         return None
     if isinstance(value, bool):
         raise Invalid(f"{field} must be a number")
-    if isinstance(value, int | float) or (isinstance(value, str) and _NUMERIC.fullmatch(value)):
-        number = float(value)
-    else:
+    is_text = isinstance(value, str) and len(value) <= MAX_NUMBER_TEXT
+    if not (isinstance(value, int | float) or (is_text and _NUMERIC.fullmatch(value))):
         raise Invalid(f"{field} must be a number")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer past the range of a double
+        raise Invalid(f"{field} must be a finite number") from None
     if not math.isfinite(number):
         raise Invalid(f"{field} must be a finite number")
     if field == "lat" and not -90 <= number <= 90:
         raise Invalid("lat must be between -90 and 90")
     if field == "lon" and not -180 <= number <= 180:
         raise Invalid("lon must be between -180 and 180")
+    if field == "ele" and not -MAX_ELEVATION <= number <= MAX_ELEVATION:
+        raise Invalid(f"ele must be between {-MAX_ELEVATION:.0f} and {MAX_ELEVATION:.0f}")
     return number

@@ -8,9 +8,11 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from stonechat.domain.errors import BadRequest, Invalid, NotFound
-from stonechat.domain.fields import present, to_bool, to_choice, to_int, to_text
-from stonechat.domain.names import check_key, check_title, key_from_name
+from stonechat.domain.fields import INT32_MAX, present, to_bool, to_choice, to_id, to_int, to_text
+from stonechat.domain.names import MAX_KEY_LENGTH, check_key, check_title, key_from_name
+from stonechat.domain.nesting import MAX_DEPTH, check_nesting
 from stonechat.domain.records import Block, Dashboard, Feed, Group, User
+from stonechat.domain.text import MAX_SEGMENT_LENGTH
 from stonechat.domain.timestamps import now_ms
 from stonechat.services.activity import ActivityLog
 from stonechat.services.feeds import VISIBILITIES, FeedService
@@ -21,6 +23,12 @@ from stonechat.storage.feeds import FeedStore
 from stonechat.storage.groups import GroupStore
 
 BREAKPOINTS = ("xl", "lg", "md", "sm", "xs")
+# Bounds on what a dashboard stores: the layout items of a breakpoint, the feeds of a block,
+# a layout item's id (a block id) and a block's properties as JSON.
+MAX_LAYOUT_ITEMS = 1000
+MAX_LAYOUT_ID = 64
+MAX_BLOCK_FEEDS = 100
+MAX_PROPERTIES_BYTES = 64 * 1024
 VISUAL_TYPES = frozenset(
     {
         "toggle_button",
@@ -97,17 +105,22 @@ def check_layouts(layouts: Any) -> dict[str, list[dict[str, Any]]]:
             raise Invalid(f"unknown layout breakpoint '{name}'")
         if not isinstance(items, list):
             raise BadRequest(f"layouts.{name} must be a list")
+        if len(items) > MAX_LAYOUT_ITEMS:
+            raise Invalid(f"layouts.{name} has more than {MAX_LAYOUT_ITEMS} items")
         checked[name] = []
         for item in items:
             if not isinstance(item, dict) or "i" not in item:
                 raise BadRequest(f"layouts.{name} items need i, x, y, w and h")
-            entry: dict[str, Any] = {"i": str(item["i"])}
+            entry: dict[str, Any] = {"i": to_text(item["i"], "i", MAX_LAYOUT_ID)}
             for axis, minimum in (("x", 0), ("y", 0), ("w", 1), ("h", 1)):
                 entry[axis] = to_int(
-                    item.get(axis, 0 if axis in "xy" else 4), axis, minimum=minimum
+                    item.get(axis, 0 if axis in "xy" else 4),
+                    axis,
+                    minimum=minimum,
+                    maximum=INT32_MAX,  # the block columns they mirror
                 )
             if item.get("z") is not None:
-                entry["z"] = to_int(item["z"], "z")
+                entry["z"] = to_int(item["z"], "z", minimum=-INT32_MAX, maximum=INT32_MAX)
             checked[name].append(entry)
     return checked
 
@@ -125,8 +138,9 @@ class DashboardService:
 
     async def get(self, user: User, key: str) -> Dashboard:
         found = await self.store.by_key(user.id, key)
-        if found is None and key.isdigit():
-            found = await self.store.by_id(user.id, int(key))
+        dashboard_id = to_id(key)
+        if found is None and dashboard_id is not None:
+            found = await self.store.by_id(user.id, dashboard_id)
         if found is None:
             raise NotFound(f"not found - dashboard '{key}' does not exist for {user.username}")
         return found
@@ -174,7 +188,8 @@ class DashboardService:
         return await self.store.blocks([d.id for d in dashboards])
 
     async def block(self, dashboard: Dashboard, block_id: str) -> Block:
-        found = await self.store.block(dashboard.id, int(block_id)) if block_id.isdigit() else None
+        number = to_id(block_id)
+        found = await self.store.block(dashboard.id, number) if number is not None else None
         if found is None:
             raise NotFound(f"not found - block '{block_id}' is not on dashboard '{dashboard.key}'")
         return found
@@ -257,17 +272,23 @@ class DashboardService:
                     properties = json.loads(properties)
                 except ValueError:
                     raise BadRequest("properties must be a JSON object") from None
+                except RecursionError:
+                    raise Invalid(f"properties is nested deeper than {MAX_DEPTH} levels") from None
             if not isinstance(properties, dict):
                 raise BadRequest("properties must be an object")
+            check_nesting(properties, "properties")
+            text = to_text(json.dumps(properties, ensure_ascii=False), "properties", 10**9)
+            if len(text.encode("utf-8")) > MAX_PROPERTIES_BYTES:
+                raise Invalid(f"properties is over {MAX_PROPERTIES_BYTES} bytes as JSON")
             values["properties"] = properties
         elif creating:
             values["properties"] = {}
         for name in ("column", "row"):
             if present(body, name):
-                values[name] = to_int(body[name], name, minimum=0)
+                values[name] = to_int(body[name], name, minimum=0, maximum=INT32_MAX)
         for name in ("size_x", "size_y"):
             if present(body, name):
-                values[name] = to_int(body[name], name, minimum=1)
+                values[name] = to_int(body[name], name, minimum=1, maximum=INT32_MAX)
             elif creating:
                 values[name] = 4
         if present(body, "block_feeds"):
@@ -279,16 +300,21 @@ class DashboardService:
     async def _block_feeds(self, user: User, items: Any) -> list[dict[str, int | None]]:
         if not isinstance(items, list):
             raise BadRequest("block_feeds must be a list")
+        if len(items) > MAX_BLOCK_FEEDS:
+            raise Invalid(f"block_feeds may list at most {MAX_BLOCK_FEEDS} feeds")
         resolved: list[dict[str, int | None]] = []
         for item in items:
             if not isinstance(item, dict) or item.get("feed_id") is None:
                 raise BadRequest("each block_feeds entry needs a feed_id")
-            feed = await self.feeds.get(user, str(item["feed_id"]))
+            ident = to_text(item["feed_id"], "feed_id", MAX_SEGMENT_LENGTH)
+            feed = await self.feeds.get(user, ident)
             group_id = None
             if item.get("group_id") is not None:
-                group = await self.groups.by_key(user.id, str(item["group_id"]))
-                if group is None and str(item["group_id"]).isdigit():
-                    group = await self.groups.by_id(int(item["group_id"]))
+                ident = to_text(item["group_id"], "group_id", MAX_KEY_LENGTH)
+                group = await self.groups.by_key(user.id, ident)
+                number = to_id(ident)
+                if group is None and number is not None:
+                    group = await self.groups.by_id(number)
                 if group is None or group.user_id != user.id:
                     raise NotFound(f"not found - group '{item['group_id']}'")
                 group_id = group.id

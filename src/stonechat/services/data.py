@@ -9,15 +9,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from stonechat.domain.errors import BadRequest, Invalid, NotFound
+from stonechat.domain.fields import INT64_MAX, INT64_MIN
 from stonechat.domain.points import location_of
 from stonechat.domain.records import Datum, Feed
-from stonechat.domain.timestamps import now_ms, parse_time
-from stonechat.domain.values import check_size, numeric, value_to_text
+from stonechat.domain.text import text_problem
+from stonechat.domain.timestamps import MIN_MS, now_ms, parse_time
+from stonechat.domain.values import MAX_NUMBER_TEXT, check_size, numeric, value_to_text
 from stonechat.storage.data import DataStore
 from stonechat.storage.database import Database
 from stonechat.storage.feeds import FeedStore
 
 MAX_PAGE = 1000
+MAX_CURSOR_LENGTH = 128  # {"t": 15 digits, "id": 26 characters} in base64 is about 70
+MAX_ID_LENGTH = 26  # a ULID
 MAX_CHART_POINTS = 480
 RESOLUTIONS = (1, 5, 10, 30, 60, 120, 240, 480, 960)
 CHART_FIELDS = ("avg", "sum", "val", "min", "max", "val_count")
@@ -49,12 +53,22 @@ def encode_cursor(d: Datum) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[int, str]:
+    """The (time, id) a page continues from; anything but a cursor this server made is 400."""
+    invalid = BadRequest("before is not a valid page cursor")
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise invalid
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         raw = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return int(raw["t"]), str(raw["id"])
-    except (ValueError, KeyError, TypeError):
-        raise BadRequest("before is not a valid page cursor") from None
+        at, datum_id = raw["t"], raw["id"]
+    except (ValueError, KeyError, TypeError, RecursionError):
+        raise invalid from None
+    # Any 64-bit time: a row stored before times were bounded still pages on.
+    if type(at) is not int or not INT64_MIN <= at <= INT64_MAX:
+        raise invalid
+    if not isinstance(datum_id, str) or text_problem(datum_id, MAX_ID_LENGTH) is not None:
+        raise invalid
+    return at, datum_id
 
 
 def no_data(feed: Feed) -> NotFound:
@@ -190,7 +204,8 @@ class DataService:
             span_hours = _number(hours, "hours") if hours else 1.0
             if span_hours <= 0:
                 raise BadRequest("hours must be positive")
-            start = end - int(span_hours * 3_600_000)
+            # Any number of hours reaches back at most to year 1 (a clamped answer).
+            start = max(MIN_MS, int(max(MIN_MS, end - span_hours * 3_600_000)))
         if start >= end:
             raise BadRequest("start_time must be before end_time")
         span_minutes = (end - start) / 60_000
@@ -216,10 +231,11 @@ class DataService:
             finest = math.ceil(span_minutes / MAX_CHART_POINTS)
         chosen = finest
         if resolution:
-            asked = int(_number(resolution, "resolution"))
+            asked = _number(resolution, "resolution")
             if asked < 1:
                 raise BadRequest("resolution must be at least 1 minute")
-            chosen = max(asked, finest)  # coarser than asked rather than over 480 points
+            # Coarser than asked rather than over 480 points; one bucket at most the span.
+            chosen = max(int(min(asked, math.ceil(span_minutes))), finest)
         rows = await self.store.chart(
             feed.id, start=start, end=end, bucket_ms=chosen * 60_000, field=chosen_field
         )
@@ -227,6 +243,8 @@ class DataService:
 
 
 def _number(text: str, name: str) -> float:
+    if len(text) > MAX_NUMBER_TEXT:
+        raise BadRequest(f"{name} must be a number of at most {MAX_NUMBER_TEXT} characters")
     try:
         value = float(text)
     except ValueError:

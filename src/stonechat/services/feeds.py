@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from stonechat.domain.errors import Invalid, NotFound
-from stonechat.domain.fields import present, to_bool, to_choice, to_int, to_text
+from stonechat.domain.fields import INT32_MAX, present, to_bool, to_choice, to_id, to_int, to_text
 from stonechat.domain.names import check_feed_name, check_key, is_key, key_from_name
 from stonechat.domain.records import Feed, Group, User
 from stonechat.domain.timestamps import now_ms
@@ -52,7 +52,9 @@ def feed_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     if present(body, "status_notify"):
         values["status_notify"] = to_bool(body["status_notify"], "status_notify")
     if present(body, "status_timeout"):
-        values["status_timeout"] = to_int(body["status_timeout"], "status_timeout", minimum=1)
+        values["status_timeout"] = to_int(
+            body["status_timeout"], "status_timeout", minimum=1, maximum=INT32_MAX
+        )
     if creating:
         if "name" not in values and "key" in values:
             values["name"] = check_feed_name(values["key"])
@@ -98,8 +100,9 @@ class FeedService:
                 found = await self.store.in_group_with_key(group.id, key)
                 if found is not None:
                     return found
-        if ident.isdigit():
-            found = await self.store.by_id(int(ident))
+        feed_id = to_id(ident)
+        if feed_id is not None:
+            found = await self.store.by_id(feed_id)
             if found is not None and found.user_id == user_id:
                 return found
         named = await self.store.with_name(user_id, ident)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from stonechat.domain.errors import BadRequest, Forbidden, Invalid, NotFound
-from stonechat.domain.fields import present, to_choice, to_text
+from stonechat.domain.fields import present, to_choice, to_id, to_text
 from stonechat.domain.names import check_key, check_title, key_from_name
 from stonechat.domain.records import Feed, Group, User
 from stonechat.domain.timestamps import now_ms
@@ -54,8 +54,9 @@ class GroupService:
     async def find(self, owner: User, key: str) -> Group | None:
         """``owner``'s group by key, or by numeric id."""
         group = await self.store.by_key(owner.id, key)
-        if group is None and key.isdigit():
-            group = await self.store.by_id(int(key))
+        group_id = to_id(key)
+        if group is None and group_id is not None:
+            group = await self.store.by_id(group_id)
             if group is not None and group.user_id != owner.id:
                 group = None  # an id names a group of this account only
         return group

@@ -11,6 +11,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from stonechat.storage.errors import translated
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -39,12 +41,16 @@ class Database:
         self.dialect = self.engine.dialect.name
 
     def begin(self) -> Any:
-        """``async with db.begin() as conn``: a transaction, committed on exit."""
-        return self.engine.begin()
+        """``async with db.begin() as conn``: a transaction, committed on exit.
+
+        Database errors come out as domain errors (storage/errors.py): an unreachable
+        database is ``Unavailable``, a value it cannot hold ``Invalid``.
+        """
+        return translated(self.engine.begin())
 
     def connect(self) -> Any:
-        """``async with db.connect() as conn``: a connection for reads."""
-        return self.engine.connect()
+        """``async with db.connect() as conn``: a connection for reads (errors as ``begin``)."""
+        return translated(self.engine.connect())
 
     async def upgrade(self) -> None:
         """Apply every pending migration (idempotent).

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from stonechat.domain.errors import StonechatError, Throttled
+from stonechat.domain.errors import StonechatError, Throttled, Unavailable
 from stonechat.protocols.http.ratelimit import rate_limit_headers
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,8 @@ def install_error_handlers(app: FastAPI) -> None:
             headers = {"Retry-After": str(retry_after)}
             if exc.limit is not None:
                 headers.update(rate_limit_headers(exc.limit, 0, retry_after))
+        elif isinstance(exc, Unavailable):  # the database away, shutting down: try again
+            headers = {"Retry-After": str(max(1, round(exc.retry_after)))}
         return error(exc.status, exc.message, headers)
 
     @app.exception_handler(HTTPException)

@@ -9,9 +9,10 @@ from stonechat.domain import shapes
 from stonechat.domain.errors import BadRequest
 from stonechat.domain.timestamps import iso, now_ms, parse_time
 from stonechat.protocols.http.deps import CurrentUser, OwnerDep, ServicesDep
+from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.responses import JSON
 
-router = APIRouter(tags=["account"])
+router = APIRouter(tags=["account"], dependencies=CHECKED)
 
 ACTIVITY_MODELS = {
     "feeds": "Feed",

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from stonechat.domain.timestamps import iso
 from stonechat.protocols.http.bodies import read_object
 from stonechat.protocols.http.deps import OwnerDep
+from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.responses import JSON
 from stonechat.services.sharing import Entry, Received, Shareable
 
@@ -142,7 +143,7 @@ async def _dashboard(acc: OwnerDep, dashboard_key: str) -> Shareable:
 
 def build_router(plural: str, param: str, find: Any) -> APIRouter:
     """The access-list endpoints of one kind of object."""
-    router = APIRouter(tags=["permissions"])
+    router = APIRouter(tags=["permissions"], dependencies=CHECKED)
     base = f"/{{username}}/{plural}/{{{param}}}/acl"
     kind = plural.removesuffix("s")
     Record = Annotated[Shareable, Depends(find)]
@@ -225,7 +226,7 @@ feeds = build_router("feeds", "feed_key", _feed)
 groups = build_router("groups", "group_key", _group)
 dashboards = build_router("dashboards", "dashboard_key", _dashboard)
 
-shared = APIRouter(tags=["permissions"])
+shared = APIRouter(tags=["permissions"], dependencies=CHECKED)
 
 
 @shared.get(

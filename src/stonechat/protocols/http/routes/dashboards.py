@@ -9,9 +9,10 @@ from stonechat.domain.errors import BadRequest
 from stonechat.protocols.http import shaping
 from stonechat.protocols.http.bodies import read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
+from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.responses import JSON
 
-router = APIRouter(tags=["dashboards"])
+router = APIRouter(tags=["dashboards"], dependencies=CHECKED)
 
 
 @router.get("/{username}/dashboards", summary="All dashboards with their blocks")

@@ -23,6 +23,7 @@ from stonechat.protocols.http.feeds_in_path import (
     GroupFeedToRead,
     GroupFeedToWrite,
 )
+from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.ratelimit import quota_headers
 from stonechat.protocols.http.responses import JSON
 from stonechat.services.data import Chart
@@ -99,7 +100,7 @@ def _without_key(request: Request) -> URL:
 
 def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRouter:
     """The same data endpoints for a plain feed path and a group feed path."""
-    router = APIRouter(tags=[tag])
+    router = APIRouter(tags=[tag], dependencies=CHECKED)
 
     @router.get(f"{prefix}/data", summary="Data points, newest first, paginated")
     async def list_data(

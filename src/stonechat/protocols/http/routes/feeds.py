@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
+from stonechat.domain.fields import INT32_MAX
 from stonechat.domain.timestamps import iso
 from stonechat.protocols.http import shaping
 from stonechat.protocols.http.bodies import read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
+from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.responses import JSON
 
-router = APIRouter(tags=["feeds"])
+router = APIRouter(tags=["feeds"], dependencies=CHECKED)
 
 
 @router.get("/{username}/feeds", summary="All feeds, with their last value")
@@ -79,7 +83,9 @@ async def create_receiver(acc: OwnerDep, feed_key: str, request: Request) -> Res
     "/{username}/feeds/{feed_key}/webhooks/{receiver_id}",
     summary="Revoke a webhook receiver token",
 )
-async def delete_receiver(acc: OwnerDep, feed_key: str, receiver_id: int) -> Response:
+async def delete_receiver(
+    acc: OwnerDep, feed_key: str, receiver_id: Annotated[int, Path(ge=1, le=INT32_MAX)]
+) -> Response:
     feed = await acc.writable_feed(feed_key)
     await acc.services.webhooks.revoke(feed, receiver_id)
     return JSON({"id": receiver_id, "deleted": True})

@@ -9,14 +9,17 @@ from starlette.responses import Response
 
 from stonechat.domain import shapes
 from stonechat.domain.errors import BadRequest, Invalid
+from stonechat.domain.fields import to_text
 from stonechat.domain.points import PointInput
+from stonechat.domain.text import MAX_SEGMENT_LENGTH
 from stonechat.protocols.http import shaping
 from stonechat.protocols.http.bodies import read_body, read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
+from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.ratelimit import quota_headers
 from stonechat.protocols.http.responses import JSON
 
-router = APIRouter(tags=["groups"])
+router = APIRouter(tags=["groups"], dependencies=CHECKED)
 
 
 @router.get("/{username}/groups", summary="All groups with their feeds")
@@ -63,7 +66,7 @@ async def _feed_key(request: Request, feed_key: str | None) -> str | None:
         return feed_key
     body = await read_body(request)
     value = body.get("feed_key") if isinstance(body, dict) else None
-    return str(value) if value is not None else None
+    return to_text(value, "feed_key", MAX_SEGMENT_LENGTH) if value is not None else None
 
 
 @router.post("/{username}/groups/{group_key}/add", summary="Add an existing feed to a group")
@@ -118,7 +121,7 @@ def _group_points(body: Any) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
             raise Invalid('each entry of "feeds" needs a key and a value')
         if item.get("value") is None:
             raise Invalid(f"value is required for feed '{item['key']}'")
-        pairs.append((str(item["key"]), item["value"]))
+        pairs.append((to_text(item["key"], "key", MAX_SEGMENT_LENGTH), item["value"]))
     raw_location = body.get("location")
     location: dict[str, Any] = raw_location if isinstance(raw_location, dict) else {}
     meta = {

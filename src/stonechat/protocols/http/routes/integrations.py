@@ -5,23 +5,33 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import PlainTextResponse, Response
 
+from stonechat.domain.text import check_text
 from stonechat.protocols.http.deps import OwnerDep
+from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.responses import JSON, error
 from stonechat.services import timeinfo
 
-router = APIRouter(tags=["integrations"])
+router = APIRouter(tags=["integrations"], dependencies=CHECKED)
 
 _UNAVAILABLE = "Weather, air quality, words, image formatter: not offered by this server"
 
 
+# The longest IANA zone name is 32 characters; a longer one would reach the file system.
+MAX_ZONE_NAME = 64
+
+
+def _zone(tz: str | None) -> str | None:
+    return None if tz is None else check_text(tz, "tz", MAX_ZONE_NAME)
+
+
 @router.get("/{username}/integrations/time/struct.json", summary="Time as Ruby Time fields")
 async def time_struct(acc: OwnerDep, tz: str | None = None) -> Response:
-    return JSON(timeinfo.struct(timeinfo.now_in(tz, acc.user.time_zone)))
+    return JSON(timeinfo.struct(timeinfo.now_in(_zone(tz), acc.user.time_zone)))
 
 
 @router.get("/{username}/integrations/time/strftime", summary="Time formatted as plain text")
 async def time_strftime(acc: OwnerDep, tz: str | None = None, fmt: str | None = None) -> Response:
-    return PlainTextResponse(timeinfo.strftime(timeinfo.now_in(tz, acc.user.time_zone), fmt))
+    return PlainTextResponse(timeinfo.strftime(timeinfo.now_in(_zone(tz), acc.user.time_zone), fmt))
 
 
 @router.get("/{username}/integrations/time/seconds", summary="Epoch seconds as text")

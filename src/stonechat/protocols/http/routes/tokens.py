@@ -15,11 +15,12 @@ from starlette.responses import Response
 from stonechat.domain.timestamps import iso
 from stonechat.protocols.http.bodies import read_object
 from stonechat.protocols.http.deps import OwnerDep
+from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.responses import JSON
 from stonechat.protocols.http.routes.acl import Error
 from stonechat.services.tokens import TokenView
 
-router = APIRouter(tags=["tokens"])
+router = APIRouter(tags=["tokens"], dependencies=CHECKED)
 
 TokenModel = Literal["feed", "group"]
 Mode = Literal["r", "w", "rw"]

@@ -11,13 +11,14 @@ from stonechat.domain import shapes
 from stonechat.domain.errors import Invalid
 from stonechat.domain.points import PointInput
 from stonechat.domain.values import MAX_VALUE_BYTES_HISTORY, MAX_VALUE_BYTES_NO_HISTORY
-from stonechat.protocols.http.bodies import read_body
+from stonechat.protocols.http.bodies import read_body, read_bytes
 from stonechat.protocols.http.deps import ServicesDep
+from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.ratelimit import quota_headers
 from stonechat.protocols.http.responses import JSON
 from stonechat.services.registry import Services
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], dependencies=CHECKED)
 
 
 async def _store(services: Services, token: str, point: PointInput) -> Response:
@@ -46,7 +47,7 @@ async def receive(token: str, request: Request, services: ServicesDep) -> Respon
 async def receive_raw(token: str, request: Request, services: ServicesDep) -> Response:
     _user, feed = await services.webhooks.resolve(token)
     limit = MAX_VALUE_BYTES_HISTORY if feed.history else MAX_VALUE_BYTES_NO_HISTORY
-    raw = (await request.body())[:limit]
+    raw = (await read_bytes(request))[:limit]
     text = raw.decode("utf-8", errors="ignore")  # a cut may split a character
     if not text:
         raise Invalid("webhook raw body is empty")
