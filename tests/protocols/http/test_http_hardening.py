@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 import paho.mqtt.client as mqtt
@@ -174,16 +175,17 @@ def test_link_header_never_carries_the_key(server: Server, user: tuple[str, str]
 # -- request heads ---------------------------------------------------------------------------
 
 
-def read_response(sock: socket.socket) -> bytes:
-    """One whole response (with a Content-Length) from ``sock``."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += sock.recv(65536)
-    head, _, body = data.partition(b"\r\n\r\n")
+def read_response(stream: BinaryIO) -> bytes:
+    """One whole response (with a Content-Length) from ``stream`` (``sock.makefile("rb")``);
+    b"" if the server closed the connection instead."""
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        line = stream.readline()
+        if not line:
+            return head
+        head += line
     length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
-    while len(body) < length:
-        body += sock.recv(65536)
-    return head + b"\r\n\r\n" + body
+    return head + stream.read(length)
 
 
 def raw_exchange(port: int, data: bytes, wait: float = 5.0) -> tuple[bytes, float]:
@@ -247,6 +249,22 @@ def test_an_unfinished_header_is_bounded_as_it_arrives(hardened: Server) -> None
     assert rss_mib(hardened.process.pid) - before < 20
 
 
+def test_pipelined_requests_and_bodies_are_read_as_before(quick: Server) -> None:
+    """The head counting follows requests through one connection: a body and the next
+    request in one read, two requests in one read."""
+    body = b'{"username": "nobody-here", "password": "not the password"}'
+    post = (
+        b"POST /ui/api/signin HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    )
+    get = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", quick.http_port), timeout=10) as sock:
+        sock.sendall(post + get + get)
+        stream = sock.makefile("rb")
+        answers = [read_response(stream) for _ in range(3)]
+    assert [a.split(b" ")[1] for a in answers] == [b"401", b"200", b"200"]
+
+
 # -- timeouts ----------------------------------------------------------------------------------
 
 
@@ -282,12 +300,13 @@ def test_a_silent_connection_is_closed_without_an_answer(quick: Server) -> None:
 def test_idle_keep_alive_connections_are_closed(quick: Server) -> None:
     request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
     with socket.create_connection(("127.0.0.1", quick.http_port), timeout=10) as sock:
+        stream = sock.makefile("rb")
         for _ in range(3):  # requests in time keep the connection
             sock.sendall(request)
-            assert read_response(sock).startswith(b"HTTP/1.1 200 ")
+            assert read_response(stream).startswith(b"HTTP/1.1 200 ")
             time.sleep(QUICK_KEEP_ALIVE / 2)
         idle_from = time.monotonic()
-        assert sock.recv(65536) == b""  # then closed, idle
+        assert stream.read() == b""  # then closed, idle
         idle = time.monotonic() - idle_from
     assert QUICK_KEEP_ALIVE / 2 - 0.1 <= idle <= QUICK_KEEP_ALIVE + 1.0
 
