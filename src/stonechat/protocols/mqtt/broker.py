@@ -1,7 +1,9 @@
 """The broker: sessions, subscriptions, routing, retained messages, errors and time topics.
 
 One ``Broker`` per process. Connections call ``handle`` for every packet; the bus calls the
-Adafruit bridge's ``fan_out`` for every committed data point.
+Adafruit bridge's ``fan_out`` for every committed data point. Who may hold a subscription or
+write to a feed is the access service's answer (``guard.py``, ``services.writes``), asked
+again when access changes; a session keeps the principal it signed in with.
 """
 
 from __future__ import annotations
