@@ -84,12 +84,12 @@ def allows(
     user_id = principal.user_id
     if action == MANAGE:
         return owns(principal, target.owner_id)
+    if action == READ and target.visibility == "public":
+        return True  # anyone: signed out, another user, any token (the owner's too)
     if user_id == target.owner_id:
         if principal.token is None:
             return True
         return _token_allows(principal.token, target, action)
-    if action == READ and target.visibility == "public":
-        return True
     if user_id is None or principal.token is not None:
         return False
     return any(_grants(g, target, user_id, action) for g in grants)

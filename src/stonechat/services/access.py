@@ -145,7 +145,18 @@ class AccessService:
 
     async def token_valid(self, token: Token) -> bool:
         """Still there and not expired (connections that signed in with it re-check)."""
-        return token.id in await self.tokens.existing([token.id], now_ms())
+        return token.id in await self.valid_tokens([token.id])
+
+    async def valid_tokens(self, ids: list[int]) -> set[int]:
+        """Which of these tokens are still there and unexpired (one query)."""
+        return await self.tokens.existing(ids, now_ms())
+
+    async def current_token(self, user: User, token_id: int) -> Token | None:
+        """The user's token with this id as it is now, if it is still there and unexpired."""
+        token = await self.tokens.get(user.id, token_id)
+        if token is None or (token.expiration is not None and token.expiration <= now_ms()):
+            return None
+        return token
 
     # -- decisions -----------------------------------------------------------------------
 

@@ -82,6 +82,9 @@ class FeedService:
     async def for_user(self, user_id: int) -> list[Feed]:
         return await self.store.for_user(user_id)
 
+    async def by_ids(self, ids: list[int]) -> dict[int, Feed]:
+        return await self.store.by_ids(ids)
+
     async def find(self, user_id: int, ident: str) -> Feed | None:
         """Resolve by exact key, ``group.key``, numeric id, then name (rest-api.md §4)."""
         if not ident:
@@ -138,6 +141,8 @@ class FeedService:
                 f"'{group.key}'"
             ) from None
         self.forget(user.id)
+        if feed.visibility == "public":  # readers of its public groups get it from now on
+            self.access.changed(feed.user_id, "feed", feed.id)
         await self.activity.record(user.id, "create", "Feed", {"id": feed.id, "key": feed.key})
         return feed
 
@@ -151,8 +156,8 @@ class FeedService:
             self.store.db, feed.user_id, "feed", feed.id, values.get("visibility")
         )
         self.forget(user.id)
-        if "visibility" in values:
-            self.access.changed(feed.user_id, "feed", feed.id)
+        # Visibility, and also key and name: subscriptions follow a feed by its names.
+        self.access.changed(feed.user_id, "feed", feed.id)
         await self.activity.record(user.id, "update", "Feed", {"id": feed.id, **values})
         return updated
 

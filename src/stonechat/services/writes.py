@@ -15,14 +15,14 @@ from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from stonechat.domain.access import READ, WRITE, Principal
-from stonechat.domain.errors import NotFound
+from stonechat.domain.errors import Forbidden, NotFound
 from stonechat.domain.points import PointInput, check_point
 from stonechat.domain.records import Datum, Feed, Group, User
 from stonechat.domain.timestamps import now_ms
 from stonechat.domain.values import check_size, value_to_text
 from stonechat.limits.limiter import Limiter, Quota
 from stonechat.services.access import AccessService
-from stonechat.services.feeds import FeedService, not_found
+from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
 
@@ -87,15 +87,16 @@ class WriteService:
         group = await self._group(principal, owner, group_key) if group_key else None
         found: list[Feed | None] = []
         for ident, point in pairs:
+            # One answer for every refusal: whether the feed exists, is private or is
+            # missing, a writer without the right learns nothing from it.
+            refused = _refused(principal, owner, f"feeds/{_full(ident, group)}")
             feed = await self.feeds.find_for_write(owner, ident, group)
             if feed is not None:
-                await self.access.require(
-                    principal, feed, WRITE, not_found(owner.username, _full(ident, group))
-                )
+                await self.access.require(principal, feed, WRITE, refused)
             else:
-                home = await self.feeds.home_for_new(owner, ident, group)
+                home = await self._home(principal, owner, ident, group, refused)
                 if not await self.access.may_create_feed_in(principal, home):
-                    raise not_found(owner.username, _full(ident, group))
+                    raise refused
                 check_size(value_to_text(point.value), history=True)
             found.append(feed)
         quota = None
@@ -111,13 +112,30 @@ class WriteService:
         return items, quota
 
     async def _group(self, principal: Principal, owner: User, key: str) -> Group:
-        missing = NotFound(f"not found - group '{key}' of {owner.username} does not exist")
-        try:
-            group = await self.groups.get(owner, key)
-        except NotFound:
-            raise missing from None
-        await self.access.require(principal, group, READ, missing)
+        refused = _refused(principal, owner, f"groups/{key}")
+        group = await self.groups.find(owner, key)
+        if group is None:
+            if self.access.owns(principal, owner):
+                raise NotFound(f"not found - group '{key}' does not exist for {owner.username}")
+            raise refused
+        await self.access.require(principal, group, READ, refused)
         return group
+
+    async def _home(
+        self, principal: Principal, owner: User, ident: str, group: Group | None, refused: Forbidden
+    ) -> Group:
+        """Where a new feed would go; the owner learns of a missing group, others do not."""
+        try:
+            return await self.feeds.home_for_new(owner, ident, group)
+        except NotFound:
+            if self.access.owns(principal, owner):
+                raise
+            raise refused from None
+
+
+def _refused(principal: Principal, owner: User, what: str) -> Forbidden:
+    who = principal.user.username if principal.user is not None else "a signed-out visitor"
+    return Forbidden(f"forbidden - {who} may not write to {owner.username}/{what}")
 
 
 def _full(ident: str, group: Group | None) -> str:

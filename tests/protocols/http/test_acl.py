@@ -367,7 +367,7 @@ def test_a_read_write_grantee_stores_data(
     ok(alice.patch(f"/feeds/{key}/acl/{made['id']}", json={"mode": "r"}))
     refused(bob.post(f"/feeds/{key}/data", json={"value": "3"}), 403)
     # A grantee never creates feeds in the owner's account.
-    refused(bob.post(f"/feeds/brand-new-{key}/data", json={"value": "1"}), 404)
+    refused(bob.post(f"/feeds/brand-new-{key}/data", json={"value": "1"}), 403)
     assert [d["value"] for d in ok(alice.get(f"/feeds/{key}/data"))] == ["2", "1"]
 
 

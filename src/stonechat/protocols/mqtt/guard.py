@@ -247,11 +247,8 @@ class Guard:
         """The token with this id, if it is still there and unexpired."""
         if tid is None:
             return None
-        token = await self.access.tokens.get(user.id, tid)
-        if token is None or (token.expiration is not None and token.expiration <= now_ms()):
-            return None
-        return token
+        return await self.access.current_token(user, tid)
 
     async def valid_tokens(self, ids: list[int]) -> set[int]:
         """Which of these tokens are still there and unexpired (the key watch)."""
-        return await self.access.tokens.existing(ids, now_ms())
+        return await self.access.valid_tokens(ids)

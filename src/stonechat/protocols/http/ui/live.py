@@ -224,7 +224,7 @@ class LiveHub:
         ids = {i for c in clients for i, f in c.feeds.items() if f.owner_id == owner_id}
         if not ids:
             return
-        current = await self.services.feeds.store.by_ids(sorted(ids))
+        current = await self.services.feeds.by_ids(sorted(ids))
         memo: dict[tuple[int | None, int], bool] = {}
         for client in clients:
             for feed_id, followed in list(client.feeds.items()):
