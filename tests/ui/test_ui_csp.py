@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 import stonechat
@@ -149,6 +150,38 @@ def test_the_policy_is_enforced(page: tuple[Page, Violations]) -> None:
     refused = "\n".join(violations.found)
     assert "inline script" in refused, refused
     assert "127.0.0.2:9/evil.js" in refused, refused
+
+
+def test_dragging_a_block_under_the_policy(
+    page: tuple[Page, Violations], web: Server, users: list[tuple[str, str]]
+) -> None:
+    """react-draggable adds a <style> element when a drag starts: allowed by its hash."""
+    username, key = users[2]
+    with httpx.Client(
+        base_url=f"{web.base_url}/api/v2/{username}", headers={"X-AIO-Key": key}
+    ) as api:
+        assert api.post("/feeds/temp/data", json={"value": "21"}).status_code == 200
+        assert api.post("/dashboards", json={"name": "board"}).status_code == 201
+        block = {"name": "T", "visual_type": "gauge", "block_feeds": [{"feed_id": "temp"}]}
+        created = api.post("/dashboards/board/blocks", json={"block": block})
+        assert created.status_code in (200, 201), created.text
+        block_id = created.json()["id"]
+    tab, violations = page
+    sign_in(tab, username)
+    tab.goto("/dashboards/board")
+    item = tab.get_by_test_id(f"block-{block_id}")
+    expect(item).to_be_visible()
+    tab.get_by_test_id("dashboard-edit-toggle").click()
+    box = item.bounding_box()
+    assert box
+    start = (box["x"] + box["width"] / 2, box["y"] + 12)
+    tab.mouse.move(*start)
+    tab.mouse.down()
+    tab.mouse.move(start[0] + 40, start[1] + 20, steps=5)
+    tab.mouse.move(start[0] + 300, start[1] + 100, steps=10)
+    tab.mouse.up()
+    assert tab.evaluate("() => !!document.getElementById('react-draggable-style-el')")
+    assert not violations.found, "\n".join(violations.found)
 
 
 def test_the_api_docs_render_under_their_policy(page: tuple[Page, Violations]) -> None:

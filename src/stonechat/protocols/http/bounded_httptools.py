@@ -67,9 +67,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self._head_timer.cancel()
             self._head_timer = None
 
+    def _busy(self) -> bool:
+        """A request is being answered (a pipelined one may be queued behind it)."""
+        return self.cycle is not None and not self.cycle.response_complete
+
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self.transport.is_closing() or not self._in_head:
+        if self.transport.is_closing() or not self._in_head or self._busy():
             return
         if self._head_raw or self._head_parsed or self._head_fields:
             self._refuse(408, "request headers not received in time")
@@ -170,8 +174,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        # The next head has until the timeout to arrive (unless it is here already).
-        if self._in_head and not self.transport.is_closing():
+        # The next head has until the timeout to arrive, unless it is here already (a
+        # pipelined request, whose cycle uvicorn has just started).
+        if self._in_head and not self._busy() and not self.transport.is_closing():
             self._arm_head_timer()
 
 

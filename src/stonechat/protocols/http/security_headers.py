@@ -19,12 +19,26 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# react-draggable (dragging dashboard blocks) adds this <style> element when a drag starts;
+# the policy allows exactly its text by hash. A new version that changes it shows up as a
+# refused style in the browser tests (tests/ui).
+REACT_DRAGGABLE_STYLE = (
+    ".react-draggable-transparent-selection *::-moz-selection {all: inherit;}\n"
+    ".react-draggable-transparent-selection *::selection {all: inherit;}\n"
+)
+
+
+def source_hash(text: str) -> str:
+    """The CSP source allowing an inline block whose text is exactly ``text``."""
+    return f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+
+
 # The UI's live socket (/ui/api/live) and MQTT over WebSocket (/mqtt) are on this origin:
 # 'self' matches ws: and wss: of the same host in CSP Level 3 browsers.
 CSP_DIRECTIVES: dict[str, str] = {
     "default-src": "'self'",
     "script-src": "'self'",
-    "style-src": "'self'",
+    "style-src": f"'self' {source_hash(REACT_DRAGGABLE_STYLE)}",
     # Image blocks of dashboards show the URL or data: image a feed holds.
     "img-src": "'self' data: blob: https: http:",
     "font-src": "'self' data:",
@@ -63,10 +77,7 @@ def policy_for(html: str) -> str:
     ``html`` (by their SHA-256), for pages written here rather than built."""
     extra = {}
     for directive, pattern in _INLINE.items():
-        hashes = [
-            f"'sha256-{base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()}'"
-            for block in pattern.findall(html)
-        ]
+        hashes = [source_hash(block) for block in pattern.findall(html)]
         if hashes:
             extra[directive] = " ".join(hashes)
     return content_security_policy(extra)
