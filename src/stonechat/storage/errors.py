@@ -35,7 +35,9 @@ _SQLITE_UNREACHABLE = ("database is locked", "disk i/o error", "unable to open",
 
 
 def _chain(error: BaseException) -> Iterator[BaseException]:
-    """``error``, the driver errors it wraps, and their causes, each once."""
+    """``error``, the driver errors it wraps (SQLAlchemy's ``orig``, the adapter's
+    ``__cause__``), each once. Not ``__context__``: an error raised while handling another
+    is not that other error."""
     seen: set[int] = set()
     todo: list[BaseException | None] = [error]
     while todo:
@@ -45,9 +47,7 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
         seen.add(id(item))
         yield item
         orig = getattr(item, "orig", None)
-        todo.extend(
-            [orig if isinstance(orig, BaseException) else None, item.__cause__, item.__context__]
-        )
+        todo.extend([orig if isinstance(orig, BaseException) else None, item.__cause__])
 
 
 def translate(error: BaseException) -> StonechatError | None:
