@@ -135,8 +135,11 @@ class Client:
         self.messages.put(Msg(msg.topic, bytes(msg.payload), msg.qos, bool(msg.retain)))
 
     def _on_disconnect(self, _c: Any, _u: Any, _f: Any, reason: Any, _p: Any) -> None:
+        # The first reason is the server's; paho then reconnects by itself (with the same,
+        # maybe revoked, credentials) and would report that attempt's end on top of it.
         with self._cond:
-            self.disconnected = reason
+            if self.disconnected is None:
+                self.disconnected = reason
             self._cond.notify_all()
 
     def _wait(self, check: Callable[[], Any], what: str, timeout: float = TIMEOUT) -> Any:
@@ -153,6 +156,7 @@ class Client:
         ``session_expiry`` (MQTT 5): resume or start a persistent session (clean start off)
         that outlives the connection by that many seconds; ``session_present`` tells which.
         """
+        self.disconnected = None
         if session_expiry is None:
             self.paho.connect(self.host, self.port, keepalive=30)
         else:
