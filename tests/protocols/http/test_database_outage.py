@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
+from protocols.mqtt.adafruit.mqtt_adafruit_helpers import Client as MqttClient
 from support import IN_CI, Server, free_port
 
 
@@ -236,6 +237,12 @@ def test_database_outage_is_503_and_writes_resume_by_themselves(
         time.sleep(1.0)
         for method, path, body in routes(username, feed, token):
             assert_unavailable(http.request(method, path, json=body), f"{method} {path}")
+        # MQTT: CONNACK "server unavailable", not "not authorized" (no failure counted).
+        device = MqttClient(stonechat.mqtt_port, username, key)
+        try:
+            assert device.connect() in (3, 0x88)
+        finally:
+            device.paho.loop_stop()
         time.sleep(max(0.0, 3.0 - (time.monotonic() - stopped)))
         restarting = time.monotonic()
         private_postgres.start()

@@ -11,7 +11,7 @@ import secrets
 from typing import TYPE_CHECKING
 
 from stonechat.domain.access import Principal
-from stonechat.domain.errors import StonechatError
+from stonechat.domain.errors import StonechatError, Unavailable
 from stonechat.domain.topics import AccountTopic, FeedTopic, GroupTopic, TimeTopic, parse_topic
 from stonechat.protocols.mqtt.codec import Connack, Connect, Properties, ProtocolError
 from stonechat.protocols.mqtt.guard import token_id
@@ -75,6 +75,9 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     key = packet.password.decode("utf-8", errors="replace")
     try:
         principal = await broker.services.access.authenticate(key)
+    except Unavailable:  # the database is away: not the client's fault, no failure counted
+        refuse(conn, "unavailable")
+        return
     except StonechatError:
         principal = Principal(None)
     user = principal.user
