@@ -24,6 +24,7 @@ from stonechat.domain.timestamps import now_ms
 from stonechat.protocols.mqtt.handlers.subscribe import classify_again
 from stonechat.protocols.mqtt.messages import Subscription
 from stonechat.services.access import Change
+from stonechat.services.rechecks import Rechecks
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
@@ -58,8 +59,7 @@ class Guard:
         self.services = broker.services
         self.access = broker.services.access
         self.changes = 0  # access changes seen; a SUBSCRIBE checking meanwhile looks again
-        self._running: dict[int, asyncio.Task[None]] = {}
-        self._again: set[int] = set()
+        self._rechecks = Rechecks(self._recheck, "MQTT subscriptions on the resources")
         self._tasks: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
@@ -71,7 +71,8 @@ class Guard:
             self.access.on_change.remove(self.changed)
         if self.token_revoked in self.access.on_token_revoked:
             self.access.on_token_revoked.remove(self.token_revoked)
-        for task in [*self._running.values(), *self._tasks]:
+        self._rechecks.cancel()
+        for task in self._tasks:
             task.cancel()
 
     # -- decisions -------------------------------------------------------------------------
@@ -141,23 +142,7 @@ class Guard:
     def recheck_owner(self, owner_id: int) -> None:
         if owner_id not in self.broker.registry.guarded:
             return
-        if owner_id in self._running:
-            self._again.add(owner_id)  # one more pass after the running one
-            return
-        task = asyncio.get_running_loop().create_task(self._recheck_owner(owner_id))
-        self._running[owner_id] = task
-
-    async def _recheck_owner(self, owner_id: int) -> None:
-        try:
-            while True:
-                self._again.discard(owner_id)
-                await self._recheck(owner_id)
-                if owner_id not in self._again:
-                    return
-        except Exception:
-            log.exception("re-checking MQTT subscriptions on user %d's resources failed", owner_id)
-        finally:
-            self._running.pop(owner_id, None)
+        self._rechecks.request(owner_id)
 
     async def _recheck(self, owner_id: int) -> None:
         held = self.broker.registry.guarded.get(owner_id)

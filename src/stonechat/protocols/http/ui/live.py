@@ -35,6 +35,7 @@ from stonechat.domain.errors import Unauthorized
 from stonechat.domain.timestamps import iso
 from stonechat.protocols.http.session_auth import session_token
 from stonechat.services.access import Change
+from stonechat.services.rechecks import Rechecks
 from stonechat.services.registry import Services
 
 log = logging.getLogger(__name__)
@@ -87,8 +88,7 @@ class LiveHub:
         self._by_feed: dict[int, set[LiveClient]] = {}
         self._by_owner: dict[int, set[LiveClient]] = {}
         self._listening = False
-        self._rechecks: dict[int, asyncio.Task[None]] = {}
-        self._again: set[int] = set()
+        self._rechecks = Rechecks(self._recheck, "live subscriptions on the feeds")
         self.dropped = 0
 
     def listen(self) -> None:
@@ -201,23 +201,7 @@ class LiveHub:
         owner_id = change.owner_id
         if owner_id not in self._by_owner:
             return
-        if owner_id in self._rechecks:
-            self._again.add(owner_id)
-            return
-        task = asyncio.get_running_loop().create_task(self._recheck_owner(owner_id))
-        self._rechecks[owner_id] = task
-
-    async def _recheck_owner(self, owner_id: int) -> None:
-        try:
-            while True:
-                self._again.discard(owner_id)
-                await self._recheck(owner_id)
-                if owner_id not in self._again:
-                    return
-        except Exception:
-            log.exception("re-checking live subscriptions on user %d's feeds failed", owner_id)
-        finally:
-            self._rechecks.pop(owner_id, None)
+        self._rechecks.request(owner_id)
 
     async def _recheck(self, owner_id: int) -> None:
         clients = list(self._by_owner.get(owner_id, ()))
