@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from stonechat.domain.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from stonechat.domain.names import check_username
 from stonechat.domain.records import User
+from stonechat.domain.text import check_text
 from stonechat.domain.timestamps import now_ms
 from stonechat.services.secrets import KeyVault
 from stonechat.storage.database import Database
@@ -271,9 +272,10 @@ def check_email(email: str) -> str | None:
 
 
 def check_time_zone(name: str) -> str:
+    check_text(name, "time_zone", 64)  # the column's size; longer names make ZoneInfo fail
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise Invalid(
             f"unknown time zone '{name}': use an IANA name such as Europe/Paris"
         ) from None
