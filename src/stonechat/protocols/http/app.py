@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from stonechat import __version__
-from stonechat.protocols.http import ui
+from stonechat.protocols.http import openapi, ui
 from stonechat.protocols.http.paths import NormalizePath
 from stonechat.protocols.http.responses import JSON, install_error_handlers
 from stonechat.protocols.http.routes import (
@@ -95,5 +95,6 @@ def create_app(services: Services) -> FastAPI:
         return JSON({"status": status, "version": __version__, "pid": os.getpid(), "bus": bus})
 
     ui.install(app)
+    openapi.install(app)
     app.add_middleware(NormalizePath)
     return app

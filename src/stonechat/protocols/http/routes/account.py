@@ -8,6 +8,7 @@ from starlette.responses import Response
 from stonechat.domain import shapes
 from stonechat.domain.errors import BadRequest
 from stonechat.domain.timestamps import iso, now_ms, parse_time
+from stonechat.protocols.http import schemas
 from stonechat.protocols.http.deps import CurrentUser, OwnerDep, ServicesDep
 from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.responses import JSON
@@ -26,12 +27,20 @@ ACTIVITY_MODELS = {
 }
 
 
-@router.get("/user", summary="The user the key belongs to")
+@router.get(
+    "/user",
+    summary="The user the key belongs to",
+    response_model=schemas.User,
+)
 async def get_user(user: CurrentUser, services: ServicesDep) -> Response:
     return JSON(shapes.user(user, await services.accounts.default_group_id(user.id)))
 
 
-@router.get("/{username}/throttle", summary="Data rate limit and current use")
+@router.get(
+    "/{username}/throttle",
+    summary="Data rate limit and current use",
+    response_model=schemas.Throttle,
+)
 async def throttle(acc: OwnerDep) -> Response:
     """``data_rate_limit`` (points per minute, 0 = unlimited) and ``active_data_rate``
     (points in the last 60 s, counted by every process sharing the limiter; for an
@@ -77,7 +86,11 @@ async def _activities(
     return JSON([shapes.activity(a, acc.user.username) for a in items], headers=headers)
 
 
-@router.get("/{username}/activities", summary="Recent create/update/delete actions")
+@router.get(
+    "/{username}/activities",
+    summary="Recent create/update/delete actions",
+    response_model=list[schemas.Activity],
+)
 async def list_activities(
     acc: OwnerDep,
     request: Request,
@@ -88,13 +101,21 @@ async def list_activities(
     return await _activities(acc, request, None, start_time, end_time, limit)
 
 
-@router.delete("/{username}/activities", summary="Delete the activity log")
+@router.delete(
+    "/{username}/activities",
+    summary="Delete the activity log",
+    response_model=schemas.Deleted,
+)
 async def clear_activities(acc: OwnerDep) -> Response:
     await acc.services.activities.clear(acc.user.id)
     return JSON({"deleted": True})
 
 
-@router.get("/{username}/activities/{model}", summary="Actions on one kind of record")
+@router.get(
+    "/{username}/activities/{model}",
+    summary="Actions on one kind of record",
+    response_model=list[schemas.Activity],
+)
 async def model_activities(
     acc: OwnerDep,
     request: Request,

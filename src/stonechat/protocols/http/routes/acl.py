@@ -16,8 +16,10 @@ from starlette.responses import Response
 from stonechat.domain.timestamps import iso
 from stonechat.protocols.http.bodies import read_object
 from stonechat.protocols.http.deps import OwnerDep
+from stonechat.protocols.http.openapi import request_body
 from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.responses import JSON
+from stonechat.protocols.http.schemas import Error
 from stonechat.services.sharing import Entry, Received, Shareable
 
 Scope = Literal["user", "public", "secret"]
@@ -26,10 +28,6 @@ Model = Literal["feed", "group", "dashboard"]
 
 
 # -- shapes, for the OpenAPI document ---------------------------------------------------
-
-
-class Error(BaseModel):
-    error: str = Field(description="What went wrong, in words")
 
 
 class Permission(BaseModel):
@@ -80,22 +78,6 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         422: "A field breaks a rule; the error names it",
     }
     return {code: {"model": Error, "description": words[code]} for code in codes}
-
-
-def _body(schema: type[BaseModel], wrapper: str) -> dict[str, Any]:
-    """An ``openapi_extra`` request body: the object bare or under ``wrapper``. The routes
-    read bodies themselves (bodies.read_object): wrapped, bare and form bodies all work."""
-    inner = schema.model_json_schema()
-    either = {"anyOf": [inner, {"type": "object", "properties": {wrapper: inner}}]}
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {"schema": either},
-                "application/x-www-form-urlencoded": {"schema": inner},
-            },
-        }
-    }
 
 
 def permission(entry: Entry) -> dict[str, Any]:
@@ -171,7 +153,7 @@ def build_router(plural: str, param: str, find: Any) -> APIRouter:
             200: {"model": Permission, "description": "Already there (mode updated)"},
             **_errors(401, 403, 404, 422),
         },
-        openapi_extra=_body(PermissionBody, "permission"),
+        openapi_extra=request_body(PermissionBody, "permission"),
     )
     async def create_permission(acc: OwnerDep, record: Record, request: Request) -> Response:
         body = await read_object(request, "permission")
@@ -205,7 +187,7 @@ def build_router(plural: str, param: str, find: Any) -> APIRouter:
             description="The scope of a row never changes: delete it and create another.",
             response_model=Permission,
             responses=_errors(401, 403, 404, 422),
-            openapi_extra=_body(PermissionBody, "permission"),
+            openapi_extra=request_body(PermissionBody, "permission"),
         )
 
     @router.delete(

@@ -15,6 +15,7 @@ from stonechat.domain.payloads import csv_line
 from stonechat.domain.points import PointInput, check_point, point_from_body
 from stonechat.domain.records import Feed
 from stonechat.domain.timestamps import iso, now_ms
+from stonechat.protocols.http import schemas
 from stonechat.protocols.http.bodies import read_body, read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
 from stonechat.protocols.http.feeds_in_path import (
@@ -23,10 +24,18 @@ from stonechat.protocols.http.feeds_in_path import (
     GroupFeedToRead,
     GroupFeedToWrite,
 )
+from stonechat.protocols.http.openapi import inline, request_body
 from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.ratelimit import quota_headers
 from stonechat.protocols.http.responses import JSON
 from stonechat.services.data import Chart
+
+
+class CSV(Response):
+    media_type = "text/csv"
+
+
+POINT_ARRAY = {"type": "array", "items": inline(schemas.DatumBody.model_json_schema())}
 
 
 def _include(include: str | None) -> list[str] | None:
@@ -102,7 +111,12 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     """The same data endpoints for a plain feed path and a group feed path."""
     router = APIRouter(tags=[tag], dependencies=CHECKED)
 
-    @router.get(f"{prefix}/data", summary="Data points, newest first, paginated")
+    @router.get(
+        f"{prefix}/data",
+        summary="Data points, newest first, paginated",
+        description="The Link header holds the next page (rel=next); X-Pagination-* count it.",
+        response_model=list[schemas.SelectedDatum],
+    )
     async def list_data(
         acc: AccountDep,
         feed: read_dep,
@@ -133,7 +147,12 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         retention = acc.services.retention_ms
         return JSON([shapes.datum(d, feed, retention, fields) for d in page.data], headers=headers)
 
-    @router.post(f"{prefix}/data", summary="Create a data point (the feed is made if missing)")
+    @router.post(
+        f"{prefix}/data",
+        summary="Create a data point (the feed is made if missing)",
+        response_model=schemas.Datum,
+        openapi_extra=request_body(schemas.DatumBody, "datum"),
+    )
     async def create_data(acc: AccountDep, point: PointBody, target: write_dep) -> Response:
         [datum], [feed], quota = await acc.services.writes.write(
             acc.principal, acc.owner, [(target.ident, point)], target.group_key
@@ -142,7 +161,12 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
             shapes.datum(datum, feed, acc.services.retention_ms), headers=quota_headers(quota)
         )
 
-    @router.post(f"{prefix}/data/batch", summary="Create many data points at once")
+    @router.post(
+        f"{prefix}/data/batch",
+        summary="Create many data points at once",
+        response_model=list[schemas.Datum],
+        openapi_extra=request_body(schemas.BatchBody, form=False, also=POINT_ARRAY),
+    )
     async def create_batch(acc: AccountDep, points: PointsBody, target: write_dep) -> Response:
         data, feeds, quota = await acc.services.writes.write(
             acc.principal, acc.owner, [(target.ident, p) for p in points], target.group_key
@@ -155,7 +179,11 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
             headers=quota_headers(quota),
         )
 
-    @router.get(f"{prefix}/data/chart", summary="Aggregated series, at most 480 points")
+    @router.get(
+        f"{prefix}/data/chart",
+        summary="Aggregated series, at most 480 points",
+        response_model=schemas.Chart,
+    )
     async def chart(
         acc: AccountDep,
         feed: read_dep,
@@ -177,35 +205,63 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         )
         return JSON(chart_body(feed, result))
 
-    @router.get(f"{prefix}/data/first", summary="Oldest point; moves the queue pointer to it")
+    @router.get(
+        f"{prefix}/data/first",
+        summary="Oldest point; moves the queue pointer to it",
+        response_model=schemas.SelectedDatum,
+    )
     async def first(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
         # The queue pointer is the owner's: readers of a public feed do not move it.
         datum = await acc.services.data.first(feed, move=acc.is_owner)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
-    @router.get(f"{prefix}/data/last", summary="Newest point; moves the queue pointer to it")
+    @router.get(
+        f"{prefix}/data/last",
+        summary="Newest point; moves the queue pointer to it",
+        response_model=schemas.SelectedDatum,
+    )
     async def last(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.last(feed, move=acc.is_owner)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
-    @router.get(f"{prefix}/data/next", summary="Advance the queue pointer and return that point")
+    @router.get(
+        f"{prefix}/data/next",
+        summary="Advance the queue pointer and return that point",
+        response_model=schemas.SelectedDatum,
+    )
     async def next_(acc: OwnerDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.next(feed)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
-    @router.get(f"{prefix}/data/previous", summary="The point at the queue pointer")
-    @router.get(f"{prefix}/data/prev", summary="Alias of previous (Ruby client)")
+    @router.get(
+        f"{prefix}/data/previous",
+        summary="The point at the queue pointer",
+        response_model=schemas.SelectedDatum,
+    )
+    @router.get(
+        f"{prefix}/data/prev",
+        summary="Alias of previous (Ruby client)",
+        response_model=schemas.SelectedDatum,
+    )
     async def previous(acc: OwnerDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.previous(feed)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
-    @router.get(f"{prefix}/data/retain", summary="Newest point as CSV: value,lat,lon,ele")
+    @router.get(
+        f"{prefix}/data/retain",
+        summary="Newest point as CSV: value,lat,lon,ele",
+        response_class=CSV,
+    )
     async def retain(acc: AccountDep, feed: read_dep) -> Response:
         datum = await acc.services.data.last(feed, move=False)
         # The same CSV as the MQTT /csv topics: quoted when the value holds a comma.
-        return Response(csv_line(datum), media_type="text/csv")
+        return CSV(csv_line(datum))
 
-    @router.get(f"{prefix}/data/{{datum_id}}", summary="One data point")
+    @router.get(
+        f"{prefix}/data/{{datum_id}}",
+        summary="One data point",
+        response_model=schemas.SelectedDatum,
+    )
     async def get_datum(
         acc: AccountDep,
         feed: read_dep,
@@ -215,8 +271,18 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         datum = await acc.services.data.get(feed, datum_id)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
 
-    @router.put(f"{prefix}/data/{{datum_id}}", summary="Replace a data point")
-    @router.patch(f"{prefix}/data/{{datum_id}}", summary="Update a data point")
+    @router.put(
+        f"{prefix}/data/{{datum_id}}",
+        summary="Replace a data point",
+        response_model=schemas.Datum,
+        openapi_extra=request_body(schemas.DatumUpdateBody, "datum"),
+    )
+    @router.patch(
+        f"{prefix}/data/{{datum_id}}",
+        summary="Update a data point",
+        response_model=schemas.Datum,
+        openapi_extra=request_body(schemas.DatumUpdateBody, "datum"),
+    )
     async def update_datum(
         acc: OwnerDep,
         feed: read_dep,
@@ -227,7 +293,9 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         datum = await acc.services.data.update(feed, datum_id, body)
         return JSON(shapes.datum(datum, feed, acc.services.retention_ms))
 
-    @router.delete(f"{prefix}/data/{{datum_id}}", summary="Delete a data point")
+    @router.delete(
+        f"{prefix}/data/{{datum_id}}", summary="Delete a data point", response_model=schemas.Datum
+    )
     async def delete_datum(acc: OwnerDep, feed: read_dep, datum_id: str) -> Response:
         datum = await acc.services.data.get(feed, datum_id)
         await acc.services.data.delete(feed, datum_id)

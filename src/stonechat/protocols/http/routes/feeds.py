@@ -12,20 +12,30 @@ from stonechat.domain.timestamps import iso
 from stonechat.protocols.http import shaping
 from stonechat.protocols.http.bodies import read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
+from stonechat.protocols.http.openapi import request_body
 from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.responses import JSON
+from stonechat.protocols.http.schemas import Deleted, Feed, FeedBody, Receiver
 
 router = APIRouter(tags=["feeds"], dependencies=CHECKED)
 
 
-@router.get("/{username}/feeds", summary="All feeds, with their last value")
+@router.get(
+    "/{username}/feeds", summary="All feeds, with their last value", response_model=list[Feed]
+)
 async def list_feeds(acc: AccountDep) -> Response:
     feeds = await acc.services.feeds.for_user(acc.owner.id)
     feeds = await acc.readable(feeds)
     return JSON(await shaping.feeds(acc.services, acc.principal, acc.owner, feeds))
 
 
-@router.post("/{username}/feeds", summary="Create a feed", status_code=201)
+@router.post(
+    "/{username}/feeds",
+    summary="Create a feed",
+    status_code=201,
+    response_model=Feed,
+    openapi_extra=request_body(FeedBody, "feed"),
+)
 async def create_feed(acc: OwnerDep, request: Request, group_key: str | None = None) -> Response:
     body = await read_object(request, "feed")
     group = await acc.services.groups.get(acc.user, group_key) if group_key else None
@@ -33,27 +43,43 @@ async def create_feed(acc: OwnerDep, request: Request, group_key: str | None = N
     return JSON(await shaping.feed(acc.services, acc.principal, acc.owner, feed), status_code=201)
 
 
-@router.get("/{username}/feeds/{feed_key}", summary="One feed")
+@router.get("/{username}/feeds/{feed_key}", summary="One feed", response_model=Feed)
 async def get_feed(acc: AccountDep, feed_key: str) -> Response:
     feed = await acc.readable_feed(feed_key)
     return JSON(await shaping.feed(acc.services, acc.principal, acc.owner, feed))
 
 
-@router.get("/{username}/feeds/{feed_key}/details", summary="One feed with data details")
+@router.get(
+    "/{username}/feeds/{feed_key}/details",
+    summary="One feed with data details",
+    response_model=Feed,
+)
 async def feed_details(acc: AccountDep, feed_key: str) -> Response:
     feed = await acc.readable_feed(feed_key)
     return JSON(await shaping.feed(acc.services, acc.principal, acc.owner, feed, details=True))
 
 
-@router.put("/{username}/feeds/{feed_key}", summary="Replace a feed's fields")
-@router.patch("/{username}/feeds/{feed_key}", summary="Update a feed's fields")
+@router.put(
+    "/{username}/feeds/{feed_key}",
+    summary="Replace a feed's fields",
+    response_model=Feed,
+    openapi_extra=request_body(FeedBody, "feed"),
+)
+@router.patch(
+    "/{username}/feeds/{feed_key}",
+    summary="Update a feed's fields",
+    response_model=Feed,
+    openapi_extra=request_body(FeedBody, "feed"),
+)
 async def update_feed(acc: OwnerDep, feed_key: str, request: Request) -> Response:
     feed = await acc.writable_feed(feed_key)
     updated = await acc.services.feeds.update(acc.user, feed, await read_object(request, "feed"))
     return JSON(await shaping.feed(acc.services, acc.principal, acc.owner, updated))
 
 
-@router.delete("/{username}/feeds/{feed_key}", summary="Delete a feed and its data")
+@router.delete(
+    "/{username}/feeds/{feed_key}", summary="Delete a feed and its data", response_model=Feed
+)
 async def delete_feed(acc: OwnerDep, feed_key: str) -> Response:
     feed = await acc.writable_feed(feed_key)
     shaped = await shaping.feed(acc.services, acc.principal, acc.owner, feed)
@@ -61,7 +87,11 @@ async def delete_feed(acc: OwnerDep, feed_key: str) -> Response:
     return JSON(shaped)
 
 
-@router.get("/{username}/feeds/{feed_key}/webhooks", summary="Webhook receivers of a feed")
+@router.get(
+    "/{username}/feeds/{feed_key}/webhooks",
+    summary="Webhook receivers of a feed",
+    response_model=list[Receiver],
+)
 async def list_receivers(acc: OwnerDep, feed_key: str, request: Request) -> Response:
     feed = await acc.writable_feed(feed_key)
     receivers = await acc.services.webhooks.for_feed(feed)
@@ -72,6 +102,7 @@ async def list_receivers(acc: OwnerDep, feed_key: str, request: Request) -> Resp
     "/{username}/feeds/{feed_key}/webhooks",
     summary="Create a webhook receiver token for a feed",
     status_code=201,
+    response_model=Receiver,
 )
 async def create_receiver(acc: OwnerDep, feed_key: str, request: Request) -> Response:
     feed = await acc.writable_feed(feed_key)
@@ -82,6 +113,7 @@ async def create_receiver(acc: OwnerDep, feed_key: str, request: Request) -> Res
 @router.delete(
     "/{username}/feeds/{feed_key}/webhooks/{receiver_id}",
     summary="Revoke a webhook receiver token",
+    response_model=Deleted,
 )
 async def delete_receiver(
     acc: OwnerDep, feed_key: str, receiver_id: Annotated[int, Path(ge=1, le=INT32_MAX)]

@@ -12,9 +12,10 @@ from stonechat.domain.errors import BadRequest, Invalid
 from stonechat.domain.fields import to_text
 from stonechat.domain.points import PointInput
 from stonechat.domain.text import MAX_SEGMENT_LENGTH
-from stonechat.protocols.http import shaping
+from stonechat.protocols.http import schemas, shaping
 from stonechat.protocols.http.bodies import read_body, read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
+from stonechat.protocols.http.openapi import request_body
 from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.ratelimit import quota_headers
 from stonechat.protocols.http.responses import JSON
@@ -22,21 +23,35 @@ from stonechat.protocols.http.responses import JSON
 router = APIRouter(tags=["groups"], dependencies=CHECKED)
 
 
-@router.get("/{username}/groups", summary="All groups with their feeds")
+@router.get(
+    "/{username}/groups",
+    summary="All groups with their feeds",
+    response_model=list[schemas.Group],
+)
 async def list_groups(acc: AccountDep) -> Response:
     groups = await acc.services.groups.for_user(acc.owner.id)
     groups = await acc.readable(groups)
     return JSON(await shaping.groups(acc.services, acc.principal, acc.owner, groups))
 
 
-@router.post("/{username}/groups", summary="Create a group", status_code=201)
+@router.post(
+    "/{username}/groups",
+    summary="Create a group",
+    status_code=201,
+    response_model=schemas.Group,
+    openapi_extra=request_body(schemas.GroupBody, "group"),
+)
 async def create_group(acc: OwnerDep, request: Request) -> Response:
     group = await acc.services.groups.create(acc.user, await read_object(request, "group"))
     [shaped] = await shaping.groups(acc.services, acc.principal, acc.owner, [group])
     return JSON(shaped, status_code=201)
 
 
-@router.get("/{username}/groups/{group_key}", summary="One group")
+@router.get(
+    "/{username}/groups/{group_key}",
+    summary="One group",
+    response_model=schemas.Group,
+)
 async def get_group(acc: AccountDep, group_key: str) -> Response:
     group = await acc.services.groups.get(acc.owner, group_key)
     await acc.require_read(group, f"group '{group_key}'")
@@ -44,8 +59,18 @@ async def get_group(acc: AccountDep, group_key: str) -> Response:
     return JSON(shaped)
 
 
-@router.put("/{username}/groups/{group_key}", summary="Replace a group's fields")
-@router.patch("/{username}/groups/{group_key}", summary="Update a group's fields")
+@router.put(
+    "/{username}/groups/{group_key}",
+    summary="Replace a group's fields",
+    response_model=schemas.Group,
+    openapi_extra=request_body(schemas.GroupBody, "group"),
+)
+@router.patch(
+    "/{username}/groups/{group_key}",
+    summary="Update a group's fields",
+    response_model=schemas.Group,
+    openapi_extra=request_body(schemas.GroupBody, "group"),
+)
 async def update_group(acc: OwnerDep, group_key: str, request: Request) -> Response:
     group = await acc.services.groups.get(acc.user, group_key)
     updated = await acc.services.groups.update(acc.user, group, await read_object(request, "group"))
@@ -53,7 +78,11 @@ async def update_group(acc: OwnerDep, group_key: str, request: Request) -> Respo
     return JSON(shaped)
 
 
-@router.delete("/{username}/groups/{group_key}", summary="Delete a group and its own feeds")
+@router.delete(
+    "/{username}/groups/{group_key}",
+    summary="Delete a group and its own feeds",
+    response_model=schemas.Group,
+)
 async def delete_group(acc: OwnerDep, group_key: str) -> Response:
     group = await acc.services.groups.get(acc.user, group_key)
     [shaped] = await shaping.groups(acc.services, acc.principal, acc.owner, [group])
@@ -69,7 +98,12 @@ async def _feed_key(request: Request, feed_key: str | None) -> str | None:
     return to_text(value, "feed_key", MAX_SEGMENT_LENGTH) if value is not None else None
 
 
-@router.post("/{username}/groups/{group_key}/add", summary="Add an existing feed to a group")
+@router.post(
+    "/{username}/groups/{group_key}/add",
+    summary="Add an existing feed to a group",
+    response_model=schemas.Group,
+    openapi_extra=request_body(schemas.FeedKeyBody, required=False),
+)
 async def add_feed(
     acc: OwnerDep, group_key: str, request: Request, feed_key: str | None = None
 ) -> Response:
@@ -79,7 +113,12 @@ async def add_feed(
     return JSON(shaped)
 
 
-@router.post("/{username}/groups/{group_key}/remove", summary="Remove a feed from a group")
+@router.post(
+    "/{username}/groups/{group_key}/remove",
+    summary="Remove a feed from a group",
+    response_model=schemas.Group,
+    openapi_extra=request_body(schemas.FeedKeyBody, required=False),
+)
 async def remove_feed(
     acc: OwnerDep, group_key: str, request: Request, feed_key: str | None = None
 ) -> Response:
@@ -89,7 +128,11 @@ async def remove_feed(
     return JSON(shaped)
 
 
-@router.get("/{username}/groups/{group_key}/feeds", summary="Feeds of a group")
+@router.get(
+    "/{username}/groups/{group_key}/feeds",
+    summary="Feeds of a group",
+    response_model=list[schemas.Feed],
+)
 async def group_feeds(acc: AccountDep, group_key: str) -> Response:
     group = await acc.services.groups.get(acc.owner, group_key)
     await acc.require_read(group, f"group '{group_key}'")
@@ -98,7 +141,11 @@ async def group_feeds(acc: AccountDep, group_key: str) -> Response:
 
 
 @router.post(
-    "/{username}/groups/{group_key}/feeds", summary="Create a feed in a group", status_code=201
+    "/{username}/groups/{group_key}/feeds",
+    summary="Create a feed in a group",
+    status_code=201,
+    response_model=schemas.Feed,
+    openapi_extra=request_body(schemas.FeedBody, "feed"),
 )
 async def create_group_feed(acc: OwnerDep, group_key: str, request: Request) -> Response:
     group = await acc.services.groups.get(acc.user, group_key)
@@ -134,7 +181,12 @@ def _group_points(body: Any) -> tuple[list[tuple[str, Any]], dict[str, Any]]:
     return pairs, meta
 
 
-@router.post("/{username}/groups/{group_key}/data", summary="Write several feeds of a group")
+@router.post(
+    "/{username}/groups/{group_key}/data",
+    summary="Write several feeds of a group",
+    response_model=list[schemas.Datum],
+    openapi_extra=request_body(schemas.GroupDataBody, form=False),
+)
 async def group_data(acc: AccountDep, group_key: str, request: Request) -> Response:
     pairs, meta = _group_points(await read_body(request))
     points = [(key, PointInput(value=value, **meta)) for key, value in pairs]

@@ -15,9 +15,10 @@ from starlette.responses import Response
 from stonechat.domain.timestamps import iso
 from stonechat.protocols.http.bodies import read_object
 from stonechat.protocols.http.deps import OwnerDep
+from stonechat.protocols.http.openapi import request_body
 from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.responses import JSON
-from stonechat.protocols.http.routes.acl import Error
+from stonechat.protocols.http.schemas import Error
 from stonechat.services.tokens import TokenView
 
 router = APIRouter(tags=["tokens"], dependencies=CHECKED)
@@ -68,31 +69,6 @@ class TokenBody(BaseModel):
     expiration: str | None = Field(None, description="ISO-8601 in the future; null: never")
 
 
-def _inline(schema: dict[str, Any]) -> dict[str, Any]:
-    """The JSON schema with its ``$defs`` put in place: a request body schema given through
-    ``openapi_extra`` is not collected into the document's components."""
-    defs = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return resolve(defs[ref.removeprefix("#/$defs/")])
-            return {k: resolve(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [resolve(v) for v in node]
-        return node
-
-    resolved: dict[str, Any] = resolve(schema)
-    return resolved
-
-
-def _body() -> dict[str, Any]:
-    inner = _inline(TokenBody.model_json_schema())
-    either = {"anyOf": [inner, {"type": "object", "properties": {"token": inner}}]}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": either}}}}
-
-
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     words = {
         401: "No key, an unknown key, or no session",
@@ -141,7 +117,7 @@ async def list_tokens(acc: OwnerDep) -> Response:
     status_code=201,
     response_model=NewToken,
     responses=_errors(401, 403, 404, 422),
-    openapi_extra=_body(),
+    openapi_extra=request_body(TokenBody, "token", form=False),
 )
 async def create_token(acc: OwnerDep, request: Request) -> Response:
     view = await acc.services.tokens.create(acc.owner, await read_object(request, "token"))
@@ -164,7 +140,7 @@ async def get_token(acc: OwnerDep, token_id: str) -> Response:
     description="Connections signed in with the token check it again at once.",
     response_model=Token,
     responses=_errors(401, 403, 404, 422),
-    openapi_extra=_body(),
+    openapi_extra=request_body(TokenBody, "token", form=False),
 )
 async def update_token(acc: OwnerDep, token_id: str, request: Request) -> Response:
     body = await read_object(request, "token")

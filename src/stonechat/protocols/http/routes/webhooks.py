@@ -11,14 +11,24 @@ from stonechat.domain import shapes
 from stonechat.domain.errors import Invalid
 from stonechat.domain.points import PointInput
 from stonechat.domain.values import MAX_VALUE_BYTES_HISTORY, MAX_VALUE_BYTES_NO_HISTORY
+from stonechat.protocols.http import schemas
 from stonechat.protocols.http.bodies import read_body, read_bytes
 from stonechat.protocols.http.deps import ServicesDep
+from stonechat.protocols.http.openapi import request_body
 from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.ratelimit import quota_headers
 from stonechat.protocols.http.responses import JSON
 from stonechat.services.registry import Services
 
 router = APIRouter(tags=["webhooks"], dependencies=CHECKED)
+
+RAW_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "Any bytes; stored as text up to the feed's value size",
+        "content": {"text/plain": {"schema": {"type": "string", "minLength": 1}}},
+    }
+}
 
 
 async def _store(services: Services, token: str, point: PointInput) -> Response:
@@ -30,7 +40,12 @@ async def _store(services: Services, token: str, point: PointInput) -> Response:
     return JSON(shapes.datum(datum, stored, services.retention_ms), headers=quota_headers(quota))
 
 
-@router.post("/webhooks/feed/{token}", summary="Store `value` (or `payload`) from any sender")
+@router.post(
+    "/webhooks/feed/{token}",
+    summary="Store `value` (or `payload`) from any sender",
+    response_model=schemas.Datum,
+    openapi_extra=request_body(schemas.WebhookBody),
+)
 async def receive(token: str, request: Request, services: ServicesDep) -> Response:
     await services.webhooks.resolve(token)  # unknown token: 404 before reading the body
     body: Any = await read_body(request)
@@ -43,7 +58,12 @@ async def receive(token: str, request: Request, services: ServicesDep) -> Respon
     return await _store(services, token, point)
 
 
-@router.post("/webhooks/feed/{token}/raw", summary="Store the raw request body as the value")
+@router.post(
+    "/webhooks/feed/{token}/raw",
+    summary="Store the raw request body as the value",
+    response_model=schemas.Datum,
+    openapi_extra=RAW_BODY,
+)
 async def receive_raw(token: str, request: Request, services: ServicesDep) -> Response:
     _user, feed = await services.webhooks.resolve(token)
     limit = MAX_VALUE_BYTES_HISTORY if feed.history else MAX_VALUE_BYTES_NO_HISTORY
@@ -54,6 +74,10 @@ async def receive_raw(token: str, request: Request, services: ServicesDep) -> Re
     return await _store(services, token, PointInput(value=text))
 
 
-@router.post("/webhooks/feed/{token}/notify", summary="Store the value `ping`")
+@router.post(
+    "/webhooks/feed/{token}/notify",
+    summary="Store the value `ping`",
+    response_model=schemas.Datum,
+)
 async def receive_notify(token: str, services: ServicesDep) -> Response:
     return await _store(services, token, PointInput(value="ping"))
