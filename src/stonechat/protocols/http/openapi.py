@@ -92,7 +92,12 @@ def request_body(
     shapes = [inner]
     if wrapper:
         shapes.append(
-            {"type": "object", "properties": {wrapper: inner}, "required": [wrapper]},
+            {
+                "title": f"Wrapped{model.__name__}",
+                "type": "object",
+                "properties": {wrapper: inner},
+                "required": [wrapper],
+            },
         )
     if also:
         shapes.append(also)
@@ -131,6 +136,21 @@ def _operation_ids(document: dict[str, Any]) -> None:
             operation["operationId"] = name
 
 
+def _hoist(node: Any, schemas: dict[str, Any]) -> Any:
+    """Named object schemas of request bodies moved into the components (generated clients
+    then call them ``FeedBody``, not ``CreateFeedJsonBodyType1``)."""
+    if isinstance(node, list):
+        return [_hoist(v, schemas) for v in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: _hoist(v, schemas) for k, v in node.items()}
+    title = node.get("title")
+    named = node.get("type") == "object" and "properties" in node and isinstance(title, str)
+    if named and schemas.setdefault(title, node) == node:
+        return {"$ref": f"#/components/schemas/{title}"}
+    return node
+
+
 def _complete(document: dict[str, Any]) -> dict[str, Any]:
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
@@ -142,6 +162,8 @@ def _complete(document: dict[str, Any]) -> dict[str, Any]:
         public = path.startswith(UNAUTHENTICATED_PREFIX)
         for method, operation in operations.items():
             operation["security"] = [] if public else SECURITY
+            if "requestBody" in operation:
+                operation["requestBody"] = _hoist(operation["requestBody"], schemas)
             responses = operation.setdefault("responses", {})
             codes = [400, 404, 422, 429, 503]
             if not public:

@@ -26,7 +26,7 @@ RAW_BODY = {
     "requestBody": {
         "required": True,
         "description": "Any bytes; stored as text up to the feed's value size",
-        "content": {"text/plain": {"schema": {"type": "string", "minLength": 1}}},
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     }
 }
 
