@@ -533,7 +533,11 @@ def test_openapi_documents_the_acl_routes(server: Server) -> None:
         post = paths[base]["post"]
         assert "permissions" in post["tags"] and post["summary"]
         schema = post["requestBody"]["content"]["application/json"]["schema"]
-        assert "permission" in str(schema) and "scope_value" in str(schema)
+        shapes = [
+            spec["components"]["schemas"][s["$ref"].rsplit("/", 1)[1]] for s in schema["anyOf"]
+        ]
+        assert "scope_value" in shapes[0]["properties"]
+        assert shapes[1]["required"] == ["permission"]
         assert {"200", "201", "401", "403", "404", "422"} <= set(post["responses"])
         patch = paths[f"{base}/{{permission_id}}"]["patch"]
         assert "requestBody" in patch and "422" in patch["responses"]

@@ -74,16 +74,21 @@ def test_every_write_declares_its_body(document: dict[str, Any]) -> None:
         assert all(media.get("schema") for media in content.values()), (method, path)
 
 
+def component(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    named: dict[str, Any] = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return named
+
+
 def test_wrapped_and_bare_bodies_as_json_and_form(document: dict[str, Any]) -> None:
     create = document["paths"]["/api/v2/{username}/feeds"]["post"]["requestBody"]["content"]
-    shapes = create["application/json"]["schema"]["anyOf"]
-    assert "name" in shapes[0]["properties"]
-    assert shapes[1]["required"] == ["feed"]
-    assert "name" in create["application/x-www-form-urlencoded"]["schema"]["properties"]
+    bare, wrapped = (component(document, s) for s in create["application/json"]["schema"]["anyOf"])
+    assert "name" in bare["properties"]
+    assert wrapped["required"] == ["feed"]
+    form = component(document, create["application/x-www-form-urlencoded"]["schema"])
+    assert form == bare
     point = document["paths"]["/api/v2/{username}/feeds/{feed_key}/data"]["post"]
-    assert point["requestBody"]["content"]["application/json"]["schema"]["anyOf"][0][
-        "required"
-    ] == ["value"]
+    schema = point["requestBody"]["content"]["application/json"]["schema"]["anyOf"][0]
+    assert component(document, schema)["required"] == ["value"]
 
 
 def test_every_answer_has_a_schema_and_errors_are_the_error_shape(
