@@ -210,7 +210,7 @@ def rss_mb(server: Server) -> float:
 def test_streamed_bodies_over_the_limit_are_413_and_memory_stays_flat(
     server: Server, api: httpx.Client, feed: str
 ) -> None:
-    """Three clients stream 300 MB each (chunked, no Content-Length) at once: each gets a 413,
+    """Three clients stream 500 MB each (chunked, no Content-Length) at once: each gets a 413,
     the server's memory grows by far less than one body, /health answers meanwhile."""
     results: list[Any] = []
 
@@ -218,7 +218,7 @@ def test_streamed_bodies_over_the_limit_are_413_and_memory_stays_flat(
         try:
             response = httpx.post(
                 url,
-                content=chunks(300 * 1024 * 1024),
+                content=chunks(500 * 1024 * 1024),
                 headers={"Content-Type": "application/json", **api.headers},
                 timeout=60,
             )
