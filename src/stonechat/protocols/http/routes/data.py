@@ -12,9 +12,9 @@ from starlette.responses import Response
 from stonechat.domain import shapes
 from stonechat.domain.errors import BadRequest
 from stonechat.domain.payloads import csv_line
-from stonechat.domain.points import PointInput, check_point, point_from_body
+from stonechat.domain.points import PointInput, point_from_body
 from stonechat.domain.records import Feed
-from stonechat.domain.timestamps import iso, now_ms
+from stonechat.domain.timestamps import iso
 from stonechat.protocols.http import schemas
 from stonechat.protocols.http.bodies import read_body, read_object
 from stonechat.protocols.http.deps import AccountDep, OwnerDep
@@ -59,21 +59,15 @@ def _batch(body: Any) -> list[Any]:
 
 
 async def _point(request: Request) -> PointInput:
-    point = point_from_body(await read_body(request))
-    check_point(point, now_ms())
-    return point
+    return point_from_body(await read_body(request))
 
 
 async def _points(request: Request) -> list[PointInput]:
-    points = [point_from_body(item) for item in _batch(await read_body(request))]
-    now = now_ms()
-    for point in points:
-        check_point(point, now)
-    return points
+    return [point_from_body(item) for item in _batch(await read_body(request))]
 
 
-# Declared before the feed in the handlers: a malformed body is refused before the feed is
-# looked up (services.writes checks everything again before it creates anything).
+# The body's shape is read here; services.writes checks every point (value, time, location)
+# before it looks up or creates anything, so a refused point never makes a feed.
 PointBody = Annotated[PointInput, Depends(_point)]
 PointsBody = Annotated[list[PointInput], Depends(_points)]
 
