@@ -25,6 +25,17 @@ class Error(BaseModel):
     error: str = Field(description="What went wrong, in words")
 
 
+def owner_only_errors(*codes: int, not_found: str) -> dict[int | str, dict[str, Any]]:
+    """The error answers of a route only the owner may use (access lists, tokens)."""
+    words = {
+        401: "No key, an unknown key, or no session",
+        403: "Not the owner with the master key or a session (a token, another user)",
+        404: not_found,
+        422: "A field breaks a rule; the error names it",
+    }
+    return {code: {"model": Error, "description": words[code]} for code in codes}
+
+
 # -- answers --------------------------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from stonechat.protocols.http.deps import OwnerDep
 from stonechat.protocols.http.openapi import request_body
 from stonechat.protocols.http.params import CHECKED
 from stonechat.protocols.http.responses import JSON
-from stonechat.protocols.http.schemas import Error
+from stonechat.protocols.http.schemas import owner_only_errors
 from stonechat.services.sharing import Entry, Received, Shareable
 
 Scope = Literal["user", "public", "secret"]
@@ -71,13 +71,7 @@ class Shared(BaseModel):
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    words = {
-        401: "No key, an unknown key, or no session",
-        403: "Not the owner with the master key or a session (a token, another user)",
-        404: "No such user, object or permission",
-        422: "A field breaks a rule; the error names it",
-    }
-    return {code: {"model": Error, "description": words[code]} for code in codes}
+    return owner_only_errors(*codes, not_found="No such user, object or permission")
 
 
 def permission(entry: Entry) -> dict[str, Any]:
