@@ -31,7 +31,6 @@ WRITE = "w"
 MANAGE = "manage"
 
 MODELS = ("feed", "group", "dashboard")
-MODES = ("r", "w", "rw")
 SCOPES = ("user", "public", "secret")
 TOKEN_MODELS = ("feed", "group")
 

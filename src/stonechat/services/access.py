@@ -143,10 +143,6 @@ class AccessService:
         token = Token(0, owner.id, "webhook", "", (scope,), None, None, 0, 0)
         return Principal(owner, token)
 
-    async def token_valid(self, token: Token) -> bool:
-        """Still there and not expired (connections that signed in with it re-check)."""
-        return token.id in await self.valid_tokens([token.id])
-
     async def valid_tokens(self, ids: list[int]) -> set[int]:
         """Which of these tokens are still there and unexpired (one query)."""
         return await self.tokens.existing(ids, now_ms())

@@ -12,7 +12,6 @@ from stonechat.domain.fields import INT32_MAX, present, to_bool, to_choice, to_i
 from stonechat.domain.names import check_feed_name, check_key, is_key, key_from_name
 from stonechat.domain.records import Feed, Group, User
 from stonechat.domain.timestamps import now_ms
-from stonechat.domain.values import check_size, value_to_text
 from stonechat.services.access import AccessService
 from stonechat.services.activity import ActivityLog
 from stonechat.services.sharing import forget_object, sync_visibility
@@ -216,13 +215,10 @@ class FeedService:
         return group if group is not None else await self.groups.default(owner.id)
 
     async def create_for_write(
-        self, owner: User, ident: str, group: Group | None, *, value: Any = None
+        self, owner: User, ident: str, group: Group | None, home: Group
     ) -> Feed:
-        """Create the feed a write to ``ident`` names (after ``home_for_new`` and the access
-        policy said yes); a value too big for a new feed (history on) is refused first."""
-        if value is not None:
-            check_size(value_to_text(value), history=True)
-        home = await self.home_for_new(owner, ident, group)
+        """Create, in ``home`` (from ``home_for_new``), the feed a write to ``ident`` names,
+        once the access policy said yes and the points were checked."""
         name = check_feed_name(ident.partition(".")[2] if group is None and "." in ident else ident)
         with contextlib.suppress(Invalid):  # another writer may have created it a moment ago
             await self.create(owner, {"name": name}, home)

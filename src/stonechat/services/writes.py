@@ -85,31 +85,44 @@ class WriteService:
         for _ident, point in pairs:
             check_point(point, now)
         group = await self._group(principal, owner, group_key) if group_key else None
-        found: list[Feed | None] = []
+        # Each identifier once (a batch names one feed many times): the feed, or the group a
+        # missing one will be created in.
+        targets: dict[str, Feed | Group] = {}
         for ident, point in pairs:
-            # One answer for every refusal: whether the feed exists, is private or is
-            # missing, a writer without the right learns nothing from it.
-            refused = _refused(principal, owner, f"feeds/{_full(ident, group)}")
-            feed = await self.feeds.find_for_write(owner, ident, group)
-            if feed is not None:
-                await self.access.require(principal, feed, WRITE, refused)
+            if ident in targets:
+                target = targets[ident]
             else:
-                home = await self._home(principal, owner, ident, group, refused)
-                if not await self.access.may_create_feed_in(principal, home):
-                    raise refused
+                target = targets[ident] = await self._target(principal, owner, ident, group)
+            if isinstance(target, Group):  # a new feed keeps history
                 check_size(value_to_text(point.value), history=True)
-            found.append(feed)
         quota = None
         writer = principal.user or owner
         limit = self.limiter.data_limit(writer)
         if limit:  # counted before any feed is created: a throttled write changes nothing
             quota = await self.limiter.take_data(writer, len(pairs), limit)
-        items = []
-        for (ident, point), feed in zip(pairs, found, strict=True):
-            if feed is None:
-                feed = await self.feeds.create_for_write(owner, ident, group, value=point.value)
-            items.append((feed, point))
-        return items, quota
+        feeds: dict[str, Feed] = {}
+        for ident, target in targets.items():
+            if isinstance(target, Group):
+                feeds[ident] = await self.feeds.create_for_write(owner, ident, group, target)
+            else:
+                feeds[ident] = target
+        return [(feeds[ident], point) for ident, point in pairs], quota
+
+    async def _target(
+        self, principal: Principal, owner: User, ident: str, group: Group | None
+    ) -> Feed | Group:
+        """The feed ``ident`` names if the principal may write to it, else the group a new
+        feed would go to if the principal may create one there; one 403 for every refusal:
+        whether the feed exists, is private or is missing, the writer learns nothing."""
+        refused = _refused(principal, owner, f"feeds/{_full(ident, group)}")
+        feed = await self.feeds.find_for_write(owner, ident, group)
+        if feed is not None:
+            await self.access.require(principal, feed, WRITE, refused)
+            return feed
+        home = await self._home(principal, owner, ident, group, refused)
+        if not await self.access.may_create_feed_in(principal, home):
+            raise refused
+        return home
 
     async def _group(self, principal: Principal, owner: User, key: str) -> Group:
         refused = _refused(principal, owner, f"groups/{key}")
