@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -266,3 +267,17 @@ def start_cluster(
         server.start()
         servers.append(server)
     return servers
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    """The JSON body of an answer that must have ``status``."""
+    assert response.status_code == status, (response.request.url, response.text)
+    return response.json()
+
+
+def refused(response: httpx.Response, status: int) -> str:
+    """The error text of an answer that must be ``{"error": "..."}`` with ``status``."""
+    assert response.status_code == status, (response.request.url, response.text)
+    body = response.json()
+    assert set(body) == {"error"} and body["error"].strip(), body
+    return str(body["error"])

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from support import Server
+from support import Server, ok, refused
 from ui.helpers import browser
 
 API = "/api/v2"
@@ -57,18 +57,6 @@ def carol(people: People) -> Iterator[httpx.Client]:
     """Carol's key, on Alice's account: nothing is shared with her."""
     with people.client(people.carol_key) as client:
         yield client
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, (response.request.url, response.text)
-    return response.json()
-
-
-def refused(response: httpx.Response, status: int) -> str:
-    assert response.status_code == status, (response.request.url, response.text)
-    body = response.json()
-    assert set(body) == {"error"} and body["error"].strip(), body
-    return str(body["error"])
 
 
 def new_feed(alice: httpx.Client, value: str | None = "1", **fields: Any) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from support import Server
+from support import Server, ok, refused
 from ui.helpers import browser
 
 API = "/api/v2"
@@ -45,18 +45,6 @@ def owner(server: Server) -> Owner:
 def api(owner: Owner) -> Iterator[httpx.Client]:
     with owner.client(owner.key) as client:
         yield client
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, (response.request.url, response.text)
-    return response.json()
-
-
-def refused(response: httpx.Response, status: int) -> str:
-    assert response.status_code == status, (response.request.url, response.text)
-    body = response.json()
-    assert set(body) == {"error"} and body["error"].strip(), body
-    return str(body["error"])
 
 
 def new_feed(api: httpx.Client, value: str = "1") -> str:
