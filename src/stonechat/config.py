@@ -23,6 +23,30 @@ class Settings(BaseSettings):
     tls_cert: Path | None = None
     tls_key: Path | None = None
     mqtt_max_packet_size: int = Field(1024 * 1024, ge=1024, le=268_435_455)
+    # MQTT bounds under abuse (mqtt.md "Limits"): refusals carry 0x97 quota exceeded.
+    mqtt_connect_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a connection has for its TLS handshake, and again to send CONNECT.",
+    )
+    mqtt_max_input_bytes: int | None = Field(
+        None,
+        ge=1024,
+        description="Received bytes of one connection waiting to be handled before it is no "
+        "longer read; default twice the largest packet.",
+    )
+    mqtt_max_subscribe_filters: int = Field(
+        100, ge=1, description="Topic filters accepted in one SUBSCRIBE; the rest get 0x97."
+    )
+    mqtt_max_subscriptions_per_session: int = Field(
+        1000, ge=1, description="Subscriptions one MQTT session may hold."
+    )
+    mqtt_max_subscriptions_per_user: int = Field(
+        10_000, ge=1, description="Subscriptions all of a user's sessions may hold together."
+    )
+    mqtt_max_persistent_sessions_per_user: int = Field(
+        100, ge=0, description="Persistent MQTT sessions a user may hold; 0 = none."
+    )
     data_dir: Path = Path("./stonechat-data")
     database_url: str | None = None
     secret_key: str | None = None

@@ -213,7 +213,15 @@ async def serve(settings: Settings) -> None:
     await services.ingest.start()
     broker = Broker(
         services,
-        BrokerConfig(max_packet_size=settings.mqtt_max_packet_size),
+        BrokerConfig(
+            max_packet_size=settings.mqtt_max_packet_size,
+            connect_timeout=settings.mqtt_connect_timeout,
+            max_input_bytes=settings.mqtt_max_input_bytes or 2 * settings.mqtt_max_packet_size,
+            max_subscribe_filters=settings.mqtt_max_subscribe_filters,
+            max_subscriptions_per_session=settings.mqtt_max_subscriptions_per_session,
+            max_subscriptions_per_user=settings.mqtt_max_subscriptions_per_user,
+            max_persistent_sessions_per_user=settings.mqtt_max_persistent_sessions_per_user,
+        ),
         MqttSessionStore(db),
     )
     await broker.start()

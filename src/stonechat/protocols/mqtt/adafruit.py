@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -34,9 +34,10 @@ from stonechat.domain.timestamps import now_ms
 from stonechat.domain.topics import FeedTopic, GroupTopic
 from stonechat.protocols.mqtt.codec import Publish
 from stonechat.protocols.mqtt.connection import Handled
+from stonechat.protocols.mqtt.failures import delivery_failed
 from stonechat.protocols.mqtt.handlers.publish import acknowledge
 from stonechat.protocols.mqtt.messages import Message, Subscription
-from stonechat.protocols.mqtt.router import matches
+from stonechat.protocols.mqtt.router import Router
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
@@ -365,7 +366,10 @@ class AdafruitBridge:
                         # when access changes (guard.py), not per point.
                         for (session, topic_filter), sub in list(subs.items()):
                             msg = Message(topic_filter, payloads.get(sub.fmt), sub.qos)
-                            session.deliver(msg, sub, cache)
+                            try:
+                                session.deliver(msg, sub, cache)
+                            except Exception as error:  # that subscriber only
+                                delivery_failed(session, error)
             if wild:
                 assert router is not None
                 self._fan_out_wild(event, router, payloads, cache)
@@ -392,39 +396,59 @@ class AdafruitBridge:
                     if partial is None:
                         continue
                     payload = partial
-                session.deliver(Message(topic_filter, payload, sub.qos), sub, cache)
+                try:
+                    session.deliver(Message(topic_filter, payload, sub.qos), sub, cache)
+                except Exception as error:
+                    delivery_failed(session, error)
         router = registry.routers.get(owner)
         if router is None or not router.has_wildcards():
             return
-        variants = [
-            (f"{update.username}/{prefix}/{group_key}{f'/{fmt}' if fmt else ''}", fmt)
-            for prefix in ("groups", "g")
-            for fmt in ("", "json", "csv")
-        ]
-        for entry, topic_filter, sub in router.wildcards():
-            assert isinstance(entry, tuple)
-            session = entry[0]
-            for topic, fmt in variants:
-                if matches(topic_filter, topic):
-                    session.deliver(Message(topic, update.payload(fmt), sub.qos), sub, cache)
+        for prefix in ("groups", "g"):
+            for fmt in ("", "json", "csv"):
+                topic = f"{update.username}/{prefix}/{group_key}{f'/{fmt}' if fmt else ''}"
+                _deliver_wild(router, topic, update.payload, fmt, cache)
 
     def _fan_out_wild(
-        self, event: FeedEvent, router: Any, payloads: _Payloads, cache: dict[Any, bytes]
+        self,
+        event: FeedEvent,
+        router: Router[Subscription],
+        payloads: _Payloads,
+        cache: dict[Any, bytes],
     ) -> None:
-        """Wildcard filters get every concrete variant topic they match (mqtt-api.md §3.4)."""
+        """Wildcard filters get every concrete variant topic they match (mqtt-api.md §3.4).
+
+        Each variant is matched through the owner's router, so the cost follows the
+        subscriptions that match, not how many wildcard subscriptions the owner holds.
+        """
         feed = event.feed
         user = event.username
-        variants: list[tuple[str, bytes]] = []
         for prefix in ("feeds", "f"):
             for ident in _identifiers(feed):
                 for fmt in ("", "json", "csv"):
                     suffix = f"/{fmt}" if fmt else ""
-                    variants.append((f"{user}/{prefix}/{ident}{suffix}", payloads.get(fmt)))
-        for entry, topic_filter, sub in router.wildcards():
-            session, _ = entry
-            for topic, payload in variants:
-                if matches(topic_filter, topic):
-                    session.deliver(Message(topic, payload, sub.qos), sub, cache)
+                    topic = f"{user}/{prefix}/{ident}{suffix}"
+                    _deliver_wild(router, topic, payloads.get, fmt, cache)
+
+
+def _deliver_wild(
+    router: Router[Subscription],
+    topic: str,
+    payload: Callable[[str], bytes],
+    fmt: str,
+    cache: dict[Any, bytes],
+) -> None:
+    """Deliver on ``topic`` to every wildcard subscription matching it; the payload (in
+    format ``fmt``) is made only when one does."""
+    body: bytes | None = None
+    for entry, _filter, sub in list(router.match_wild(topic)):
+        assert isinstance(entry, tuple)
+        session = entry[0]
+        if body is None:
+            body = payload(fmt)
+        try:
+            session.deliver(Message(topic, body, sub.qos), sub, cache)
+        except Exception as error:
+            delivery_failed(session, error)
 
 
 class _GroupUpdate:

@@ -42,6 +42,7 @@ from stonechat.protocols.mqtt.codec import (
 from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.connection import Connection, Handled
 from stonechat.protocols.mqtt.enforcement import Enforcement
+from stonechat.protocols.mqtt.failures import delivery_failed
 from stonechat.protocols.mqtt.guard import Guard
 from stonechat.protocols.mqtt.handlers import acks
 from stonechat.protocols.mqtt.handlers.connect import handle_connect
@@ -584,7 +585,10 @@ class Broker:
         for session, sub in list(self.registry.matching(owner, msg.topic)):
             if sub.no_local and session is sender:  # [MQTT-3.8.3-3]
                 continue
-            session.deliver(msg, sub, cache)
+            try:
+                session.deliver(msg, sub, cache)
+            except Exception as error:  # that subscriber only: the others still get it
+                delivery_failed(session, error)
 
     def send_retained(self, session: Session, sub: Subscription) -> None:
         """Retained messages matching a new subscription, with RETAIN set [MQTT-3.3.1-8]."""
@@ -615,7 +619,10 @@ class Broker:
         topic = f"{username}/{name}"
         msg = Message(topic, payload, 1)
         for session, sub in list(self.registry.matching(username.lower(), topic)):
-            session.deliver(msg, sub)
+            try:
+                session.deliver(msg, sub)
+            except Exception as error:
+                delivery_failed(session, error)
 
     def reject_publish(self, conn: Connection, packet: Publish, message: str, reason: int) -> None:
         self.stats["rejected_publishes"] += 1
@@ -665,7 +672,10 @@ class Broker:
                 msg = Message(f"time/{name}", payload.encode(), 0)
                 cache: dict[Any, bytes] = {}
                 for (session, _filter), sub in list(subs.items()):
-                    session.deliver(msg, sub, cache)
+                    try:
+                        session.deliver(msg, sub, cache)
+                    except Exception as error:
+                        delivery_failed(session, error)
 
 
 def _holder(key: tuple[int, str]) -> str:

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 @dataclass(slots=True, frozen=True)
 class BrokerConfig:
     max_packet_size: int = 1024 * 1024  # refused before it is buffered
-    connect_timeout: float = 10.0  # a connection that never sends CONNECT is closed
+    connect_timeout: float = 10.0  # for the TLS handshake, then again for CONNECT
+    # Bytes received and not yet handled (decoded packets waiting plus a partial packet)
+    # past which a connection is no longer read until its backlog is handled.
+    max_input_bytes: int = 2 * 1024 * 1024
+    max_subscribe_filters: int = 100  # per SUBSCRIBE; the rest are refused with 0x97
+    max_subscriptions_per_session: int = 1000
+    max_subscriptions_per_user: int = 10_000  # over the user's sessions in this process
+    max_persistent_sessions_per_user: int = 100  # in this process
     receive_maximum: int = 1024  # QoS 1/2 publishes a client may have unacknowledged
     max_inflight: int = 100  # QoS 1/2 deliveries unacknowledged per session
     max_queued: int = 1000  # QoS 1/2 messages queued per session beyond that

@@ -5,6 +5,10 @@ handled by a plain function in ``handlers/``. Handlers that must wait (authentic
 database lookup) return a coroutine; the connection then runs it and holds later packets
 until it is done, so packets are always handled in order without a task per message.
 Outgoing packets are collected and written once per event-loop turn.
+
+Bounded: while packets wait, their bytes are counted; past ``max_input_bytes`` (with the
+decoder's partial packet) the connection is no longer read until they are handled. A packet
+whose handling raises ends this connection alone (MQTT 5: DISCONNECT 0x83), logged once.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from stonechat.protocols.mqtt.codec import (
     Disconnect,
     Packet,
     ProtocolError,
+    Publish,
+    Subscribe,
+    Unsubscribe,
     encode,
 )
 
@@ -30,6 +37,22 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Handled = Coroutine[Any, Any, None] | None
+
+IMPLEMENTATION_ERROR = 0x83
+# What a decoded packet holds in memory beyond its topic, payload and filters (the objects).
+PACKET_OVERHEAD = 200
+MAX_BACKLOG_PACKETS = 1000
+
+
+def held_bytes(packet: Packet) -> int:
+    """About how much memory a decoded packet waiting in the backlog holds."""
+    if isinstance(packet, Publish):
+        return PACKET_OVERHEAD + len(packet.payload) + len(packet.topic)
+    if isinstance(packet, Subscribe):
+        return PACKET_OVERHEAD + sum(PACKET_OVERHEAD + len(f) for f, _ in packet.subscriptions)
+    if isinstance(packet, Unsubscribe):
+        return PACKET_OVERHEAD + sum(PACKET_OVERHEAD + len(f) for f in packet.topic_filters)
+    return PACKET_OVERHEAD
 
 
 class Connection(asyncio.Protocol):
@@ -53,6 +76,7 @@ class Connection(asyncio.Protocol):
         self._out: list[bytes] = []
         self._flush_scheduled = False
         self._backlog: deque[Packet] = deque()
+        self._backlog_bytes = 0
         self._busy = False
         self._timer: asyncio.TimerHandle | None = None
         self._paused = False
@@ -80,18 +104,32 @@ class Connection(asyncio.Protocol):
             self.protocol_error(error)
             return
         if self._busy or self._backlog:
-            self._backlog.extend(packets)
-            if len(self._backlog) > 1000:
-                self._pause()
+            self._hold(packets)
             return
+        handle = self.broker.handle
         for index, packet in enumerate(packets):
             if self.closed:
                 return
-            waiting = self.broker.handle(self, packet)
+            try:
+                waiting = handle(self, packet)
+            except Exception as error:  # one bad packet ends this connection only
+                self.fail(error)
+                return
             if waiting is not None:
-                self._backlog.extend(packets[index + 1 :])
+                self._hold(packets[index + 1 :])
                 self._run(waiting)
                 return
+
+    def _hold(self, packets: list[Packet]) -> None:
+        """Keep packets for after the waiting handler; stop reading past the byte bound."""
+        if packets:
+            self._backlog.extend(packets)
+            self._backlog_bytes += sum(map(held_bytes, packets))
+        if (
+            self._backlog_bytes + self.decoder.buffered > self.broker.config.max_input_bytes
+            or len(self._backlog) > MAX_BACKLOG_PACKETS
+        ):
+            self._pause()
 
     def _run(self, waiting: Coroutine[Any, Any, None]) -> None:
         self._busy = True
@@ -100,19 +138,23 @@ class Connection(asyncio.Protocol):
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._busy = False
-        if not task.cancelled() and task.exception() is not None:
+        if not task.cancelled():
             error = task.exception()
-            if isinstance(error, ProtocolError):
-                self.protocol_error(error)
-            else:
-                log.error("MQTT handler failed", exc_info=error)
-                self.close()
-            return
+            if error is not None:
+                self.fail(error)
+                return
         self._drain_backlog()
 
     def _drain_backlog(self) -> None:
+        handle = self.broker.handle
         while self._backlog and not self._busy and not self.closed:
-            waiting = self.broker.handle(self, self._backlog.popleft())
+            packet = self._backlog.popleft()
+            self._backlog_bytes -= held_bytes(packet)
+            try:
+                waiting = handle(self, packet)
+            except Exception as error:
+                self.fail(error)
+                return
             if waiting is not None:
                 self._run(waiting)
                 return
@@ -142,6 +184,7 @@ class Connection(asyncio.Protocol):
         # instead of the cyclic collector, later.
         self._timer = None
         self._backlog.clear()
+        self._backlog_bytes = 0
         self._out.clear()
         self.transport = None  # the transport refers back to us
 
@@ -198,6 +241,36 @@ class Connection(asyncio.Protocol):
     def _connect_timeout(self) -> None:
         if self.session is None:
             self.close()
+
+    def fail(self, error: BaseException, doing: str = "handling a packet") -> None:
+        """Handling a packet (or delivering to it) raised: close this connection cleanly,
+        log it once.
+
+        A ``ProtocolError`` closes with its own reason code (0x81 malformed, ...); anything
+        else is the server's fault: MQTT 5 DISCONNECT (or CONNACK) 0x83 implementation
+        specific error, 3.1.1 just closed. Packets still waiting are dropped unhandled.
+        """
+        if self.closed:
+            return
+        self._backlog.clear()
+        self._backlog_bytes = 0
+        if isinstance(error, ProtocolError):
+            self.protocol_error(error)
+            return
+        self.broker.stats["handler_errors"] += 1
+        session = self.session
+        log.error(
+            "MQTT connection from %s (client %s) closed: %s failed",
+            self.peer,
+            session.client_id if session is not None else "?",
+            doing,
+            exc_info=error,
+        )
+        error.__traceback__ = None  # its frames would keep this connection alive
+        if session is None:
+            self.broker.refuse_connect(self, ProtocolError(IMPLEMENTATION_ERROR, "internal"))
+        else:
+            self.disconnect(IMPLEMENTATION_ERROR)
 
     def protocol_error(self, error: ProtocolError) -> None:
         # The decoder keeps the error; its traceback would hold this connection in a cycle.

@@ -35,6 +35,9 @@ async def listen(
         host,
         port,
         ssl=context,
+        # A client that never finishes the TLS handshake is dropped as one that never
+        # sends CONNECT would be (asyncio's default is 60 s).
+        ssl_handshake_timeout=broker.config.connect_timeout if context is not None else None,
         reuse_address=True,
         reuse_port=reuse_port or None,
         backlog=4096,

@@ -100,6 +100,11 @@ class Router(Generic[T]):
         if self._root.children or self._root.multi:
             yield from self._wild(topic.split("/"))
 
+    def match_wild(self, topic: str) -> Iterator[tuple[object, str, T]]:
+        """Only the wildcard filters matching ``topic``: the trie walk, no exact filters."""
+        if self._root.children or self._root.multi:
+            yield from self._wild(topic.split("/"))
+
     def _wild(self, levels: list[str]) -> Iterator[tuple[object, str, T]]:
         # [MQTT-4.7.2-1]: filters starting with a wildcard do not match "$" topics.
         dollar = levels[0].startswith("$")

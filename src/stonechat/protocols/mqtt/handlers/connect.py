@@ -15,6 +15,7 @@ from stonechat.domain.errors import StonechatError, Unavailable
 from stonechat.domain.topics import AccountTopic, FeedTopic, GroupTopic, TimeTopic, parse_topic
 from stonechat.protocols.mqtt.codec import Connack, Connect, Properties, ProtocolError
 from stonechat.protocols.mqtt.guard import token_id
+from stonechat.protocols.mqtt.quotas import may_persist
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
@@ -31,6 +32,7 @@ V3 = {
     "authorized": 5,
     "rate": 6,
     "banned": 7,
+    "quota": 3,  # server unavailable: persistent sessions per user (quotas.py)
 }
 V5 = {
     "version": 0x84,
@@ -40,6 +42,7 @@ V5 = {
     "authorized": 0x87,
     "rate": 0x9F,  # connection rate exceeded
     "banned": 0x8A,
+    "quota": 0x97,  # quota exceeded
 }
 
 
@@ -110,6 +113,10 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     else:
         expiry = 0.0 if packet.clean_start else float(broker.config.max_session_expiry)
     expiry = min(expiry, float(broker.config.max_session_expiry))
+    if expiry > 0 and not may_persist(broker, user.id, client_id):
+        broker.stats["quota_refusals"] += 1
+        refuse(conn, "quota")
+        return
     if principal.token is None:
         conn.key_hash = broker.services.accounts.vault.hash(key)
     broker.guard.signed_in(conn, principal)

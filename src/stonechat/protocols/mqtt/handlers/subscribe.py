@@ -25,6 +25,11 @@ from stonechat.protocols.mqtt.codec import (
 )
 from stonechat.protocols.mqtt.connection import Handled
 from stonechat.protocols.mqtt.messages import Subscription
+from stonechat.protocols.mqtt.quotas import (
+    QUOTA_EXCEEDED,
+    report_refused_filters,
+    room_for_subscription,
+)
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
@@ -126,7 +131,11 @@ def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Han
     if packet.properties.subscription_identifiers:
         identifier = packet.properties.subscription_identifiers[0]
     results: list[Subscription | int] = []
-    for topic_filter, options in packet.subscriptions:
+    most = broker.config.max_subscribe_filters  # the filters past it: 0x97 / 0x80, unread
+    for index, (topic_filter, options) in enumerate(packet.subscriptions):
+        if index >= most:
+            results.append(QUOTA_EXCEEDED)
+            continue
         result = classify(session, topic_filter, options)
         if isinstance(result, Subscription):
             result.identifier = identifier
@@ -170,7 +179,16 @@ def _finish(
 ) -> None:
     codes: list[int] = []
     granted: list[Subscription] = []
+    over_quota = 0
     for (topic_filter, _), result in zip(packet.subscriptions, results, strict=True):
+        if isinstance(result, Subscription) and not (
+            result.topic_filter in session.subscriptions or room_for_subscription(broker, session)
+        ):
+            result = QUOTA_EXCEEDED  # subscriptions per session or per user
+        if result == QUOTA_EXCEEDED:
+            over_quota += 1
+            codes.append(QUOTA_EXCEEDED if conn.protocol_level == 5 else FAILURE_V3)
+            continue
         if isinstance(result, int):
             broker.reject_subscribe(conn, topic_filter)
             codes.append(result if conn.protocol_level == 5 else FAILURE_V3)
@@ -182,6 +200,7 @@ def _finish(
             3 if (result.retain_handling == 1 and existed) else result.retain_handling
         )
     conn.send_packet(Suback(packet.packet_id, codes))
+    report_refused_filters(broker, conn, over_quota)
     for sub in granted:  # retained messages after the SUBACK [MQTT-3.3.1-6]
         if sub.retain_handling in (0, 1):
             broker.send_retained(session, sub)
