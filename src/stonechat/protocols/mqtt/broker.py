@@ -594,8 +594,11 @@ class Broker:
         """Retained messages matching a new subscription, with RETAIN set [MQTT-3.3.1-8]."""
         if sub.kind not in ("free", "account", "integration"):
             return
+        found = list(self.retained.matching(session.owner, sub.topic_filter))
+        if not found:
+            return
         as_retained = replace(sub, retain_as_published=True)
-        for msg in self.retained.matching(session.owner, sub.topic_filter):
+        for msg in found:
             session.deliver(msg, as_retained)
 
     # -- errors ----------------------------------------------------------------------------

@@ -54,7 +54,9 @@ class Registry:
                 self._count(session, 1)
             bucket[entry] = sub
         else:
-            router = self.routers.setdefault(sub.owner, Router())
+            router = self.routers.get(sub.owner)
+            if router is None:
+                router = self.routers[sub.owner] = Router()
             before = router.count
             router.add(sub.topic_filter, entry, sub)
             self._count(session, router.count - before)

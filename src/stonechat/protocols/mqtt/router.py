@@ -39,7 +39,10 @@ class Router(Generic[T]):
         node = self._root
         levels = topic_filter.split("/")
         for level in levels[:-1] if levels[-1] == "#" else levels:
-            node = node.children.setdefault(level, _Node())
+            child = node.children.get(level)
+            if child is None:  # not setdefault: that builds a node for every level
+                child = node.children[level] = _Node()
+            node = child
         target = node.multi if levels[-1] == "#" else node.here
         if subscriber not in target:
             self.count += 1
