@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from stonechat.bus.events import FeedEvent
+from stonechat.bus.events import FeedEvent, Origin
 from stonechat.domain import shapes
 from stonechat.domain.access import READ, WRITE
 from stonechat.domain.errors import (
@@ -201,7 +201,10 @@ class AdafruitBridge:
         session = conn.session
         assert session is not None
         try:
-            queued = self.services.writes.submit(session.principal, owner, pairs, group_key)
+            origin = Origin(self.broker.bus.node, session.user.id, session.client_id)
+            queued = self.services.writes.submit(
+                session.principal, owner, pairs, group_key, packet.qos, origin
+            )
         except StonechatError as error:
             self._refused(conn, packet, topic, pairs, error)
             return None
@@ -342,6 +345,9 @@ class AdafruitBridge:
 
         Feed topics get one message per point. Group topics get one message per group and
         write, holding every feed of that group the write changed (mqtt-api.md §5.3).
+        A point written by an MQTT PUBLISH goes out at min(publish QoS, subscription QoS)
+        [MQTT-3.8.4-8] (``Session.deliver`` takes the lower), and not to the publisher's
+        own No Local subscriptions [MQTT-3.8.3-3]; other points at the subscription's QoS.
         """
         registry = self.broker.registry
         retention = self.services.retention_ms
@@ -355,6 +361,8 @@ class AdafruitBridge:
             if feed_index is None and group_index is None and not wild:
                 continue
             feed = event.feed
+            qos = event.qos
+            publisher = self._publisher(event.origin)
             payloads = _Payloads(feed, event.datum, retention)
             cache: dict[Any, bytes] = {}
             if feed_index is not None:
@@ -364,27 +372,41 @@ class AdafruitBridge:
                         # Who may hold these was decided at SUBSCRIBE and is decided again
                         # when access changes (guard.py), not per point.
                         for (session, topic_filter), sub in list(subs.items()):
-                            msg = Message(topic_filter, payloads.get(sub.fmt), sub.qos)
+                            if sub.no_local and session is publisher:
+                                continue
+                            msg = Message(topic_filter, payloads.get(sub.fmt), qos)
                             session.deliver(msg, sub, cache)
             if wild:
                 assert router is not None
-                self._fan_out_wild(event, router, payloads, cache)
+                self._fan_out_wild(event, router, payloads, cache, publisher)
             if group_index is not None or wild:
                 for group_key in _groups(feed):
                     key = (event.batch, owner, group_key)
                     update = group_updates.get(key)
                     if update is None:
-                        update = group_updates[key] = _GroupUpdate(event.username, group_key)
+                        update = group_updates[key] = _GroupUpdate(
+                            event.username, group_key, qos, publisher
+                        )
                     update.add(feed, event.datum)
         for (_batch, owner, group_key), update in group_updates.items():
             self._fan_out_group(owner, group_key, update)
 
+    def _publisher(self, origin: Origin | None) -> Session | None:
+        """The session here that published a point (for No Local), if it is here."""
+        if origin is None or origin.node != self.broker.bus.node:
+            return None
+        return self.broker.sessions.get((origin.user_id, origin.client_id))
+
     def _fan_out_group(self, owner: str, group_key: str, update: _GroupUpdate) -> None:
         registry = self.broker.registry
         cache: dict[Any, bytes] = {}
+        publisher = update.publisher
+        qos = update.qos
         subs = registry.groups.get(owner, {}).get(group_key)
         if subs:
             for (session, topic_filter), sub in list(subs.items()):
+                if sub.no_local and session is publisher:
+                    continue
                 if sub.feeds is None:
                     payload = update.payload(sub.fmt)
                 else:  # another user's public group: only the feeds this one may read
@@ -392,7 +414,7 @@ class AdafruitBridge:
                     if partial is None:
                         continue
                     payload = partial
-                session.deliver(Message(topic_filter, payload, sub.qos), sub, cache)
+                session.deliver(Message(topic_filter, payload, qos), sub, cache)
         router = registry.routers.get(owner)
         if router is None or not router.has_wildcards():
             return
@@ -404,12 +426,19 @@ class AdafruitBridge:
         for entry, topic_filter, sub in router.wildcards():
             assert isinstance(entry, tuple)
             session = entry[0]
+            if sub.no_local and session is publisher:
+                continue
             for topic, fmt in variants:
                 if matches(topic_filter, topic):
-                    session.deliver(Message(topic, update.payload(fmt), sub.qos), sub, cache)
+                    session.deliver(Message(topic, update.payload(fmt), qos), sub, cache)
 
     def _fan_out_wild(
-        self, event: FeedEvent, router: Any, payloads: _Payloads, cache: dict[Any, bytes]
+        self,
+        event: FeedEvent,
+        router: Any,
+        payloads: _Payloads,
+        cache: dict[Any, bytes],
+        publisher: Session | None,
     ) -> None:
         """Wildcard filters get every concrete variant topic they match (mqtt-api.md §3.4)."""
         feed = event.feed
@@ -420,20 +449,25 @@ class AdafruitBridge:
                 for fmt in ("", "json", "csv"):
                     suffix = f"/{fmt}" if fmt else ""
                     variants.append((f"{user}/{prefix}/{ident}{suffix}", payloads.get(fmt)))
+        qos = event.qos
         for entry, topic_filter, sub in router.wildcards():
             session, _ = entry
+            if sub.no_local and session is publisher:
+                continue
             for topic, payload in variants:
                 if matches(topic_filter, topic):
-                    session.deliver(Message(topic, payload, sub.qos), sub, cache)
+                    session.deliver(Message(topic, payload, qos), sub, cache)
 
 
 class _GroupUpdate:
     """The feeds of one group that one write changed, and their group payloads."""
 
-    __slots__ = ("_payloads", "ids", "located", "updates", "username")
+    __slots__ = ("_payloads", "ids", "located", "publisher", "qos", "updates", "username")
 
-    def __init__(self, username: str, group_key: str) -> None:
+    def __init__(self, username: str, group_key: str, qos: int, publisher: Session | None) -> None:
         self.username = username
+        self.qos = qos  # the points of one write share its QoS and publisher
+        self.publisher = publisher
         self.updates: dict[str, str] = {}
         self.ids: dict[str, int] = {}
         self.located: Datum | None = None

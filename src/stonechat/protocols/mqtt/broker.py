@@ -450,7 +450,9 @@ class Broker:
     ) -> None:
         try:
             point = feed_point(packet.payload, topic.fmt)
-            await self.services.writes.write(principal, user, [(topic.ident, point)])
+            await self.services.writes.write(
+                principal, user, [(topic.ident, point)], qos=packet.qos
+            )
         except Exception as error:  # a will that cannot be stored is reported, not raised
             self.publish_error(user.username, f"will to {packet.topic} rejected, {error}")
 
