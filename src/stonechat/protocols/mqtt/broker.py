@@ -644,12 +644,18 @@ class Broker:
     # -- time topics -----------------------------------------------------------------------
 
     async def _publish_time(self) -> None:
-        """``time/seconds``, ``time/millis``, ``time/ISO-8601`` each second; ``time/hours``."""
+        """``time/seconds``, ``time/millis``, ``time/ISO-8601`` each second; ``time/hours``.
+
+        Each tick is sent half-way through its second and carries the clock as it is then,
+        milliseconds included: a timer that wakes a little early or late (uvloop rounds to
+        the millisecond) neither skips nor repeats a second, and ``millis`` is real time,
+        not a rounded one. Each second is published once, in order.
+        """
         last_hour = -1
         second = int(time.time()) + 1
         while True:
-            await asyncio.sleep(max(0.0, second - time.time()))
-            ms = max(now_ms(), second * 1000)  # timers may wake a little early
+            await asyncio.sleep(max(0.0, second + _TICK_PHASE - time.time()))
+            ms = max(now_ms(), second * 1000)  # never a second already published
             second = ms // 1000 + 1  # each second once, in order
             payloads = {
                 "seconds": str(ms // 1000),
@@ -668,6 +674,10 @@ class Broker:
                 cache: dict[Any, bytes] = {}
                 for (session, _filter), sub in list(subs.items()):
                     session.deliver(msg, sub, cache)
+
+
+# Where in each second the time topics are published (see ``_publish_time``).
+_TICK_PHASE = 0.5
 
 
 def _holder(key: tuple[int, str]) -> str:
