@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     tls_cert: Path | None = None
     tls_key: Path | None = None
     mqtt_max_packet_size: int = Field(1024 * 1024, ge=1024, le=268_435_455)
+    # How often each process announces its members of MQTT shared subscriptions (--workers).
+    mqtt_share_announce_seconds: float = Field(10.0, gt=0)
     data_dir: Path = Path("./stonechat-data")
     database_url: str | None = None
     secret_key: str | None = None

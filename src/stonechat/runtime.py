@@ -213,7 +213,10 @@ async def serve(settings: Settings) -> None:
     await services.ingest.start()
     broker = Broker(
         services,
-        BrokerConfig(max_packet_size=settings.mqtt_max_packet_size),
+        BrokerConfig(
+            max_packet_size=settings.mqtt_max_packet_size,
+            share_announce_seconds=settings.mqtt_share_announce_seconds,
+        ),
         MqttSessionStore(db),
     )
     await broker.start()

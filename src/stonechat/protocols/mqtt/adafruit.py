@@ -37,6 +37,7 @@ from stonechat.protocols.mqtt.connection import Handled
 from stonechat.protocols.mqtt.handlers.publish import acknowledge
 from stonechat.protocols.mqtt.messages import Message, Subscription
 from stonechat.protocols.mqtt.router import matches
+from stonechat.protocols.mqtt.shares import ShareGroup
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
@@ -350,6 +351,7 @@ class AdafruitBridge:
         own No Local subscriptions [MQTT-3.8.3-3]; other points at the subscription's QoS.
         """
         registry = self.broker.registry
+        shares = registry.shares
         retention = self.services.retention_ms
         group_updates: dict[tuple[int, str, str], _GroupUpdate] = {}
         for event in events:
@@ -360,6 +362,7 @@ class AdafruitBridge:
             wild = router is not None and router.has_wildcards()
             if feed_index is None and group_index is None and not wild:
                 continue
+            shares.current = event.datum.id  # the same in every process (shared subscriptions)
             feed = event.feed
             qos = event.qos
             publisher = self._publisher(event.origin)
@@ -402,11 +405,18 @@ class AdafruitBridge:
         cache: dict[Any, bytes] = {}
         publisher = update.publisher
         qos = update.qos
+        registry.shares.current = update.first  # the same in every process
         subs = registry.groups.get(owner, {}).get(group_key)
         if subs:
-            for (session, topic_filter), sub in list(subs.items()):
-                if sub.no_local and session is publisher:
+            for (receiver, topic_filter), sub in list(subs.items()):
+                if sub.no_local and receiver is publisher:
                     continue
+                group: ShareGroup | None = None
+                if isinstance(receiver, ShareGroup):  # its member first: its access decides
+                    picked = receiver.pick()
+                    if picked is None:
+                        continue
+                    group, (receiver, sub) = receiver, picked
                 if sub.feeds is None:
                     payload = update.payload(sub.fmt)
                 else:  # another user's public group: only the feeds this one may read
@@ -414,7 +424,11 @@ class AdafruitBridge:
                     if partial is None:
                         continue
                     payload = partial
-                session.deliver(Message(topic_filter, payload, qos), sub, cache)
+                msg = Message(topic_filter, payload, qos)
+                if group is None:
+                    receiver.deliver(msg, sub, cache)
+                else:
+                    group.give(receiver, sub, msg, cache)
         router = registry.routers.get(owner)
         if router is None or not router.has_wildcards():
             return
@@ -462,18 +476,30 @@ class AdafruitBridge:
 class _GroupUpdate:
     """The feeds of one group that one write changed, and their group payloads."""
 
-    __slots__ = ("_payloads", "ids", "located", "publisher", "qos", "updates", "username")
+    __slots__ = (
+        "_payloads",
+        "first",
+        "ids",
+        "located",
+        "publisher",
+        "qos",
+        "updates",
+        "username",
+    )
 
     def __init__(self, username: str, group_key: str, qos: int, publisher: Session | None) -> None:
         self.username = username
         self.qos = qos  # the points of one write share its QoS and publisher
         self.publisher = publisher
+        self.first = ""  # the first point's id: the update's id in every process
         self.updates: dict[str, str] = {}
         self.ids: dict[str, int] = {}
         self.located: Datum | None = None
         self._payloads: dict[str, bytes] = {}
 
     def add(self, feed: Feed, datum: Datum) -> None:
+        if not self.first:
+            self.first = datum.id
         self.updates[feed.key] = datum.value
         self.ids[feed.key] = feed.id
         if datum.lat is not None:

@@ -4,7 +4,8 @@ Exact Adafruit IO feed and group subscriptions are indexed by identifier, so a s
 finds its subscribers with a few dict lookups; every other filter (free-form topics,
 wildcards, ``{user}/errors``) sits in the owner's ``Router``. Subscriptions held by
 permission rather than ownership are also indexed by the owner's id, for the re-check that
-follows a change of access (``guard.py``).
+follows a change of access (``guard.py``). A shared subscription (``$share/{name}/{filter}``)
+joins its share group (``shares.py``), which sits in these indexes once, under its filter.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from collections.abc import Iterator
 from stonechat.protocols.mqtt.messages import Subscription
 from stonechat.protocols.mqtt.router import Router
 from stonechat.protocols.mqtt.session import Session
+from stonechat.protocols.mqtt.shares import ShareGroup, Shares
 
-Entry = tuple[Session, str]  # (session, topic filter)
+Receiver = Session | ShareGroup  # both have ``deliver(msg, sub, cache)``
+Entry = tuple[Receiver, str]  # (session or share group, topic filter)
 
 
 class Registry:
@@ -24,12 +27,21 @@ class Registry:
         self.groups: dict[str, dict[str, dict[Entry, Subscription]]] = {}
         self.routers: dict[str, Router[Subscription]] = {}
         self.time: dict[str, dict[Entry, Subscription]] = {}
-        self.guarded: dict[int, dict[Entry, Subscription]] = {}
+        self.guarded: dict[int, dict[tuple[Session, str], Subscription]] = {}
+        self.shares = Shares()
 
     def add(self, session: Session, sub: Subscription) -> None:
-        entry = (session, sub.topic_filter)
         if sub.guarded:
-            self.guarded.setdefault(sub.owner_id, {})[entry] = sub
+            self.guarded.setdefault(sub.owner_id, {})[(session, sub.topic_filter)] = sub
+        if sub.share is not None:
+            group = self.shares.join(session, sub)
+            if group is not None:  # a new share group: indexed once, under its filter
+                self._index(group, group.rep)
+            return
+        self._index(session, sub)
+
+    def _index(self, receiver: Receiver, sub: Subscription) -> None:
+        entry = (receiver, sub.topic_filter)
         if sub.kind == "feed":
             self.feeds.setdefault(sub.owner, {}).setdefault(sub.ident, {})[entry] = sub
         elif sub.kind == "group":
@@ -40,13 +52,21 @@ class Registry:
             self.routers.setdefault(sub.owner, Router()).add(sub.topic_filter, entry, sub)
 
     def remove(self, session: Session, sub: Subscription) -> None:
-        entry = (session, sub.topic_filter)
         if sub.guarded:
             held = self.guarded.get(sub.owner_id)
-            if held is not None and held.get(entry) is sub:
-                del held[entry]
+            if held is not None and held.get((session, sub.topic_filter)) is sub:
+                del held[(session, sub.topic_filter)]
                 if not held:
                     del self.guarded[sub.owner_id]
+        if sub.share is not None:
+            group = self.shares.leave(session, sub)
+            if group is not None:  # its last member left
+                self._unindex(group, group.rep)
+            return
+        self._unindex(session, sub)
+
+    def _unindex(self, receiver: Receiver, sub: Subscription) -> None:
+        entry = (receiver, sub.topic_filter)
         if sub.kind in ("feed", "group"):
             index = self.feeds if sub.kind == "feed" else self.groups
             owned = index.get(sub.owner, {})
@@ -68,7 +88,7 @@ class Registry:
                 if router.count == 0:
                     del self.routers[sub.owner]
 
-    def matching(self, owner: str, topic: str) -> Iterator[tuple[Session, Subscription]]:
+    def matching(self, owner: str, topic: str) -> Iterator[tuple[Receiver, Subscription]]:
         """Router subscriptions (free-form, wildcard, account topics) matching ``topic``."""
         router = self.routers.get(owner)
         if router is None:
