@@ -550,7 +550,10 @@ class Broker:
                 user.username,
                 f"PUBLISH {packet.topic} retained message refused, retained storage limit reached",
             )
-        message_id = self._message_id()
+        # Shared subscriptions here or in another process decide by it.
+        message_id = (
+            self._message_id() if self.bus.distributed or self.registry.shares.groups else None
+        )
         self._deliver_free(owner, sender, msg, message_id)
         if self.bus.distributed:
             self.bus.broadcast(
