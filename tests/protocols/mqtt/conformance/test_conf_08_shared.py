@@ -99,6 +99,27 @@ def test_round_robin_on_a_feed_topic(paho: PahoFactory, acct: Account) -> None:
     assert sorted(len(c.messages) for c in wild) == [3, 3]
 
 
+def test_a_share_on_another_users_public_feed(
+    paho: PahoFactory, acct: Account, acct2: Account
+) -> None:
+    """Through the access service, like a plain subscription to it; private: refused."""
+    key = f"pub{uuid.uuid4().hex[:6]}"
+    feed = f"{acct2.username}/feeds/{key}"
+    owner = paho(acct2)
+    owner.publish(feed, b"0", 1)
+    members = [paho(acct) for _ in range(2)]
+    assert members[0].subscribe(share("g", feed), 1) == [NOT_AUTHORIZED]  # private
+    with api(acct2) as client:
+        made = client.patch(f"/feeds/{key}", json={"feed": {"visibility": "public"}})
+        assert made.status_code == 200, made.text
+    for member in members:
+        assert member.subscribe(share("g", feed), 1) == [1]
+    sent = [str(i).encode() for i in range(1, 5)]
+    for payload in sent:
+        owner.publish(feed, payload, 1)
+    assert [len(each) for each in everything_once(members, sent)] == [2, 2]
+
+
 @pytest.mark.sqlite_only
 def test_group_topic_share(paho: PahoFactory, acct: Account) -> None:
     with api(acct) as client:
