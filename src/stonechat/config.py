@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     mqtt_max_persistent_sessions_per_user: int = Field(
         100, ge=0, description="Persistent MQTT sessions a user may hold; 0 = none."
     )
+    # How often each process announces its members of MQTT shared subscriptions (--workers).
+    mqtt_share_announce_seconds: float = Field(10.0, gt=0)
     data_dir: Path = Path("./stonechat-data")
     database_url: str | None = None
     secret_key: str | None = None

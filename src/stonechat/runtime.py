@@ -221,6 +221,7 @@ async def serve(settings: Settings) -> None:
             max_subscriptions_per_session=settings.mqtt_max_subscriptions_per_session,
             max_subscriptions_per_user=settings.mqtt_max_subscriptions_per_user,
             max_persistent_sessions_per_user=settings.mqtt_max_persistent_sessions_per_user,
+            share_announce_seconds=settings.mqtt_share_announce_seconds,
         ),
         MqttSessionStore(db),
     )

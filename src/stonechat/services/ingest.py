@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stonechat.bus.base import Bus
-from stonechat.bus.events import FeedEvent
+from stonechat.bus.events import ANY_QOS, FeedEvent, Origin
 from stonechat.domain.errors import Invalid, Unavailable
 from stonechat.domain.ids import UlidGenerator
 from stonechat.domain.points import FUTURE_MESSAGE, PointInput, location_of
@@ -39,6 +39,8 @@ class _Submission:
     feeds: list[Feed]
     points: list[NewDatum]
     done: asyncio.Future[None]
+    qos: int = ANY_QOS
+    origin: Origin | None = None
 
 
 class IngestService:
@@ -108,7 +110,13 @@ class IngestService:
         )
         return NewDatum(datum=datum, value_num=numeric(text))
 
-    def _submission(self, user: User, items: Sequence[tuple[Feed, PointInput]]) -> _Submission:
+    def _submission(
+        self,
+        user: User,
+        items: Sequence[tuple[Feed, PointInput]],
+        qos: int = ANY_QOS,
+        origin: Origin | None = None,
+    ) -> _Submission:
         if self._task is None:
             raise Unavailable("the server is not accepting data right now")
         now = now_ms()
@@ -118,16 +126,21 @@ class IngestService:
             [feed for feed, _ in items],
             [self.prepare(feed, point, now) for feed, point in items],
             self._task.get_loop().create_future(),
+            qos,
+            origin,
         )
 
-    async def store(self, owner: User, items: Sequence[tuple[Feed, PointInput]]) -> list[Datum]:
+    async def store(
+        self, owner: User, items: Sequence[tuple[Feed, PointInput]], qos: int = ANY_QOS
+    ) -> list[Datum]:
         """Validate and store points of ``owner``'s feeds; returns after they are committed.
 
         Callers go through ``services.writes`` (the access policy and the data rate are
         checked there, before anything changes). Validation errors are raised before
-        anything is stored: a batch is all or nothing.
+        anything is stored: a batch is all or nothing. ``qos``: the QoS the points go out
+        at (an MQTT will's); other writes go at each subscription's QoS.
         """
-        submission = self._submission(owner, items)
+        submission = self._submission(owner, items, qos)
         if not submission.points:
             return []
         await self._queue.put(submission)  # a full queue makes writers wait here
@@ -135,15 +148,20 @@ class IngestService:
         return [p.datum for p in submission.points]
 
     def enqueue(
-        self, owner: User, items: Sequence[tuple[Feed, PointInput]]
+        self,
+        owner: User,
+        items: Sequence[tuple[Feed, PointInput]],
+        qos: int = ANY_QOS,
+        origin: Origin | None = None,
     ) -> asyncio.Future[None] | Coroutine[Any, Any, asyncio.Future[None]]:
         """Like ``store`` without awaiting the commit: the future resolves after it.
 
         For callers that must not block (the MQTT broker). When the queue has room this
         returns the future at once; when it is full it returns a coroutine that waits for
-        room (the caller stops reading from its client meanwhile: back-pressure).
+        room (the caller stops reading from its client meanwhile: back-pressure). ``qos``
+        and ``origin`` (the MQTT PUBLISH's) travel with the points to the subscribers.
         """
-        submission = self._submission(owner, items)
+        submission = self._submission(owner, items, qos, origin)
         try:
             self._queue.put_nowait(submission)
         except asyncio.QueueFull:
@@ -197,5 +215,14 @@ class IngestService:
             if not submission.done.done():
                 submission.done.set_result(None)
             for feed, point in zip(submission.feeds, submission.points, strict=True):
-                events.append(FeedEvent(submission.username, feed, point.datum, self.submissions))
+                events.append(
+                    FeedEvent(
+                        submission.username,
+                        feed,
+                        point.datum,
+                        self.submissions,
+                        submission.qos,
+                        submission.origin,
+                    )
+                )
         await self.bus.publish(events)

@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
+from stonechat.bus.events import ANY_QOS, Origin
 from stonechat.domain.access import READ, WRITE, Principal
 from stonechat.domain.errors import Forbidden, NotFound
 from stonechat.domain.points import PointInput, check_point
@@ -47,35 +48,55 @@ class WriteService:
         self.limiter = limiter
 
     async def write(
-        self, principal: Principal, owner: User, pairs: Pairs, group_key: str | None = None
+        self,
+        principal: Principal,
+        owner: User,
+        pairs: Pairs,
+        group_key: str | None = None,
+        qos: int = ANY_QOS,
     ) -> tuple[list[Datum], list[Feed], Quota | None]:
         """Write to ``owner``'s feeds and wait for the commit: the stored points, their
-        feeds, and where the writer stands against the data rate (None: unlimited)."""
+        feeds, and where the writer stands against the data rate (None: unlimited).
+        ``qos``: the highest QoS MQTT subscribers get the points at (an MQTT will's)."""
         items, quota = await self._prepare(principal, owner, pairs, group_key)
-        data = await self.ingest.store(owner, items)
+        data = await self.ingest.store(owner, items, qos)
         return data, [feed for feed, _ in items], quota
 
     def submit(
-        self, principal: Principal, owner: User, pairs: Pairs, group_key: str | None = None
+        self,
+        principal: Principal,
+        owner: User,
+        pairs: Pairs,
+        group_key: str | None = None,
+        qos: int = ANY_QOS,
+        origin: Origin | None = None,
     ) -> Queued:
         """``write`` without waiting for the commit (MQTT): the future resolves after it.
 
         The common case (the owner writing one point to a feed it wrote before, no data
         rate) returns the future at once, with no await; otherwise a coroutine does the
-        lookups first. Refusals raise, here or from the coroutine.
+        lookups first. Refusals raise, here or from the coroutine. ``qos`` and ``origin``
+        are the MQTT PUBLISH's: subscribers get the points at min(publish QoS, subscription
+        QoS), and the publisher's own No Local subscriptions not at all.
         """
         if group_key is None and len(pairs) == 1 and self.access.owns(principal, owner):
             ident, point = pairs[0]
             feed = self.feeds.cached_for_write(owner.id, ident)
             if feed is not None and not self.limiter.data_limit(owner):
-                return self.ingest.enqueue(owner, [(feed, point)])
-        return self._submit(principal, owner, pairs, group_key)
+                return self.ingest.enqueue(owner, [(feed, point)], qos, origin)
+        return self._submit(principal, owner, pairs, group_key, qos, origin)
 
     async def _submit(
-        self, principal: Principal, owner: User, pairs: Pairs, group_key: str | None
+        self,
+        principal: Principal,
+        owner: User,
+        pairs: Pairs,
+        group_key: str | None,
+        qos: int,
+        origin: Origin | None,
     ) -> asyncio.Future[None]:
         items, _quota = await self._prepare(principal, owner, pairs, group_key)
-        queued = self.ingest.enqueue(owner, items)
+        queued = self.ingest.enqueue(owner, items, qos, origin)
         return queued if isinstance(queued, asyncio.Future) else await queued
 
     async def _prepare(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from stonechat.bus.events import FeedEvent
+from stonechat.bus.events import FeedEvent, Origin
 from stonechat.domain import shapes
 from stonechat.domain.access import READ, WRITE
 from stonechat.domain.errors import (
@@ -38,6 +38,7 @@ from stonechat.protocols.mqtt.failures import delivery_failed
 from stonechat.protocols.mqtt.handlers.publish import acknowledge
 from stonechat.protocols.mqtt.messages import Message, Subscription
 from stonechat.protocols.mqtt.router import Router
+from stonechat.protocols.mqtt.shares import ShareGroup
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
@@ -202,7 +203,10 @@ class AdafruitBridge:
         session = conn.session
         assert session is not None
         try:
-            queued = self.services.writes.submit(session.principal, owner, pairs, group_key)
+            origin = Origin(self.broker.bus.node, session.user.id, session.client_id)
+            queued = self.services.writes.submit(
+                session.principal, owner, pairs, group_key, packet.qos, origin
+            )
         except StonechatError as error:
             self._refused(conn, packet, topic, pairs, error)
             return None
@@ -343,8 +347,12 @@ class AdafruitBridge:
 
         Feed topics get one message per point. Group topics get one message per group and
         write, holding every feed of that group the write changed (mqtt-api.md §5.3).
+        A point written by an MQTT PUBLISH goes out at min(publish QoS, subscription QoS)
+        [MQTT-3.8.4-8] (``Session.deliver`` takes the lower), and not to the publisher's
+        own No Local subscriptions [MQTT-3.8.3-3]; other points at the subscription's QoS.
         """
         registry = self.broker.registry
+        shares = registry.shares
         retention = self.services.retention_ms
         group_updates: dict[tuple[int, str, str], _GroupUpdate] = {}
         for event in events:
@@ -355,7 +363,10 @@ class AdafruitBridge:
             wild = router is not None and router.has_wildcards()
             if feed_index is None and group_index is None and not wild:
                 continue
+            shares.current = event.datum.id  # the same in every process (shared subscriptions)
             feed = event.feed
+            qos = event.qos
+            publisher = self._publisher(event.origin)
             payloads = _Payloads(feed, event.datum, retention)
             cache: dict[Any, bytes] = {}
             if feed_index is not None:
@@ -365,30 +376,51 @@ class AdafruitBridge:
                         # Who may hold these was decided at SUBSCRIBE and is decided again
                         # when access changes (guard.py), not per point.
                         for (session, topic_filter), sub in list(subs.items()):
-                            msg = Message(topic_filter, payloads.get(sub.fmt), sub.qos)
+                            if sub.no_local and session is publisher:
+                                continue
+                            msg = Message(topic_filter, payloads.get(sub.fmt), qos)
                             try:
                                 session.deliver(msg, sub, cache)
                             except Exception as error:  # that subscriber only
                                 delivery_failed(session, error)
             if wild:
                 assert router is not None
-                self._fan_out_wild(event, router, payloads, cache)
+                self._fan_out_wild(event, router, payloads, cache, publisher)
             if group_index is not None or wild:
                 for group_key in _groups(feed):
                     key = (event.batch, owner, group_key)
                     update = group_updates.get(key)
                     if update is None:
-                        update = group_updates[key] = _GroupUpdate(event.username, group_key)
+                        update = group_updates[key] = _GroupUpdate(
+                            event.username, group_key, qos, publisher
+                        )
                     update.add(feed, event.datum)
         for (_batch, owner, group_key), update in group_updates.items():
             self._fan_out_group(owner, group_key, update)
 
+    def _publisher(self, origin: Origin | None) -> Session | None:
+        """The session here that published a point (for No Local), if it is here."""
+        if origin is None or origin.node != self.broker.bus.node:
+            return None
+        return self.broker.sessions.get((origin.user_id, origin.client_id))
+
     def _fan_out_group(self, owner: str, group_key: str, update: _GroupUpdate) -> None:
         registry = self.broker.registry
         cache: dict[Any, bytes] = {}
+        publisher = update.publisher
+        qos = update.qos
+        registry.shares.current = update.first  # the same in every process
         subs = registry.groups.get(owner, {}).get(group_key)
         if subs:
-            for (session, topic_filter), sub in list(subs.items()):
+            for (receiver, topic_filter), sub in list(subs.items()):
+                if sub.no_local and receiver is publisher:
+                    continue
+                group: ShareGroup | None = None
+                if isinstance(receiver, ShareGroup):  # its member first: its access decides
+                    picked = receiver.pick()
+                    if picked is None:
+                        continue
+                    group, (receiver, sub) = receiver, picked
                 if sub.feeds is None:
                     payload = update.payload(sub.fmt)
                 else:  # another user's public group: only the feeds this one may read
@@ -396,17 +428,21 @@ class AdafruitBridge:
                     if partial is None:
                         continue
                     payload = partial
+                msg = Message(topic_filter, payload, qos)
                 try:
-                    session.deliver(Message(topic_filter, payload, sub.qos), sub, cache)
-                except Exception as error:
-                    delivery_failed(session, error)
+                    if group is None:
+                        receiver.deliver(msg, sub, cache)
+                    else:
+                        group.give(receiver, sub, msg, cache)
+                except Exception as error:  # that subscriber only
+                    delivery_failed(receiver, error)
         router = registry.routers.get(owner)
         if router is None or not router.has_wildcards():
             return
         for prefix in ("groups", "g"):
             for fmt in ("", "json", "csv"):
                 topic = f"{update.username}/{prefix}/{group_key}{f'/{fmt}' if fmt else ''}"
-                _deliver_wild(router, topic, update.payload, fmt, cache)
+                _deliver_wild(router, topic, update.payload, fmt, cache, qos, publisher)
 
     def _fan_out_wild(
         self,
@@ -414,6 +450,7 @@ class AdafruitBridge:
         router: Router[Subscription],
         payloads: _Payloads,
         cache: dict[Any, bytes],
+        publisher: Session | None,
     ) -> None:
         """Wildcard filters get every concrete variant topic they match (mqtt-api.md §3.4).
 
@@ -427,7 +464,7 @@ class AdafruitBridge:
                 for fmt in ("", "json", "csv"):
                     suffix = f"/{fmt}" if fmt else ""
                     topic = f"{user}/{prefix}/{ident}{suffix}"
-                    _deliver_wild(router, topic, payloads.get, fmt, cache)
+                    _deliver_wild(router, topic, payloads.get, fmt, cache, event.qos, publisher)
 
 
 def _deliver_wild(
@@ -436,34 +473,53 @@ def _deliver_wild(
     payload: Callable[[str], bytes],
     fmt: str,
     cache: dict[Any, bytes],
+    qos: int,
+    publisher: Session | None,
 ) -> None:
-    """Deliver on ``topic`` to every wildcard subscription matching it; the payload (in
-    format ``fmt``) is made only when one does."""
+    """Deliver on ``topic`` to every wildcard subscription matching it, at ``qos`` (the
+    publish QoS; ``deliver`` takes the lower) and not back to the publisher's No Local
+    subscriptions; the payload (in format ``fmt``) is made only when one matches."""
     body: bytes | None = None
     for entry, _filter, sub in list(router.match_wild(topic)):
         assert isinstance(entry, tuple)
-        session = entry[0]
+        receiver = entry[0]
+        if sub.no_local and receiver is publisher:
+            continue
         if body is None:
             body = payload(fmt)
         try:
-            session.deliver(Message(topic, body, sub.qos), sub, cache)
+            receiver.deliver(Message(topic, body, qos), sub, cache)
         except Exception as error:
-            delivery_failed(session, error)
+            delivery_failed(receiver, error)
 
 
 class _GroupUpdate:
     """The feeds of one group that one write changed, and their group payloads."""
 
-    __slots__ = ("_payloads", "ids", "located", "updates", "username")
+    __slots__ = (
+        "_payloads",
+        "first",
+        "ids",
+        "located",
+        "publisher",
+        "qos",
+        "updates",
+        "username",
+    )
 
-    def __init__(self, username: str, group_key: str) -> None:
+    def __init__(self, username: str, group_key: str, qos: int, publisher: Session | None) -> None:
         self.username = username
+        self.qos = qos  # the points of one write share its QoS and publisher
+        self.publisher = publisher
+        self.first = ""  # the first point's id: the update's id in every process
         self.updates: dict[str, str] = {}
         self.ids: dict[str, int] = {}
         self.located: Datum | None = None
         self._payloads: dict[str, bytes] = {}
 
     def add(self, feed: Feed, datum: Datum) -> None:
+        if not self.first:
+            self.first = datum.id
         self.updates[feed.key] = datum.value
         self.ids[feed.key] = feed.id
         if datum.lat is not None:

@@ -9,6 +9,7 @@ again when access changes; a session keeps the principal it signed in with.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections import Counter
@@ -57,6 +58,7 @@ from stonechat.protocols.mqtt.messages import (
 from stonechat.protocols.mqtt.registry import Registry
 from stonechat.protocols.mqtt.retained import RetainedStore
 from stonechat.protocols.mqtt.session import Session
+from stonechat.protocols.mqtt.share_cluster import ShareCluster
 from stonechat.services.registry import Services
 from stonechat.storage.mqtt_sessions import MqttSessionStore
 
@@ -110,6 +112,7 @@ class Broker:
         self._background: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._adopting: set[asyncio.Task[None]] = set()
+        self._message_ids = itertools.count(1)  # free-form routes and notices (shares)
 
     def flush_later(self, conn: Connection) -> None:
         """Write ``conn``'s output at the end of this loop turn: one callback for all."""
@@ -140,6 +143,10 @@ class Broker:
             self.bus.on("retained?", self._share_retained)
             self.bus.on("retained", self._take_retained)
             self.bus.on("sessions saved", self._adopt_saved)
+            self.registry.shares.cluster = ShareCluster(
+                self.bus, self.registry.shares, self.config.share_announce_seconds
+            )
+            self.registry.shares.cluster.start()
         for state, saved_at in await self.store.take_all():
             await self._restore(state, saved_at)
         for owner, state in await self.store.retained():
@@ -158,6 +165,8 @@ class Broker:
         """
         self._stopping = True
         self.guard.stop()
+        if self.registry.shares.cluster is not None:
+            self.registry.shares.cluster.stop()
         if self._adopting:  # sessions this process is taking over: finish, then save them
             await asyncio.gather(*self._adopting, return_exceptions=True)
         for task in (self._time_task, self._key_task):
@@ -369,6 +378,7 @@ class Broker:
 
     def _detach(self, conn: Connection, session: Session) -> None:
         session.conn = None
+        self.registry.shares.disconnected(session)
         self._fire_will(session, conn.clean_exit)
         if session.expiry <= 0:
             self._discard(session)
@@ -412,6 +422,7 @@ class Broker:
             self._discard(session)
 
     def _discard(self, session: Session, release: bool = True) -> None:
+        self.registry.shares.ended(session)
         for sub in session.subscriptions.values():
             self.registry.remove(session, sub)
         session.subscriptions.clear()
@@ -451,7 +462,9 @@ class Broker:
     ) -> None:
         try:
             point = feed_point(packet.payload, topic.fmt)
-            await self.services.writes.write(principal, user, [(topic.ident, point)])
+            await self.services.writes.write(
+                principal, user, [(topic.ident, point)], qos=packet.qos
+            )
         except Exception as error:  # a will that cannot be stored is reported, not raised
             self.publish_error(user.username, f"will to {packet.topic} rejected, {error}")
 
@@ -538,9 +551,15 @@ class Broker:
                 user.username,
                 f"PUBLISH {packet.topic} retained message refused, retained storage limit reached",
             )
-        self._deliver_free(owner, sender, msg)
+        # Shared subscriptions here or in another process decide by it.
+        message_id = (
+            self._message_id() if self.bus.distributed or self.registry.shares.groups else None
+        )
+        self._deliver_free(owner, sender, msg, message_id)
         if self.bus.distributed:
-            self.bus.broadcast("route", {"owner": owner, "message": message_state(msg)})
+            self.bus.broadcast(
+                "route", {"owner": owner, "message": message_state(msg), "id": message_id}
+            )
 
     def _remote_route(self, body: dict[str, Any]) -> None:
         """A free-form publish made in another process (retained ones are kept here too)."""
@@ -548,7 +567,7 @@ class Broker:
         msg = message_from_state(body["message"])
         if msg.retain:
             self.retained.put(owner, msg)
-        self._deliver_free(owner, None, msg)
+        self._deliver_free(owner, None, msg, body.get("id"))
 
     def _adopt_saved(self, body: dict[str, Any]) -> None:
         """Another process stopped and saved its sessions: the first to take one keeps it."""
@@ -580,7 +599,14 @@ class Broker:
             if next(self.retained.matching(owner, state["topic"]), None) is None:
                 self.retained.put(owner, message_from_state(state))
 
-    def _deliver_free(self, owner: str, sender: Session | None, msg: Message) -> None:
+    def _message_id(self) -> str:
+        """An id every process gives the same message (shared subscriptions decide by it)."""
+        return f"{self.bus.node}:{next(self._message_ids)}"
+
+    def _deliver_free(
+        self, owner: str, sender: Session | None, msg: Message, message_id: str | None
+    ) -> None:
+        self.registry.shares.current = message_id
         cache: dict[Any, bytes] = {}
         for session, sub in list(self.registry.matching(owner, msg.topic)):
             if sub.no_local and session is sender:  # [MQTT-3.8.3-3]
@@ -593,6 +619,8 @@ class Broker:
     def send_retained(self, session: Session, sub: Subscription) -> None:
         """Retained messages matching a new subscription, with RETAIN set [MQTT-3.3.1-8]."""
         if sub.kind not in ("free", "account", "integration"):
+            return
+        if sub.share is not None:  # only on new non-shared subscriptions (MQTT 5 §3.3.1.3)
             return
         found = list(self.retained.matching(session.owner, sub.topic_filter))
         if not found:
@@ -609,16 +637,22 @@ class Broker:
 
     def publish_notice(self, username: str, name: str, payload: bytes) -> None:
         """A server message on ``{username}/{name}`` (errors, throttle) in every process."""
-        self._notice_here(username, name, payload)
+        message_id = self._message_id()
+        self._notice_here(username, name, payload, message_id)
         if self.bus.distributed:
             self.bus.broadcast(
-                "notice", {"username": username, "name": name, "payload": payload.hex()}
+                "notice",
+                {"username": username, "name": name, "payload": payload.hex(), "id": message_id},
             )
 
     def _remote_notice(self, body: dict[str, Any]) -> None:
-        self._notice_here(str(body["username"]), str(body["name"]), bytes.fromhex(body["payload"]))
+        payload = bytes.fromhex(body["payload"])
+        self._notice_here(str(body["username"]), str(body["name"]), payload, body.get("id"))
 
-    def _notice_here(self, username: str, name: str, payload: bytes) -> None:
+    def _notice_here(
+        self, username: str, name: str, payload: bytes, message_id: str | None
+    ) -> None:
+        self.registry.shares.current = message_id
         topic = f"{username}/{name}"
         msg = Message(topic, payload, 1)
         for session, sub in list(self.registry.matching(username.lower(), topic)):
@@ -652,12 +686,18 @@ class Broker:
     # -- time topics -----------------------------------------------------------------------
 
     async def _publish_time(self) -> None:
-        """``time/seconds``, ``time/millis``, ``time/ISO-8601`` each second; ``time/hours``."""
+        """``time/seconds``, ``time/millis``, ``time/ISO-8601`` each second; ``time/hours``.
+
+        Each tick is sent half-way through its second and carries the clock as it is then,
+        milliseconds included: a timer that wakes a little early or late (uvloop rounds to
+        the millisecond) neither skips nor repeats a second, and ``millis`` is real time,
+        not a rounded one. Each second is published once, in order.
+        """
         last_hour = -1
         second = int(time.time()) + 1
         while True:
-            await asyncio.sleep(max(0.0, second - time.time()))
-            ms = max(now_ms(), second * 1000)  # timers may wake a little early
+            await asyncio.sleep(max(0.0, second + _TICK_PHASE - time.time()))
+            ms = max(now_ms(), second * 1000)  # never a second already published
             second = ms // 1000 + 1  # each second once, in order
             payloads = {
                 "seconds": str(ms // 1000),
@@ -679,6 +719,10 @@ class Broker:
                         session.deliver(msg, sub, cache)
                     except Exception as error:
                         delivery_failed(session, error)
+
+
+# Where in each second the time topics are published (see ``_publish_time``).
+_TICK_PHASE = 0.5
 
 
 def _holder(key: tuple[int, str]) -> str:

@@ -26,3 +26,6 @@ class BrokerConfig:
     max_retained_bytes_per_user: int = 4 * 1024 * 1024
     key_check_seconds: float = 2.0  # how often connected users' keys are re-checked
     takeover_timeout: float = 3.0  # how long to wait for another process to hand a session over
+    # How often each process tells the others its members of shared subscriptions; one not
+    # heard from for three periods is taken as gone (its share of messages goes elsewhere).
+    share_announce_seconds: float = 10.0

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.session import Session
+from typing import Any
 
 log = logging.getLogger(__name__)
 
 
-def delivery_failed(session: Session, error: Exception) -> None:
-    """Delivering to ``session`` raised: its connection ends (MQTT 5: DISCONNECT 0x83).
+def delivery_failed(receiver: Any, error: Exception) -> None:
+    """Delivering to ``receiver`` (a session or a share group) raised: a session's
+    connection ends (MQTT 5: DISCONNECT 0x83).
 
     Called from the fan-out loops, which then go on with the next subscriber. An offline
-    session has no connection to end: the failure is logged.
+    session or a share group has no connection to end: the failure is logged.
     """
-    conn = session.conn
+    conn = getattr(receiver, "conn", None)
     if conn is not None and not conn.closed:
         conn.fail(error, "delivering a message")
         return
-    log.error("MQTT delivery to offline session %s failed", session.client_id, exc_info=error)
+    name = getattr(receiver, "client_id", None) or repr(getattr(receiver, "key", receiver))
+    log.error("MQTT delivery to %s failed", name, exc_info=error)
     error.__traceback__ = None

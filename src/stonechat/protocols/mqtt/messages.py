@@ -14,6 +14,8 @@ from stonechat.protocols.mqtt.codec import (
 )
 from stonechat.protocols.mqtt.codec.property_codec import decode_properties
 
+SHARE_PREFIX = "$share/"  # shared subscriptions (MQTT 5 §4.8.2; 3.1.1 as Mosquitto allows)
+
 
 @dataclass(slots=True)
 class Message:
@@ -25,6 +27,9 @@ class Message:
     retain: bool = False
     properties: Properties = EMPTY_PROPERTIES
     expires_at: float | None = None  # time.monotonic() deadline of a Message Expiry Interval
+    # Queued for a session through a shared subscription: what lets the share group hand it
+    # to another member (``shares.Handed``); None otherwise.
+    share: Any = None
 
 
 @dataclass(slots=True)
@@ -48,6 +53,20 @@ class Subscription:
     # A group subscription that may read only some of the group's feeds: their ids (None:
     # every feed of the group).
     feeds: frozenset[int] | None = None
+
+    @property
+    def share(self) -> str | None:
+        """The share name of a ``$share/{name}/{filter}`` subscription, else None."""
+        if not self.topic_filter.startswith(SHARE_PREFIX):
+            return None
+        return self.topic_filter[len(SHARE_PREFIX) :].partition("/")[0]
+
+    @property
+    def matched(self) -> str:
+        """The filter matched against topics: ``{filter}`` of ``$share/{name}/{filter}``."""
+        if not self.topic_filter.startswith(SHARE_PREFIX):
+            return self.topic_filter
+        return self.topic_filter[len(SHARE_PREFIX) :].partition("/")[2]
 
 
 def message_state(m: Message) -> dict[str, Any]:

@@ -4,8 +4,9 @@ Exact Adafruit IO feed and group subscriptions are indexed by identifier, so a s
 finds its subscribers with a few dict lookups; every other filter (free-form topics,
 wildcards, ``{user}/errors``) sits in the owner's ``Router``. Subscriptions held by
 permission rather than ownership are also indexed by the owner's id, for the re-check that
-follows a change of access (``guard.py``). How many subscriptions each user's sessions hold
-is counted here, for the per-user limit.
+follows a change of access (``guard.py``). A shared subscription (``$share/{name}/{filter}``)
+joins its share group (``shares.py``), which sits in these indexes once, under its filter.
+How many subscriptions each user's sessions hold is counted here, for the per-user limit.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from collections.abc import Iterator
 from stonechat.protocols.mqtt.messages import Subscription
 from stonechat.protocols.mqtt.router import Router
 from stonechat.protocols.mqtt.session import Session
+from stonechat.protocols.mqtt.shares import ShareGroup, Shares
 
-Entry = tuple[Session, str]  # (session, topic filter)
+Receiver = Session | ShareGroup  # both have ``deliver(msg, sub, cache)``
+Entry = tuple[Receiver, str]  # (session or share group, topic filter)
 
 
 class Registry:
@@ -25,7 +28,8 @@ class Registry:
         self.groups: dict[str, dict[str, dict[Entry, Subscription]]] = {}
         self.routers: dict[str, Router[Subscription]] = {}
         self.time: dict[str, dict[Entry, Subscription]] = {}
-        self.guarded: dict[int, dict[Entry, Subscription]] = {}
+        self.guarded: dict[int, dict[tuple[Session, str], Subscription]] = {}
+        self.shares = Shares()
         self._held: dict[int, int] = {}  # user id -> subscriptions of that user's sessions
 
     def held_by(self, user_id: int) -> int:
@@ -41,59 +45,80 @@ class Registry:
             self._held.pop(user_id, None)
 
     def add(self, session: Session, sub: Subscription) -> None:
-        entry = (session, sub.topic_filter)
         if sub.guarded:
-            self.guarded.setdefault(sub.owner_id, {})[entry] = sub
+            self.guarded.setdefault(sub.owner_id, {})[(session, sub.topic_filter)] = sub
+        if sub.share is not None:
+            group = self.shares.join(session, sub)
+            self._count(session, 1)
+            if group is not None:  # a new share group: indexed once, under its filter
+                self._index(group, group.rep)
+            return
+        if self._index(session, sub):
+            self._count(session, 1)
+
+    def _index(self, receiver: Receiver, sub: Subscription) -> bool:
+        """Index ``sub`` for ``receiver``; True when the entry is new."""
+        entry = (receiver, sub.topic_filter)
         if sub.kind in ("feed", "group", "time"):
             if sub.kind == "time":
                 bucket = self.time.setdefault(sub.ident, {})
             else:
                 index = self.feeds if sub.kind == "feed" else self.groups
                 bucket = index.setdefault(sub.owner, {}).setdefault(sub.ident, {})
-            if entry not in bucket:
-                self._count(session, 1)
+            new = entry not in bucket
             bucket[entry] = sub
-        else:
-            router = self.routers.get(sub.owner)
-            if router is None:
-                router = self.routers[sub.owner] = Router()
-            before = router.count
-            router.add(sub.topic_filter, entry, sub)
-            self._count(session, router.count - before)
+            return new
+        router = self.routers.get(sub.owner)
+        if router is None:
+            router = self.routers[sub.owner] = Router()
+        before = router.count
+        router.add(sub.topic_filter, entry, sub)
+        return router.count > before
 
     def remove(self, session: Session, sub: Subscription) -> None:
-        entry = (session, sub.topic_filter)
         if sub.guarded:
             held = self.guarded.get(sub.owner_id)
-            if held is not None and held.get(entry) is sub:
-                del held[entry]
+            if held is not None and held.get((session, sub.topic_filter)) is sub:
+                del held[(session, sub.topic_filter)]
                 if not held:
                     del self.guarded[sub.owner_id]
+        if sub.share is not None:
+            group = self.shares.leave(session, sub)
+            self._count(session, -1)
+            if group is not None:  # its last member left
+                self._unindex(group, group.rep)
+            return
+        if self._unindex(session, sub):
+            self._count(session, -1)
+
+    def _unindex(self, receiver: Receiver, sub: Subscription) -> bool:
+        """Remove ``receiver``'s entry for ``sub``; True when there was one."""
+        entry = (receiver, sub.topic_filter)
         if sub.kind in ("feed", "group"):
             index = self.feeds if sub.kind == "feed" else self.groups
             owned = index.get(sub.owner, {})
             bucket = owned.get(sub.ident, {})
-            if bucket.pop(entry, None) is not None:
-                self._count(session, -1)
+            found = bucket.pop(entry, None) is not None
             if not bucket:
                 owned.pop(sub.ident, None)
             if not owned:
                 index.pop(sub.owner, None)
-        elif sub.kind == "time":
+            return found
+        if sub.kind == "time":
             bucket = self.time.get(sub.ident, {})
-            if bucket.pop(entry, None) is not None:
-                self._count(session, -1)
+            found = bucket.pop(entry, None) is not None
             if not bucket:
                 self.time.pop(sub.ident, None)
-        else:
-            router = self.routers.get(sub.owner)
-            if router is not None:
-                if router.remove(sub.topic_filter, entry):
-                    self._count(session, -1)
-                if router.count == 0:
-                    del self.routers[sub.owner]
+            return found
+        router = self.routers.get(sub.owner)
+        if router is None:
+            return False
+        found = router.remove(sub.topic_filter, entry)
+        if router.count == 0:
+            del self.routers[sub.owner]
+        return found
 
-    def matching(self, owner: str, topic: str) -> Iterator[tuple[Session, Subscription]]:
+    def matching(self, owner: str, topic: str) -> Iterator[tuple[Receiver, Subscription]]:
         """Router subscriptions (free-form, wildcard, account topics) matching ``topic``."""
         router = self.routers.get(owner)
         if router is None:

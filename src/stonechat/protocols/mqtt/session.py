@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ class Inflight:
     packet: bytes  # the encoded PUBLISH with its packet id
     qos: int
     released: bool = False  # QoS 2: PUBREC received and PUBREL sent
+    share: Any = None  # sent through a shared subscription (see ``Message.share``)
 
 
 class Session:
@@ -85,12 +87,16 @@ class Session:
 
     def deliver(
         self, msg: Message, sub: Subscription, cache: dict[Any, bytes] | None = None
-    ) -> None:
-        """Send ``msg`` on one subscription: QoS is the lower of the two [MQTT-3.8.4-8]."""
+    ) -> Message | Inflight | None:
+        """Send ``msg`` on one subscription: QoS is the lower of the two [MQTT-3.8.4-8].
+
+        Returns what the session keeps of a QoS 1/2 delivery (the queued message or the
+        one in flight), None when it keeps nothing (QoS 0, expired, dropped).
+        """
         if msg.expires_at is not None:
             fresh = _unexpired(msg)
             if fresh is None:
-                return
+                return None
             if fresh is not msg:
                 msg, cache = fresh, None
         qos = msg.qos if msg.qos < sub.qos else sub.qos
@@ -98,13 +104,13 @@ class Session:
         conn = self.conn
         if qos == 0:
             if conn is None:
-                return  # QoS 0 is not kept for offline sessions
+                return None  # QoS 0 is not kept for offline sessions
             data = self._encode(msg, 0, retain, sub, cache)
             if self.max_packet_size and len(data) > self.max_packet_size:
                 self.dropped += 1
-                return
+                return None
             conn.send_droppable(data)
-            return
+            return None
         queued = Message(msg.topic, msg.payload, qos, retain, msg.properties, msg.expires_at)
         if sub.identifier is not None:
             queued.properties = _with_subscription_id(msg.properties, sub.identifier)
@@ -112,10 +118,10 @@ class Session:
         if conn is None or len(self.inflight) >= self.send_quota or self.queue:
             if len(self.queue) >= self.max_queued:
                 self.dropped += 1
-                return
+                return None
             self.queue.append(queued)
-            return
-        self._send_now(queued, self._encode(queued, qos, retain, None, cache))
+            return queued
+        return self._send_now(queued, self._encode(queued, qos, retain, None, cache))
 
     def _encode(
         self,
@@ -138,15 +144,16 @@ class Session:
             cache[key] = data
         return data
 
-    def _send_now(self, msg: Message, template: bytes) -> None:
+    def _send_now(self, msg: Message, template: bytes) -> Inflight | None:
         assert self.conn is not None
         if self.max_packet_size and len(template) > self.max_packet_size:
             self.dropped += 1
-            return
+            return None
         packet_id = self._packet_id()
         data = publish_with_packet_id(template, packet_id)
-        self.inflight[packet_id] = Inflight(data, msg.qos)
+        entry = self.inflight[packet_id] = Inflight(data, msg.qos, share=msg.share)
         self.conn.send(data)
+        return entry
 
     def pump(self) -> None:
         """Move queued messages into flight while the client's quota allows."""
@@ -156,6 +163,7 @@ class Session:
                 fresh = _unexpired(msg)
                 if fresh is None:
                     continue
+                fresh.share = msg.share
                 msg = fresh
             self._send_now(
                 msg,
@@ -178,6 +186,32 @@ class Session:
             return False
         entry.released = True
         return True
+
+    def withdraw(self, take: Callable[[Any], bool]) -> list[Any]:
+        """Take back deliveries made through shared subscriptions, so that another member
+        of the share group gets them; returns their ``share`` records.
+
+        ``take(share)`` chooses which. Queued messages and QoS 1 messages in flight go
+        (MQTT 5 §4.8.2: the server may send a QoS 1 message to another client as soon as
+        the connection is lost); a QoS 2 message in flight stays, even when the session
+        ends [MQTT-4.8.2-4]/[MQTT-4.8.2-5].
+        """
+        taken: list[Any] = []
+        if any(m.share is not None for m in self.queue):
+            kept: deque[Message] = deque()
+            for m in self.queue:
+                if m.share is not None and take(m.share):
+                    taken.append(m.share)
+                else:
+                    kept.append(m)
+            self.queue = kept
+        for packet_id, entry in list(self.inflight.items()):
+            if entry.share is None or entry.qos == 2:
+                continue
+            if take(entry.share):
+                del self.inflight[packet_id]
+                taken.append(entry.share)
+        return taken
 
     def resend(self) -> list[tuple[int, bytes | None]]:
         """What to send again on reconnect [MQTT-4.4.0-1]: PUBLISH with DUP, or PUBREL."""

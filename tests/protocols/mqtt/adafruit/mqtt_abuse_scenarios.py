@@ -81,11 +81,19 @@ class Watch:
         self.rss_before = self.rss_peak = rss_bytes(self.pid)
         thread = threading.Thread(target=self._run, daemon=True)
         thread.start()
+        self._probed(0)  # one answer before the abuse starts
         try:
             yield self
         finally:
+            self._probed(len(self.latencies) + len(self.failures))  # and one after it
             self._stop.set()
             thread.join(10)
+
+    def _probed(self, seen: int, wait: float = 30.0) -> None:
+        """Wait until a probe beyond the first ``seen`` has finished (or ``wait`` passed)."""
+        deadline = time.monotonic() + wait
+        while len(self.latencies) <= seen and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     @property
     def growth(self) -> int:

@@ -319,6 +319,23 @@ def test_time_topics_formats(server: Server, user: tuple[str, str], version: int
         assert code == (0x90 if version == 5 else 0)
 
 
+def test_time_topics_carry_real_milliseconds(server: Server, user: tuple[str, str]) -> None:
+    """``time/millis`` and ``time/ISO-8601`` are the clock when sent, not a rounded second
+    (they were always ``...000`` and ``.000Z``); each second comes once, in order."""
+    with connected(server, *user, version=5) as mq:
+        assert mq.subscribe("time/seconds", "time/millis", "time/ISO-8601") == [0] * 3
+        ticks: dict[str, list[str]] = {"time/seconds": [], "time/millis": [], "time/ISO-8601": []}
+        while len(ticks["time/millis"]) < 4 or len(ticks["time/ISO-8601"]) < 4:
+            msg = mq.next(timeout=3)
+            ticks[msg.topic].append(msg.text)
+    seconds = [int(s) for s in ticks["time/seconds"][:4]]
+    millis = [int(m) for m in ticks["time/millis"][:4]]
+    assert seconds == list(range(seconds[0], seconds[0] + 4))  # once each, in order
+    assert [m // 1000 for m in millis] == seconds
+    assert all(m % 1000 for m in millis), millis  # not a second rounded to ms
+    assert not any(iso.endswith(".000Z") for iso in ticks["time/ISO-8601"][:4])
+
+
 def test_unknown_time_topic_is_refused(server: Server, user: tuple[str, str], version: int) -> None:
     with connected(server, *user, version=version) as mq:
         assert mq.subscribe("time/minutes") == [0x8F if version == 5 else 0x80]

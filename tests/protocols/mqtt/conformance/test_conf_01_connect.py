@@ -101,6 +101,18 @@ def test_unsupported_protocol_level_return_code_1(
 
 
 @pytest.mark.sqlite_only
+@pytest.mark.parametrize("name", ["MQTX", "MQIsdp", ""])
+def test_wrong_protocol_name_at_level_5_gets_connack_0x84_in_v5_form(
+    raw: RawFactory, acct: Account, name: str
+) -> None:
+    """[MQTT-3.1.2-1] a wrong protocol name, [MQTT-3.1.2-2] refused with 0x84: a client
+    that asked for level 5 reads the MQTT 5 CONNACK (with its property length)."""
+    conn = raw()
+    conn.send(connect_packet("cid", acct.username, acct.key, version=5, protocol_name=name))
+    assert [p.raw for p in conn.expect_closed()] == [b"\x20\x03\x00\x84\x00"]
+
+
+@pytest.mark.sqlite_only
 def test_empty_client_id_with_clean_session_v311_is_accepted(
     raw: RawFactory, acct: Account
 ) -> None:

@@ -58,7 +58,7 @@ def test_connack_announces_what_the_server_supports(raw: RawFactory, acct: Accou
     assert p[0x25] == [1]  # retain available
     assert p[0x28] == [1]  # wildcard subscriptions available
     assert p[0x29] == [1]  # subscription identifiers available
-    assert p[0x2A] == [0]  # shared subscriptions not available
+    assert p[0x2A] == [1]  # shared subscriptions available
     assert p[0x27] == [1024 * 1024]  # maximum packet size
     assert p[0x22][0] > 0 and p[0x21][0] > 0  # topic alias maximum, receive maximum
 
@@ -352,10 +352,11 @@ def test_suback_reason_codes_for_invalid_and_shared_filters(raw: RawFactory, acc
         (acct.t("a#"), 1),  # "#" not alone in its level
         (acct.t("#/b"), 1),  # "#" not last
         (acct.t("a+/b"), 1),  # "+" not alone in its level
-        (f"$share/group/{acct.t('x')}", 1),
+        (f"$share/group/{acct.t('x')}", 1),  # shared: granted (test_conf_08_shared.py)
+        ("$share/time/seconds", 1),  # share "time" of filter "seconds": not a topic here
         (acct.t("fine/+"), 2),
     )
-    assert codes == b"\x8f\x8f\x8f\x9e\x02"  # MQTT 5 §3.9.3
+    assert codes == b"\x8f\x8f\x8f\x01\x8f\x02"  # MQTT 5 §3.9.3
     assert conn.is_open()
 
 

@@ -26,7 +26,7 @@ def broker() -> Broker:
         limiter=SimpleNamespace(banned={}),
         access=SimpleNamespace(),
         retention_ms=86_400_000,
-        ingest=SimpleNamespace(bus=SimpleNamespace(distributed=False)),
+        ingest=SimpleNamespace(bus=SimpleNamespace(distributed=False, node="here")),
     )
     return Broker(services, BrokerConfig(), store=None)  # type: ignore[arg-type]
 

@@ -42,6 +42,20 @@ def parse_connect_header(data: bytes, pos: int, end: int) -> tuple[str, int, int
     return name, level, pos
 
 
+def requested_level(data: bytes, pos: int, end: int) -> int | None:
+    """The protocol level byte of a CONNECT whose header was refused, if it can be read.
+
+    A client that asks for level 5 under a wrong protocol name is refused in MQTT 5 form
+    (CONNACK 0x84) [MQTT-3.1.2-1]/[MQTT-3.1.2-2]: it reads that form.
+    """
+    try:
+        _name, pos = read_string(data, pos, end)
+        level, _ = read_u8(data, pos, end)
+    except ProtocolError:
+        return None
+    return level
+
+
 def parse_connect_body(data: bytes, pos: int, end: int, name: str, level: int) -> Connect:
     """Decode the rest of a CONNECT after :func:`parse_connect_header`."""
     v5 = level >= 5
@@ -129,4 +143,5 @@ __all__ = [
     "parse_connack",
     "parse_connect_body",
     "parse_connect_header",
+    "requested_level",
 ]

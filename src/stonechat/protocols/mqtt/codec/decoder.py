@@ -22,8 +22,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from .connect_parser import parse_connack, parse_connect_body, parse_connect_header
-from .errors import PACKET_TOO_LARGE, ProtocolError, malformed, protocol_error
+from .connect_parser import (
+    parse_connack,
+    parse_connect_body,
+    parse_connect_header,
+    requested_level,
+)
+from .errors import (
+    PACKET_TOO_LARGE,
+    UNSUPPORTED_PROTOCOL_VERSION,
+    ProtocolError,
+    malformed,
+    protocol_error,
+)
 from .packets import Connect, Packet, PacketType
 from .parsers import (
     parse_auth,
@@ -259,7 +270,17 @@ class Decoder:
         return out
 
     def _decode_connect(self, data: bytes, pos: int, end: int) -> Connect:
-        name, level, pos = parse_connect_header(data, pos, end)
+        try:
+            name, level, pos = parse_connect_header(data, pos, end)
+        except ProtocolError as error:
+            if (
+                error.reason_code == UNSUPPORTED_PROTOCOL_VERSION
+                and requested_level(data, pos, end) == 5
+            ):
+                # A wrong protocol name at level 5 [MQTT-3.1.2-1]: refused with CONNACK 0x84
+                # in MQTT 5 form [MQTT-3.1.2-2], the form the client asked for.
+                self.protocol_level = 5
+            raise
         self.protocol_level = level
         return parse_connect_body(data, pos, end, name, level)
 

@@ -136,7 +136,7 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
             retain_available=1,
             wildcard_subscription_available=1,
             subscription_identifier_available=1,
-            shared_subscription_available=0,
+            shared_subscription_available=1,
             session_expiry_interval=(
                 int(expiry) if props.session_expiry_interval is not None else None
             ),

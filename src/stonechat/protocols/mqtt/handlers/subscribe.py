@@ -50,11 +50,12 @@ def classify(
 
     Feed and group topics that the session's user does not hold as the owner (another
     user's, or any for a scoped token) come back ``guarded``: the caller asks the access
-    service about them (async) before granting them.
+    service about them (async) before granting them. A shared subscription
+    ``$share/{name}/{filter}`` (MQTT 5, and 3.1.1 as Mosquitto allows) is classified by
+    its filter, with the same rights.
     """
-    if topic_filter.startswith("$share/"):
-        return SHARED_NOT_SUPPORTED
-    if not is_valid_topic_filter(topic_filter, allow_shared=False):
+    # [MQTT-4.8.2-1]/[MQTT-4.8.2-2]: a share name without "/", "+", "#", then a filter.
+    if not is_valid_topic_filter(topic_filter, allow_shared=True):
         return TOPIC_FILTER_INVALID
     sub = Subscription(
         topic_filter,
@@ -84,7 +85,14 @@ def classify_again(session: Session, sub: Subscription) -> Subscription | None:
 
 
 def _kind(session: Session, sub: Subscription) -> Subscription | int:
-    topic_filter = sub.topic_filter
+    result = _plain_kind(session, sub)
+    if sub.share is not None and isinstance(result, Subscription) and sub.kind == "time":
+        return SHARED_NOT_SUPPORTED  # every process publishes its own ticks
+    return result
+
+
+def _plain_kind(session: Session, sub: Subscription) -> Subscription | int:
+    topic_filter = sub.matched
     full = session.principal.is_full_user  # a scoped token reaches only what it names
     if "+" in topic_filter or "#" in topic_filter:
         owner = filter_owner(topic_filter)
