@@ -4,11 +4,17 @@ Each batch is the points' INSERT (or COPY) and the feeds' count and last value U
 committed together. On SQLite the whole transaction runs
 in one hop to a dedicated writer thread with its own ``sqlite3`` connection: going through
 aiosqlite costs a thread hop per statement, which made small batches CPU-bound.
+
+``write`` raises database errors as domain errors (``storage.errors``): ``Unavailable`` when
+nothing can be written now (the database unreachable, its disk full or failing), ``Invalid``
+when the database refuses a value of this batch. A failed batch leaves nothing behind, and
+the next ``write`` tries the database again (a dropped connection is opened anew).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +25,7 @@ import asyncpg
 from stonechat.domain.records import Datum
 from stonechat.storage.data import NewDatum
 from stonechat.storage.database import Database, apply_sqlite_pragmas
+from stonechat.storage.errors import translating
 
 COLUMNS = ("feed_id", "created_at", "id", "value", "value_num", "lat", "lon", "ele", "updated_at")
 _COLUMNS = ", ".join(COLUMNS)
@@ -72,7 +79,9 @@ def columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
 
 
 class BatchWriter(Protocol):
-    async def write(self, points: Sequence[NewDatum]) -> None: ...
+    async def write(self, points: Sequence[NewDatum]) -> None:
+        """Store ``points`` in one transaction; ``Unavailable`` or ``Invalid`` if not."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -118,15 +127,20 @@ class SqliteBatchWriter:
         try:
             conn.executemany(SQLITE_INSERT, rows)
             conn.executemany(SQLITE_BUMP, bumps)
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # A failed COMMIT may leave the transaction open (SQLITE_BUSY) or SQLite may have
+            # rolled it back already (I/O error, disk full); the first error is the one to tell.
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     async def write(self, points: Sequence[NewDatum]) -> None:
         rows, bumps = rows_and_bumps(points)
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self._write, rows, bumps)
+        with translating():
+            await loop.run_in_executor(self._executor, self._write, rows, bumps)
         now = loop.time()
         if not self._checkpointing and now - self._last_checkpoint > self.CHECKPOINT_EVERY:
             self._checkpointing = True
@@ -165,15 +179,16 @@ class PostgresBatchWriter:
 
     async def write(self, points: Sequence[NewDatum]) -> None:
         rows, bumps = rows_and_bumps(points)
-        if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(self._url)
-        conn = self._conn
-        async with conn.transaction():
-            if len(rows) >= self.COPY_FROM:
-                await conn.copy_records_to_table("data", records=rows, columns=COLUMNS)
-            else:
-                await conn.execute(PG_INSERT_UNNEST, *columns(rows))
-            await conn.execute(PG_BUMP_UNNEST, *columns(bumps))
+        with translating():
+            if self._conn is None or self._conn.is_closed():
+                self._conn = await asyncpg.connect(self._url)
+            conn = self._conn
+            async with conn.transaction():
+                if len(rows) >= self.COPY_FROM:
+                    await conn.copy_records_to_table("data", records=rows, columns=COLUMNS)
+                else:
+                    await conn.execute(PG_INSERT_UNNEST, *columns(rows))
+                await conn.execute(PG_BUMP_UNNEST, *columns(bumps))
 
     async def close(self) -> None:
         if self._conn is not None:

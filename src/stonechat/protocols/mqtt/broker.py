@@ -45,7 +45,7 @@ from stonechat.protocols.mqtt.enforcement import Enforcement
 from stonechat.protocols.mqtt.guard import Guard
 from stonechat.protocols.mqtt.handlers import acks
 from stonechat.protocols.mqtt.handlers.connect import handle_connect
-from stonechat.protocols.mqtt.handlers.publish import acknowledge, handle_publish
+from stonechat.protocols.mqtt.handlers.publish import handle_publish
 from stonechat.protocols.mqtt.handlers.subscribe import handle_subscribe, handle_unsubscribe
 from stonechat.protocols.mqtt.messages import (
     Message,
@@ -54,6 +54,7 @@ from stonechat.protocols.mqtt.messages import (
     message_state,
 )
 from stonechat.protocols.mqtt.registry import Registry
+from stonechat.protocols.mqtt.replies import acknowledge
 from stonechat.protocols.mqtt.retained import RetainedStore
 from stonechat.protocols.mqtt.session import Session
 from stonechat.services.registry import Services

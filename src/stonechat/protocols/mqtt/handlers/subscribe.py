@@ -16,6 +16,7 @@ from stonechat.domain.topics import (
 from stonechat.limits.constants import SUBSCRIBES
 from stonechat.protocols.mqtt.codec import (
     ProtocolError,
+    ReasonCode,
     Suback,
     Subscribe,
     SubscriptionOptions,
@@ -25,17 +26,13 @@ from stonechat.protocols.mqtt.codec import (
 )
 from stonechat.protocols.mqtt.connection import Handled
 from stonechat.protocols.mqtt.messages import Subscription
+from stonechat.protocols.mqtt.replies import suback_failure
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
     from stonechat.protocols.mqtt.guard import Memo
     from stonechat.protocols.mqtt.session import Session
-
-FAILURE_V3 = 0x80
-TOPIC_FILTER_INVALID = 0x8F
-NOT_AUTHORIZED = 0x87
-SHARED_NOT_SUPPORTED = 0x9E
 
 
 def classify(
@@ -48,9 +45,9 @@ def classify(
     service about them (async) before granting them.
     """
     if topic_filter.startswith("$share/"):
-        return SHARED_NOT_SUPPORTED
+        return ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
     if not is_valid_topic_filter(topic_filter, allow_shared=False):
-        return TOPIC_FILTER_INVALID
+        return ReasonCode.TOPIC_FILTER_INVALID
     sub = Subscription(
         topic_filter,
         options.qos,
@@ -84,11 +81,11 @@ def _kind(session: Session, sub: Subscription) -> Subscription | int:
     if "+" in topic_filter or "#" in topic_filter:
         owner = filter_owner(topic_filter)
         if owner is None or owner.lower() != session.owner or not full:
-            return NOT_AUTHORIZED  # nobody reads outside their own namespace
+            return ReasonCode.NOT_AUTHORIZED  # nobody reads outside their own namespace
         return sub
     topic = parse_topic(topic_filter)
     if topic is None:
-        return TOPIC_FILTER_INVALID
+        return ReasonCode.TOPIC_FILTER_INVALID
     if isinstance(topic, TimeTopic):
         sub.kind, sub.owner, sub.ident = "time", "", topic.name
         return sub
@@ -99,12 +96,12 @@ def _kind(session: Session, sub: Subscription) -> Subscription | int:
         sub.guarded = owner != session.owner or not full
         return sub
     if owner != session.owner:
-        return NOT_AUTHORIZED
+        return ReasonCode.NOT_AUTHORIZED
     if isinstance(topic, AccountTopic):
         sub.kind = "account"  # a token's device reads its owner's errors and throttle notices
         return sub
     if not full:
-        return NOT_AUTHORIZED
+        return ReasonCode.NOT_AUTHORIZED
     if isinstance(topic, IntegrationTopic):
         sub.kind = "integration"
     return sub
@@ -118,7 +115,7 @@ def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Han
     if enforcement.blocked(session.owner):  # banned: every filter refused (mqtt-api.md §7)
         for topic_filter, _ in packet.subscriptions:
             enforcement.refuse_subscribe(conn, topic_filter)
-        code = NOT_AUTHORIZED if conn.protocol_level == 5 else FAILURE_V3
+        code = suback_failure(conn, ReasonCode.NOT_AUTHORIZED)
         conn.send_packet(Suback(packet.packet_id, [code] * len(packet.subscriptions)))
         return None
     enforcement.count(SUBSCRIBES, session.user.username)
@@ -152,7 +149,7 @@ async def _with_checks(
         if not isinstance(result, Subscription) or not result.guarded:
             continue
         if not await broker.guard.authorize(principal, result, memo):
-            results[index] = NOT_AUTHORIZED
+            results[index] = ReasonCode.NOT_AUTHORIZED
     if conn.closed or conn.session is not session:
         return
     _finish(broker, conn, session, packet, results)
@@ -173,7 +170,7 @@ def _finish(
     for (topic_filter, _), result in zip(packet.subscriptions, results, strict=True):
         if isinstance(result, int):
             broker.reject_subscribe(conn, topic_filter)
-            codes.append(result if conn.protocol_level == 5 else FAILURE_V3)
+            codes.append(suback_failure(conn, result))
             continue
         existed = broker.subscribe(session, result)
         granted.append(result)
