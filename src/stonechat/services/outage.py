@@ -38,7 +38,7 @@ class Outage:
             self.count += 1
             self.refused = 0
             log.warning(
-                "cannot store data, refusing it until the database is back: %s",
+                "cannot store data, refusing it until storage works again: %s",
                 describe(error.__cause__ or error),
             )
         self.refused += points
@@ -50,7 +50,7 @@ class Outage:
         seconds = self._clock() - self.since
         self.since = None
         log.warning(
-            "storing data again after %.1f s without the database; %d points were refused",
+            "storing data again after %.1f s; %d points were refused meanwhile",
             seconds,
             self.refused,
         )

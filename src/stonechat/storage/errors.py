@@ -109,6 +109,8 @@ def describe(error: BaseException) -> str:
     I/O error``, ``ConnectionRefusedError: [Errno 111] Connect call failed ...``."""
     items = [item for item in _chain(error) if not isinstance(item, StonechatError)]
     item = items[-1] if items else error
+    while isinstance(item.__context__, Exception) and item.__cause__ is None:
+        item = item.__context__  # raised while cleaning up after the first (a rollback)
     text = str(item).strip().splitlines()
     return f"{type(item).__name__}: {text[0]}" if text else type(item).__name__
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from stonechat.bus.base import Bus
 from stonechat.domain.access import Principal
+from stonechat.domain.errors import Unavailable
 from stonechat.domain.payloads import feed_point
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import iso_ms, now_ms
@@ -463,7 +464,9 @@ class Broker:
             try:
                 await self._check_keys()
                 await self._check_tokens()
-            except Exception:  # the database may be busy or away; try again next round
+            except Unavailable:  # the database away: try again next round (the outage is
+                continue  # logged by the ingest and the limiter, not every two seconds here)
+            except Exception:  # try again next round
                 log.warning("could not check MQTT sessions' keys", exc_info=True)
 
     async def _check_keys(self) -> None:
