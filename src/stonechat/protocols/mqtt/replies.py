@@ -134,7 +134,8 @@ def not_stored(conn: Connection, packet: Publish) -> None:
     MQTT 5: PUBACK/PUBREC with ``REASONS[Unavailable]`` (0x80). MQTT 3.1.1 has no failure
     code for a publish, and a plain PUBACK would promise a point that is not there: the
     connection is closed without one, and the client sends the publish again when it
-    reconnects [MQTT-4.4.0-1]. A QoS 2 id is forgotten, so that resend is taken as new.
+    reconnects ([MQTT-4.4.0-1] with a persistent session; paho and others with a clean one
+    too). A QoS 2 id is forgotten, so that resend is taken as new.
     """
     if packet.qos == 0 or packet.packet_id is None:
         return
