@@ -31,6 +31,7 @@ def wrapped(error: BaseException, *, invalidated: bool = False) -> sa.DBAPIError
         pg.TooManyConnectionsError("sorry, too many clients already"),
         pg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
         asyncpg.InterfaceError("connection is closed"),
+        asyncpg.InternalClientError("cannot switch to state 15; another operation is in progress"),
         sqlite3.OperationalError("database is locked"),
         sqlite3.OperationalError("database or disk is full"),  # ENOSPC
         sqlite3.OperationalError("disk I/O error"),  # EIO, or EFBIG past the size limit

@@ -22,10 +22,11 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from stonechat.domain.errors import Unavailable
 from stonechat.domain.records import Datum
 from stonechat.storage.data import NewDatum
 from stonechat.storage.database import Database, apply_sqlite_pragmas
-from stonechat.storage.errors import translating
+from stonechat.storage.errors import translate, translating
 
 COLUMNS = ("feed_id", "created_at", "id", "value", "value_num", "lat", "lon", "ele", "updated_at")
 _COLUMNS = ", ".join(COLUMNS)
@@ -180,15 +181,30 @@ class PostgresBatchWriter:
     async def write(self, points: Sequence[NewDatum]) -> None:
         rows, bumps = rows_and_bumps(points)
         with translating():
-            if self._conn is None or self._conn.is_closed():
-                self._conn = await asyncpg.connect(self._url)
-            conn = self._conn
-            async with conn.transaction():
-                if len(rows) >= self.COPY_FROM:
-                    await conn.copy_records_to_table("data", records=rows, columns=COLUMNS)
-                else:
-                    await conn.execute(PG_INSERT_UNNEST, *columns(rows))
-                await conn.execute(PG_BUMP_UNNEST, *columns(bumps))
+            try:
+                await self._write(rows, bumps)
+            except Exception as error:
+                if isinstance(translate(error), Unavailable) or not isinstance(
+                    error, asyncpg.PostgresError
+                ):
+                    self._drop()  # not an error the server reported: start afresh next time
+                raise
+
+    async def _write(self, rows: list[Row], bumps: list[Bump]) -> None:
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await asyncpg.connect(self._url)
+        conn = self._conn
+        async with conn.transaction():
+            if len(rows) >= self.COPY_FROM:
+                await conn.copy_records_to_table("data", records=rows, columns=COLUMNS)
+            else:
+                await conn.execute(PG_INSERT_UNNEST, *columns(rows))
+            await conn.execute(PG_BUMP_UNNEST, *columns(bumps))
+
+    def _drop(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            self._conn.terminate()
+        self._conn = None
 
     async def close(self) -> None:
         if self._conn is not None:

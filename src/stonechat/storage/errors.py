@@ -96,6 +96,9 @@ def _unreachable(item: BaseException) -> bool:
         return True  # refused, reset, timed out (TimeoutError is an OSError); pool timeout
     if isinstance(item, asyncpg.InterfaceError) and "closed" in str(item).lower():
         return True  # "connection is closed", "connection was closed in the middle of ..."
+    if isinstance(item, asyncpg.InternalClientError):
+        return True  # "cannot switch to state 15; another operation is in progress": a
+        # connection the server dropped mid-operation (seen when PostgreSQL shuts down)
     if isinstance(item, sqlite3.OperationalError):
         code = getattr(item, "sqlite_errorcode", None)
         if isinstance(code, int) and code & 0xFF in _SQLITE_UNREACHABLE_CODES:

@@ -135,7 +135,8 @@ def not_stored(conn: Connection, packet: Publish) -> None:
     code for a publish, and a plain PUBACK would promise a point that is not there: the
     connection is closed without one, and the client sends the publish again when it
     reconnects ([MQTT-4.4.0-1] with a persistent session; paho and others with a clean one
-    too). A QoS 2 id is forgotten, so that resend is taken as new.
+    too). A QoS 2 id is forgotten, so that resend is taken as new. A will is published as
+    for any connection the server closes [MQTT-3.1.2-8].
     """
     if packet.qos == 0 or packet.packet_id is None:
         return
