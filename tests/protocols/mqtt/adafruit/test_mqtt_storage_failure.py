@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mqtt_adafruit_helpers import connected, rest
+from mqtt_adafruit_helpers import Client, connected, rest
 from mqtt_outage_helpers import Publisher, RestWriter, stored_values, wait_until
 
 from protocols.http.test_database_outage import PrivatePostgres, postgres_bin
@@ -64,6 +64,23 @@ def wait_for_failures(publishers: list[Publisher], writer: RestWriter) -> None:
     wait_until(lambda: v4.disconnects > disconnects, 30, "the 3.1.1 connection closed")
     wait_until(lambda: v5.failed, 30, "the MQTT 5 publisher refused")
     wait_until(lambda: 503 in writer.statuses(), 30, "REST answered 503")
+
+
+def errors_watcher(server: Server, username: str, key: str) -> Client:
+    """A client of the user reading ``{user}/errors`` throughout."""
+    watcher = connected(server, username, key, version=5)
+    assert watcher.subscribe(f"{username}/errors") == [0]
+    return watcher
+
+
+def check_notices(watcher: Client, publishers: list[Publisher]) -> None:
+    """``{user}/errors`` told each failing connection once per outage, not once per point."""
+    v4, _v5 = publishers
+    notices = [m.text for m in watcher.pending() if "could not be stored" in m.text]
+    watcher.close()
+    assert notices, "nothing on {user}/errors"
+    connections = 1 + v4.disconnects  # the MQTT 5 one, and each 3.1.1 one that was closed
+    assert len(notices) <= connections, notices[:5]
 
 
 def check_after(server: Server, username: str, key: str, publishers: list[Publisher]) -> None:
@@ -145,6 +162,7 @@ def test_disk_full_on_sqlite(tmp_path: Path) -> None:
             filler = [{"value": f"filler-{i:06d}-" + "x" * 64} for i in range(1000)]
             for _ in range(10):
                 assert api.post("/feeds/filler/data/batch", json=filler).status_code == 200
+        watcher = errors_watcher(server, username, key)
         publishers, writer = start_load(server, username, key)
         assert server.process is not None
         pid = server.process.pid
@@ -159,6 +177,7 @@ def test_disk_full_on_sqlite(tmp_path: Path) -> None:
         finally:
             resource.prlimit(pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY,) * 2)
         check_after(server, username, key, publishers)
+        check_notices(watcher, publishers)
         check_rest(server, username, key, writer)
         check_log(outage_log(server, before), "disk I/O error")
     finally:
@@ -196,6 +215,7 @@ def test_postgresql_restart(private_postgres: PrivatePostgres, tmp_path: Path) -
     server.start()
     try:
         username, key = server.create_user("restart")
+        watcher = errors_watcher(server, username, key)
         publishers, writer = start_load(server, username, key)
         before = len(server.log())
         private_postgres.stop()
@@ -206,6 +226,7 @@ def test_postgresql_restart(private_postgres: PrivatePostgres, tmp_path: Path) -
         finally:
             private_postgres.start()
         check_after(server, username, key, publishers)
+        check_notices(watcher, publishers)
         check_rest(server, username, key, writer)
         check_log(outage_log(server, before), "the database")
     finally:
