@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import exc as sa
 
 from stonechat.domain.errors import Invalid, NotFound, Unavailable
-from stonechat.storage.errors import translate, translated
+from stonechat.storage.errors import describe, translate, translated, translating
 
 
 def wrapped(error: BaseException, *, invalidated: bool = False) -> sa.DBAPIError:
@@ -31,7 +31,10 @@ def wrapped(error: BaseException, *, invalidated: bool = False) -> sa.DBAPIError
         pg.TooManyConnectionsError("sorry, too many clients already"),
         pg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
         asyncpg.InterfaceError("connection is closed"),
+        asyncpg.InternalClientError("cannot switch to state 15; another operation is in progress"),
         sqlite3.OperationalError("database is locked"),
+        sqlite3.OperationalError("database or disk is full"),  # ENOSPC
+        sqlite3.OperationalError("disk I/O error"),  # EIO, or EFBIG past the size limit
         sa.TimeoutError("QueuePool limit of size 10 overflow 10 reached"),
     ],
 )
@@ -112,3 +115,28 @@ def test_translated_context_raises_domain_errors() -> None:
                 raise sa.IntegrityError("INSERT", {}, Exception("duplicate"))
 
     asyncio.run(go())
+
+
+@pytest.mark.parametrize(("code", "unavailable"), [(13, True), (10 | (3 << 8), True), (1, False)])
+def test_sqlite_errors_are_told_by_their_code(code: int, unavailable: bool) -> None:
+    """FULL, IOERR (and its extended codes) whatever the message says; not a plain ERROR."""
+    error = sqlite3.OperationalError("some message")
+    error.sqlite_errorcode = code  # type: ignore[attr-defined]
+    assert isinstance(translate(error), Unavailable) is unavailable
+
+
+def test_translating_block_and_describe() -> None:
+    """The batch writer's errors come out as domain errors; the log line names the first
+    driver error, also when closing the transaction failed again on top of it."""
+    with pytest.raises(Unavailable) as caught, translating():
+        try:
+            raise pg.AdminShutdownError("terminating connection due to administrator command")
+        except pg.AdminShutdownError:
+            raise asyncpg.InterfaceError("cannot call Transaction.__aexit__(): closed")  # noqa: B904
+    assert describe(caught.value) == (
+        "AdminShutdownError: terminating connection due to administrator command"
+    )
+    with pytest.raises(KeyError), translating():
+        raise KeyError("a bug")
+    with pytest.raises(Invalid), translating():
+        raise OverflowError("too large")

@@ -26,7 +26,13 @@ from typing import Any
 
 from limits import RateLimitItem, RateLimitItemPerSecond
 
-from stonechat.domain.errors import Forbidden, Throttled, TooManyRequests, Unauthorized
+from stonechat.domain.errors import (
+    Forbidden,
+    Throttled,
+    TooManyRequests,
+    Unauthorized,
+    Unavailable,
+)
 from stonechat.domain.records import User
 from stonechat.limits import constants as c
 from stonechat.limits.attempts import (
@@ -125,6 +131,7 @@ class Limiter:
         )
         # Per-user data rates (users.data_rate_limit), reloaded every refresh_seconds.
         self._overrides: dict[int, int] | None = None
+        self._reload_failing = False  # told once while the database is away
         # Running bans: lower-case username -> until. Read on every PUBLISH/SUBSCRIBE.
         self.banned: dict[str, float] = {}
         self._items: dict[tuple[int, int], RateLimitItem] = {}
@@ -156,7 +163,12 @@ class Limiter:
         if self._load_overrides is not None:
             try:
                 self._overrides = await self._load_overrides()
-            except Exception:  # the database may be busy: keep the last known limits
+                self._reload_failing = False
+            except Unavailable as error:  # the database away: keep the last known limits,
+                if not self._reload_failing:  # and say so once, not every second
+                    log.warning("could not reload per-user data rate limits: %s", error)
+                self._reload_failing = True
+            except Exception:
                 log.warning("could not reload per-user data rate limits", exc_info=True)
         if self.config.bans:
             self.banned = await self.book.active(self._clock())

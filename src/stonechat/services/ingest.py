@@ -25,9 +25,11 @@ from stonechat.domain.timestamps import now_ms, parse_time
 from stonechat.domain.values import check_size, numeric, value_to_text
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter, LimiterConfig
+from stonechat.services.outage import Outage
 from stonechat.storage.batch_writer import batch_writer
 from stonechat.storage.data import NewDatum
 from stonechat.storage.database import Database
+from stonechat.storage.errors import RETRY_AFTER, UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,7 @@ class IngestService:
         self._queue: asyncio.Queue[_Submission | None] = asyncio.Queue(maxsize=queue_size)
         self._ids = UlidGenerator()
         self._task: asyncio.Task[None] | None = None
+        self.outage = Outage()  # writes failing now: since when, how many points refused
         self.batches = 0
         self.submissions = 0
         self.points = 0
@@ -191,21 +194,31 @@ class IngestService:
             if stopping:
                 return
 
-    async def _commit(self, batch: list[_Submission]) -> None:
+    async def _commit(self, batch: list[_Submission]) -> bool:
+        """Store ``batch`` in one transaction, then answer its callers and publish it.
+
+        Two kinds of failure are told apart. When nothing can be stored now (``Unavailable``:
+        the database unreachable, its disk full) the whole batch fails at once with it and
+        the outage is logged once, not per batch; the next batch tries again, so writes resume
+        by themselves. When the database refuses something (``Invalid``, or an unexpected
+        error) each submission is tried alone, so one bad point does not sink the others.
+        Returns False when an outage stopped the batch.
+        """
         try:
             await self.writer.write([p for s in batch for p in s.points])
+        except Unavailable as error:
+            self._unavailable(batch, error)
+            return False
         except Exception as error:
-            if len(batch) > 1:
-                # Isolate the failing submission so the others still land.
-                for submission in batch:
-                    await self._commit([submission])
-                return
-            log.exception("could not store %d points", len(batch[0].points))
-            if not batch[0].done.done():
-                batch[0].done.set_exception(
-                    Unavailable(f"could not store the data: {type(error).__name__}")
-                )
-            return
+            if len(batch) == 1:
+                self._refuse(batch[0], error)
+                return True
+            for index, submission in enumerate(batch):
+                if not await self._commit([submission]):
+                    self._unavailable(batch[index + 1 :], None)
+                    return False
+            return True
+        self.outage.ended()
         self.batches += 1
         events: list[FeedEvent] = []
         for submission in batch:
@@ -226,3 +239,29 @@ class IngestService:
                     )
                 )
         await self.bus.publish(events)
+        return True
+
+    def _unavailable(self, batch: list[_Submission], error: Unavailable | None) -> None:
+        """Fail every submission of ``batch``: nothing can be stored now."""
+        if not batch:
+            return
+        if error is None:  # the rest of a batch an outage cut short
+            error = Unavailable(UNAVAILABLE, RETRY_AFTER)
+            self.outage.refused += sum(len(s.points) for s in batch)
+        else:
+            self.outage.failed(error, sum(len(s.points) for s in batch))
+        for submission in batch:
+            if not submission.done.done():  # each caller its own exception to raise
+                submission.done.set_exception(Unavailable(error.message, error.retry_after))
+
+    def _refuse(self, submission: _Submission, error: Exception) -> None:
+        """Fail one submission the database would not take (alone, so it is this one's)."""
+        if isinstance(error, Invalid):
+            # The edge checks values first (domain.values, domain.text); this is the net.
+            log.warning("the database refused %d points: %s", len(submission.points), error)
+            failure: Exception = error
+        else:
+            log.exception("could not store %d points", len(submission.points))
+            failure = Unavailable(f"could not store the data: {type(error).__name__}")
+        if not submission.done.done():
+            submission.done.set_exception(failure)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 
+from stonechat.domain.errors import Unavailable
 from stonechat.domain.timestamps import now_ms
 from stonechat.storage.database import Database
 from stonechat.storage.retention import PruneResult, RetentionStore
@@ -67,6 +68,10 @@ class RetentionService:
         while True:
             try:
                 await self.run_once()
+            except Unavailable as error:  # the database away: a known cause, no traceback
+                log.warning(
+                    "retention round skipped (%s); trying again in %.0f s", error, self.interval
+                )
             except Exception:
                 log.exception("retention round failed; trying again in %.0f s", self.interval)
             await asyncio.sleep(self.interval)

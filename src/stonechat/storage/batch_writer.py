@@ -4,11 +4,17 @@ Each batch is the points' INSERT (or COPY) and the feeds' count and last value U
 committed together. On SQLite the whole transaction runs
 in one hop to a dedicated writer thread with its own ``sqlite3`` connection: going through
 aiosqlite costs a thread hop per statement, which made small batches CPU-bound.
+
+``write`` raises database errors as domain errors (``storage.errors``): ``Unavailable`` when
+nothing can be written now (the database unreachable, its disk full or failing), ``Invalid``
+when the database refuses a value of this batch. A failed batch leaves nothing behind, and
+the next ``write`` tries the database again (a dropped connection is opened anew).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,9 +22,11 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from stonechat.domain.errors import Unavailable
 from stonechat.domain.records import Datum
 from stonechat.storage.data import NewDatum
 from stonechat.storage.database import Database, apply_sqlite_pragmas
+from stonechat.storage.errors import translate, translating
 
 COLUMNS = ("feed_id", "created_at", "id", "value", "value_num", "lat", "lon", "ele", "updated_at")
 _COLUMNS = ", ".join(COLUMNS)
@@ -72,7 +80,9 @@ def columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
 
 
 class BatchWriter(Protocol):
-    async def write(self, points: Sequence[NewDatum]) -> None: ...
+    async def write(self, points: Sequence[NewDatum]) -> None:
+        """Store ``points`` in one transaction; ``Unavailable`` or ``Invalid`` if not."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -118,15 +128,20 @@ class SqliteBatchWriter:
         try:
             conn.executemany(SQLITE_INSERT, rows)
             conn.executemany(SQLITE_BUMP, bumps)
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # A failed COMMIT may leave the transaction open (SQLITE_BUSY) or SQLite may have
+            # rolled it back already (I/O error, disk full); the first error is the one to tell.
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     async def write(self, points: Sequence[NewDatum]) -> None:
         rows, bumps = rows_and_bumps(points)
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self._write, rows, bumps)
+        with translating():
+            await loop.run_in_executor(self._executor, self._write, rows, bumps)
         now = loop.time()
         if not self._checkpointing and now - self._last_checkpoint > self.CHECKPOINT_EVERY:
             self._checkpointing = True
@@ -165,6 +180,17 @@ class PostgresBatchWriter:
 
     async def write(self, points: Sequence[NewDatum]) -> None:
         rows, bumps = rows_and_bumps(points)
+        with translating():
+            try:
+                await self._write(rows, bumps)
+            except Exception as error:
+                if isinstance(translate(error), Unavailable) or not isinstance(
+                    error, asyncpg.PostgresError
+                ):
+                    self._drop()  # not an error the server reported: start afresh next time
+                raise
+
+    async def _write(self, rows: list[Row], bumps: list[Bump]) -> None:
         if self._conn is None or self._conn.is_closed():
             self._conn = await asyncpg.connect(self._url)
         conn = self._conn
@@ -174,6 +200,11 @@ class PostgresBatchWriter:
             else:
                 await conn.execute(PG_INSERT_UNNEST, *columns(rows))
             await conn.execute(PG_BUMP_UNNEST, *columns(bumps))
+
+    def _drop(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            self._conn.terminate()
+        self._conn = None
 
     async def close(self) -> None:
         if self._conn is not None:

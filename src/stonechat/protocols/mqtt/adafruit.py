@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +33,11 @@ from stonechat.domain.points import PointInput, check_point
 from stonechat.domain.records import Datum, Feed, Group, User
 from stonechat.domain.timestamps import now_ms
 from stonechat.domain.topics import FeedTopic, GroupTopic
-from stonechat.protocols.mqtt.codec import Publish
+from stonechat.protocols.mqtt.codec import Publish, ReasonCode
 from stonechat.protocols.mqtt.connection import Handled
 from stonechat.protocols.mqtt.failures import delivery_failed
-from stonechat.protocols.mqtt.handlers.publish import acknowledge
 from stonechat.protocols.mqtt.messages import Message, Subscription
+from stonechat.protocols.mqtt.replies import acknowledge, is_refusal, not_stored, reason_for
 from stonechat.protocols.mqtt.router import Router
 from stonechat.protocols.mqtt.shares import ShareGroup
 
@@ -46,12 +47,6 @@ if TYPE_CHECKING:
     from stonechat.protocols.mqtt.session import Session
 
 log = logging.getLogger(__name__)
-
-UNSPECIFIED = 0x80
-NOT_AUTHORIZED = 0x87
-TOPIC_INVALID = 0x90
-QUOTA = 0x97
-PAYLOAD_INVALID = 0x99
 
 
 class _Payloads:
@@ -83,6 +78,8 @@ class AdafruitBridge:
     def __init__(self, broker: Broker) -> None:
         self.broker = broker
         self.services = broker.services
+        # The storage outage (``ingest.outage.count``) each connection was last told about.
+        self._told: weakref.WeakKeyDictionary[Connection, int] = weakref.WeakKeyDictionary()
 
     # -- publishing ------------------------------------------------------------------------
     #
@@ -126,7 +123,9 @@ class AdafruitBridge:
         session = conn.session
         assert session is not None
         if topic.owner.lower() == session.owner:
-            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", PAYLOAD_INVALID)
+            self.broker.reject_publish(
+                conn, packet, f"rejected, {error.message}", reason_for(error)
+            )
             return None
         return self._unreadable_shared_payload(conn, packet, topic, error)
 
@@ -141,15 +140,24 @@ class AdafruitBridge:
         there; the others learn no more than that they may not."""
         session = conn.session
         assert session is not None
-        owner = await self.services.accounts.users.by_username(topic.owner)
-        record: Feed | Group | None = None
-        if owner is not None and isinstance(topic, FeedTopic):
-            record = await self.services.feeds.find(owner.id, topic.ident)
-        elif owner is not None:
-            with contextlib.suppress(NotFound):
-                record = await self.services.groups.get(owner, topic.ident)
-        if record is not None and await self.services.access.can(session.principal, record, WRITE):
-            self.broker.reject_publish(conn, packet, f"rejected, {error.message}", PAYLOAD_INVALID)
+        try:
+            owner = await self.services.accounts.users.by_username(topic.owner)
+            record: Feed | Group | None = None
+            if owner is not None and isinstance(topic, FeedTopic):
+                record = await self.services.feeds.find(owner.id, topic.ident)
+            elif owner is not None:
+                with contextlib.suppress(NotFound):
+                    record = await self.services.groups.get(owner, topic.ident)
+            may_write = record is not None and await self.services.access.can(
+                session.principal, record, WRITE
+            )
+        except StonechatError as failure:  # the database away: not the client's fault
+            self._refused(conn, packet, topic, [], failure)
+            return
+        if may_write:
+            self.broker.reject_publish(
+                conn, packet, f"rejected, {error.message}", reason_for(error)
+            )
             return
         self._refused(conn, packet, topic, [], NotFound("not found"))
 
@@ -176,7 +184,11 @@ class AdafruitBridge:
         group_key: str | None,
     ) -> None:
         """A write to another user's feed or group (shared with ``w``)."""
-        owner = await self.services.accounts.users.by_username(topic.owner)
+        try:
+            owner = await self.services.accounts.users.by_username(topic.owner)
+        except StonechatError as error:  # the database away
+            self._refused(conn, packet, topic, pairs, error)
+            return
         if owner is None:
             self._refused(conn, packet, topic, pairs, NotFound("not found"))
             return
@@ -241,6 +253,9 @@ class AdafruitBridge:
         if isinstance(error, Throttled):  # over the data rate: dropped, 0x97, notice
             self.broker.enforcement.throttled(conn, packet, error)
             return
+        if not is_refusal(error):  # the database away: not the client's fault
+            self._not_stored(conn, packet, error)
+            return
         session = conn.session
         assert session is not None
         reason, message = refusal(session, topic, pairs, error)
@@ -252,15 +267,39 @@ class AdafruitBridge:
             return
 
         def stored(done: asyncio.Future[Any]) -> None:
-            if done.cancelled() or done.exception() is not None:
-                message = "rejected, the data could not be stored"
-                if not done.cancelled() and isinstance(done.exception(), StonechatError):
-                    message = f"rejected, {done.exception()}"
-                self.broker.reject_publish(conn, packet, message, UNSPECIFIED)
+            error = None if done.cancelled() else done.exception()
+            if done.cancelled() or error is not None:
+                if error is not None and is_refusal(error):  # the database refused a value
+                    self.broker.reject_publish(
+                        conn, packet, f"rejected, {error}", reason_for(error)
+                    )
+                else:
+                    self._not_stored(conn, packet, error)
                 return
             acknowledge(conn, packet)  # only after commit
 
         future.add_done_callback(stored)
+
+    def _not_stored(self, conn: Connection, packet: Publish, error: BaseException | None) -> None:
+        """A publish whose points could not be stored (the database away, its disk full).
+
+        Not acknowledged as kept (``replies.not_stored``: MQTT 5 gets 0x80, a 3.1.1
+        connection is closed so that its client sends the publish again); not the client's
+        fault, so never counted toward a ban; told on ``{user}/errors`` once per connection
+        and outage, not once per point.
+        """
+        self.broker.stats["unstored_publishes"] += 1
+        session = conn.session
+        outage = self.services.ingest.outage.count
+        if session is not None and not conn.closed and self._told.get(conn) != outage:
+            self._told[conn] = outage
+            why = error.message if isinstance(error, StonechatError) else "an internal error"
+            self.broker.publish_error(
+                session.user.username,
+                f"{session.client_id} {conn.peer} PUBLISH {packet.topic} rejected, "
+                f"the data could not be stored: {why}",
+            )
+        not_stored(conn, packet)
 
     # -- /get ------------------------------------------------------------------------------
 
@@ -331,7 +370,7 @@ class AdafruitBridge:
 
     def _not_readable(self, conn: Connection, packet: Publish) -> None:
         message = "rejected, resource not available or not authorized"
-        self.broker.reject_publish(conn, packet, message, NOT_AUTHORIZED)
+        self.broker.reject_publish(conn, packet, message, ReasonCode.NOT_AUTHORIZED)
 
     def _reply(self, session: Session, topic: str, payload: bytes) -> None:
         """Only to the asking client, on the topic it is subscribed to (or at QoS 0)."""
@@ -581,11 +620,15 @@ def refusal(
                 if isinstance(topic, FeedTopic)
                 else "resource not available or not authorized"
             )
-            return NOT_AUTHORIZED, f"rejected, {text}"
+            return reason_for(error), f"rejected, {text}"
         if isinstance(error, Forbidden) or not session.principal.is_full_user:
-            return NOT_AUTHORIZED, f"rejected, {error.message}"
+            return reason_for(error), f"rejected, {error.message}"
         # The owner's topic names a group or feed that is not there.
-        reason = TOPIC_INVALID if isinstance(topic, FeedTopic) else PAYLOAD_INVALID
+        reason = (
+            ReasonCode.TOPIC_NAME_INVALID
+            if isinstance(topic, FeedTopic)
+            else ReasonCode.PAYLOAD_FORMAT_INVALID
+        )
         return reason, f"rejected, {error.message}"
     if (
         isinstance(topic, FeedTopic)
@@ -593,8 +636,9 @@ def refusal(
         and not isinstance(error, TooLarge)
         and _points_valid(pairs)
     ):
-        return TOPIC_INVALID, f"rejected, {error.message}"  # the feed name, not the point
-    return PAYLOAD_INVALID, f"rejected, {error.message}"
+        # The feed name, not the point.
+        return ReasonCode.TOPIC_NAME_INVALID, f"rejected, {error.message}"
+    return reason_for(error), f"rejected, {error.message}"
 
 
 def _points_valid(pairs: list[tuple[str, PointInput]]) -> bool:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from stonechat.bus.base import Bus
 from stonechat.domain.access import Principal
+from stonechat.domain.errors import Unavailable
 from stonechat.domain.payloads import feed_point
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import iso_ms, now_ms
@@ -47,7 +48,7 @@ from stonechat.protocols.mqtt.failures import delivery_failed
 from stonechat.protocols.mqtt.guard import Guard
 from stonechat.protocols.mqtt.handlers import acks
 from stonechat.protocols.mqtt.handlers.connect import handle_connect
-from stonechat.protocols.mqtt.handlers.publish import acknowledge, handle_publish
+from stonechat.protocols.mqtt.handlers.publish import handle_publish
 from stonechat.protocols.mqtt.handlers.subscribe import handle_subscribe, handle_unsubscribe
 from stonechat.protocols.mqtt.messages import (
     Message,
@@ -56,6 +57,7 @@ from stonechat.protocols.mqtt.messages import (
     message_state,
 )
 from stonechat.protocols.mqtt.registry import Registry
+from stonechat.protocols.mqtt.replies import acknowledge
 from stonechat.protocols.mqtt.retained import RetainedStore
 from stonechat.protocols.mqtt.session import Session
 from stonechat.protocols.mqtt.share_cluster import ShareCluster
@@ -476,7 +478,9 @@ class Broker:
             try:
                 await self._check_keys()
                 await self._check_tokens()
-            except Exception:  # the database may be busy or away; try again next round
+            except Unavailable:  # the database away: try again next round (the outage is
+                continue  # logged by the ingest and the limiter, not every two seconds here)
+            except Exception:  # try again next round
                 log.warning("could not check MQTT sessions' keys", exc_info=True)
 
     async def _check_keys(self) -> None:

@@ -19,9 +19,9 @@ from collections import deque
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
+from stonechat.protocols.mqtt import replies
 from stonechat.protocols.mqtt.codec import (
     Decoder,
-    Disconnect,
     Packet,
     ProtocolError,
     Publish,
@@ -283,9 +283,7 @@ class Connection(asyncio.Protocol):
 
     def disconnect(self, reason_code: int) -> None:
         """Close with a DISCONNECT carrying the reason (MQTT 5 only) [MQTT-4.13.2-1]."""
-        if self.protocol_level == 5 and self.session is not None and not self.closed:
-            self.send_packet(Disconnect(reason_code=reason_code))
-        self.close()
+        replies.disconnect(self, reason_code)
 
     def close(self) -> None:
         if self.closed:

@@ -10,6 +10,7 @@
   PUBLISH and SUBSCRIBE is refused ("user is temporarily blocked") and CONNECT gets
   CONNACK 7 (3.1.1, as the Arduino library reads it) or 0x8A Banned (MQTT 5); the connection
   attempt that crosses the rate gets CONNACK 6 or 0x9F (connection rate exceeded).
+- Storage failures are never the client's doing and count toward nothing (replies.py).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from stonechat.domain.errors import Throttled
 from stonechat.domain.timestamps import iso
 from stonechat.limits.constants import CONNECTS, DATA_WINDOW_SECONDS, THROTTLED_PUBLISHES
 from stonechat.limits.limiter import Ban, ban_message
-from stonechat.protocols.mqtt.codec import Publish
-from stonechat.protocols.mqtt.handlers.publish import acknowledge
+from stonechat.protocols.mqtt.codec import Publish, ReasonCode
+from stonechat.protocols.mqtt.replies import ConnectRefusal, acknowledge, reason_for
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-QUOTA_EXCEEDED = 0x97
-NOT_AUTHORIZED = 0x87
 BLOCKED = "rejected, user is temporarily blocked"
 
 
@@ -85,13 +84,17 @@ class Enforcement:
             },
         )
 
-    async def admit(self, username: str) -> str | None:
+    async def admit(self, username: str) -> ConnectRefusal | None:
         """Before authenticating a CONNECT: None, or why it is refused (``banned`` while a
-        ban runs, ``rate`` for the attempt that crosses the connection rate)."""
+        ban runs, ``rate`` for the attempt that crosses the connection rate).
+
+        During a storage outage reconnecting is not counted: the broker closes 3.1.1
+        connections whose publish it could not store, and their clients must reconnect to
+        send it again (storage failures never count toward bans)."""
         if self.blocked(username):
             self.broker.stats["banned_connects"] += 1
             return "banned"
-        if not self.limiter.watches(CONNECTS):
+        if not self.limiter.watches(CONNECTS) or self.broker.services.ingest.outage.active:
             return None
         ban = await self.limiter.record(CONNECTS, username)
         if ban is None:
@@ -108,7 +111,7 @@ class Enforcement:
                 session.user.username,
                 f"{session.client_id} {conn.peer} PUBLISH {packet.topic} {BLOCKED}",
             )
-        acknowledge(conn, packet, NOT_AUTHORIZED)
+        acknowledge(conn, packet, ReasonCode.NOT_AUTHORIZED)
 
     def refuse_subscribe(self, conn: Connection, topic_filter: str) -> None:
         self.broker.stats["blocked_subscribes"] += 1
@@ -124,7 +127,7 @@ class Enforcement:
     def throttled(self, conn: Connection, packet: Publish, error: Throttled) -> None:
         """A publish over the data rate: dropped, acknowledged 0x97, announced."""
         self.broker.stats["throttled_publishes"] += 1
-        acknowledge(conn, packet, QUOTA_EXCEEDED)
+        acknowledge(conn, packet, reason_for(error))  # 0x97 quota exceeded
         session = conn.session
         if session is None:
             return

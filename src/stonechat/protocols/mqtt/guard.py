@@ -21,6 +21,7 @@ from stonechat.domain.access import READ, Principal
 from stonechat.domain.errors import NotFound
 from stonechat.domain.records import Group, Token, User
 from stonechat.domain.timestamps import now_ms
+from stonechat.protocols.mqtt.codec import ReasonCode
 from stonechat.protocols.mqtt.handlers.subscribe import classify_again
 from stonechat.protocols.mqtt.messages import Subscription
 from stonechat.services.access import Change
@@ -32,8 +33,6 @@ if TYPE_CHECKING:
     from stonechat.protocols.mqtt.session import Session
 
 log = logging.getLogger(__name__)
-
-ADMINISTRATIVE_ACTION = 0x98
 
 # One pass's answers: (user id, token id, kind, owner, ident) -> a Decision.
 Memo = dict[tuple[int | None, int | None, str, str, str], "Decision"]
@@ -202,7 +201,7 @@ class Guard:
         conn.token_timer = None
         if not conn.closed:
             self.broker.stats["tokens_expired"] += 1
-            conn.disconnect(ADMINISTRATIVE_ACTION)
+            conn.disconnect(ReasonCode.ADMINISTRATIVE_ACTION)
 
     def token_revoked(self, revoked: int) -> None:
         """``access.on_token_revoked``: end the token's connections now; its offline
@@ -211,7 +210,7 @@ class Guard:
         for conn in list(self.broker.connections):
             if conn.token_id == revoked and not conn.closed:
                 self.broker.stats["tokens_revoked"] += 1
-                conn.disconnect(ADMINISTRATIVE_ACTION)
+                conn.disconnect(ReasonCode.ADMINISTRATIVE_ACTION)
         if sessions:
             task = asyncio.get_running_loop().create_task(self._after_revocation(sessions))
             self._tasks.add(task)

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from stonechat.protocols.mqtt.connection import Connection
     from stonechat.protocols.mqtt.session import Session
 
-QUOTA_EXCEEDED = 0x97
 
 
 def room_for_subscription(broker: Broker, session: Session) -> bool:

@@ -16,41 +16,11 @@ from stonechat.domain.topics import AccountTopic, FeedTopic, GroupTopic, TimeTop
 from stonechat.protocols.mqtt.codec import Connack, Connect, Properties, ProtocolError
 from stonechat.protocols.mqtt.guard import token_id
 from stonechat.protocols.mqtt.quotas import may_persist
+from stonechat.protocols.mqtt.replies import refuse_connect
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
-
-# MQTT 3.1.1 CONNACK return codes and their MQTT 5 reason codes. 6 and 7 are Adafruit IO's
-# own 3.1.1 codes, which its Arduino library reads as "exceeded reconnect rate limit" and
-# "banned" (mqtt-api.md §1).
-V3 = {
-    "version": 1,
-    "identifier": 2,
-    "unavailable": 3,
-    "credentials": 4,
-    "authorized": 5,
-    "rate": 6,
-    "banned": 7,
-    "quota": 3,  # server unavailable: persistent sessions per user (quotas.py)
-}
-V5 = {
-    "version": 0x84,
-    "identifier": 0x85,
-    "unavailable": 0x88,
-    "credentials": 0x86,
-    "authorized": 0x87,
-    "rate": 0x9F,  # connection rate exceeded
-    "banned": 0x8A,
-    "quota": 0x97,  # quota exceeded
-}
-
-
-def refuse(conn: Connection, why: str) -> None:
-    """CONNACK with a failure code, then close [MQTT-3.2.2-5]."""
-    code = V5[why] if conn.protocol_level == 5 else V3[why]
-    conn.send_packet(Connack(session_present=False, reason_code=code))
-    conn.close()
 
 
 async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> None:
@@ -62,24 +32,24 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     assigned = None
     if not client_id:
         if not packet.clean_start and not v5:
-            refuse(conn, "identifier")  # [MQTT-3.1.3-8]
+            refuse_connect(conn, "identifier")  # [MQTT-3.1.3-8]
             return
         client_id = assigned = f"stonechat-{secrets.token_hex(8)}"  # [MQTT-3.1.3-6]
     # Wrong or missing credentials: 3.1.1 code 5 "not authorized" (what Adafruit IO's
     # clients treat as fatal), MQTT 5 0x86 "bad user name or password".
     if not packet.username or not packet.password:
-        refuse(conn, "authorized" if not v5 else "credentials")
+        refuse_connect(conn, "authorized" if not v5 else "credentials")
         return
     if broker.services.limiter.config.bans:  # banned, or connecting too often (§7)
         refusal = await broker.enforcement.admit(packet.username)
         if refusal is not None:
-            refuse(conn, refusal)
+            refuse_connect(conn, refusal)
             return
     key = packet.password.decode("utf-8", errors="replace")
     try:
         principal = await broker.services.access.authenticate(key)
     except Unavailable:  # the database is away: not the client's fault, no failure counted
-        refuse(conn, "unavailable")
+        refuse_connect(conn, "unavailable")
         return
     except StonechatError:
         principal = Principal(None)
@@ -87,10 +57,10 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     # A token signs in with its owner's username.
     if user is None or user.username.lower() != packet.username.lower():
         broker.stats["auth_failures"] += 1
-        refuse(conn, "authorized" if not v5 else "credentials")
+        refuse_connect(conn, "authorized" if not v5 else "credentials")
         return
     if packet.will is not None and not will_allowed(principal, packet.will.topic):
-        refuse(conn, "authorized")
+        refuse_connect(conn, "authorized")
         return
     await broker.claim_session(user, client_id, packet.clean_start)
     if conn.closed:
@@ -115,7 +85,7 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     expiry = min(expiry, float(broker.config.max_session_expiry))
     if expiry > 0 and not may_persist(broker, user.id, client_id):
         broker.stats["quota_refusals"] += 1
-        refuse(conn, "quota")
+        refuse_connect(conn, "quota")
         return
     if principal.token is None:
         conn.key_hash = broker.services.accounts.vault.hash(key)

@@ -2,7 +2,8 @@
 
 QoS 1 is acknowledged (QoS 2 PUBREC'd) only after the point is committed. A rejected
 publish is reported on ``{user}/errors``; MQTT 5 clients also get a failure reason code,
-3.1.1 clients a normal acknowledgement [MQTT-3.3.5-2].
+3.1.1 clients a normal acknowledgement [MQTT-3.3.5-2]. A point that could not be stored is
+never acknowledged as kept (``replies.not_stored``).
 """
 
 from __future__ import annotations
@@ -18,37 +19,13 @@ from stonechat.domain.topics import (
     TimeTopic,
     parse_topic,
 )
-from stonechat.protocols.mqtt.codec import ProtocolError, Puback, Publish, Pubrec
+from stonechat.protocols.mqtt.codec import ProtocolError, Publish, ReasonCode
 from stonechat.protocols.mqtt.connection import Handled
+from stonechat.protocols.mqtt.replies import acknowledge
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
-
-NOT_AUTHORIZED = 0x87
-TOPIC_INVALID = 0x90
-
-
-def acknowledge(conn: Connection, packet: Publish, reason: int = 0) -> None:
-    """PUBACK for QoS 1, PUBREC for QoS 2 (the QoS 2 id is remembered until PUBREL)."""
-    if packet.qos == 0 or packet.packet_id is None:
-        return
-    if conn.protocol_level != 5:
-        reason = 0
-    if packet.qos == 1 or reason >= 0x80:
-        conn.unacked_incoming -= 1  # an accepted QoS 2 publish counts until PUBCOMP (§4.9)
-    if packet.qos == 1:
-        if reason == 0:  # the common case, without building a packet object
-            conn.send(b"\x40\x02" + packet.packet_id.to_bytes(2, "big"))
-        else:
-            conn.send_packet(Puback(packet.packet_id, reason))
-    else:
-        if conn.session is not None:
-            if reason < 0x80:
-                conn.session.incoming_qos2.add(packet.packet_id)
-            else:
-                conn.session.incoming_qos2.discard(packet.packet_id)
-        conn.send_packet(Pubrec(packet.packet_id, reason))
 
 
 def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled:
@@ -83,7 +60,9 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
         return None
     topic = parse_topic(packet.topic)
     if topic is None or isinstance(topic, TimeTopic | AccountTopic):
-        broker.reject_publish(conn, packet, "rejected, not a valid resource topic", TOPIC_INVALID)
+        broker.reject_publish(
+            conn, packet, "rejected, not a valid resource topic", ReasonCode.TOPIC_NAME_INVALID
+        )
         return None
     # Feed and group topics, the user's own or another's: the write path and the access
     # service decide (shared feeds, scoped tokens).
@@ -97,7 +76,7 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
         return broker.adafruit.publish_group(conn, topic, packet)
     if topic.owner.lower() != session.owner or not session.principal.is_full_user:
         message = "rejected, resource not available or not authorized"
-        broker.reject_publish(conn, packet, message, NOT_AUTHORIZED)
+        broker.reject_publish(conn, packet, message, ReasonCode.NOT_AUTHORIZED)
         return None
     if isinstance(topic, IntegrationTopic):
         acknowledge(conn, packet)  # accepted; this server publishes nothing there

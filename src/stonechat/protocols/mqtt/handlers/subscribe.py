@@ -16,6 +16,7 @@ from stonechat.domain.topics import (
 from stonechat.limits.constants import SUBSCRIBES
 from stonechat.protocols.mqtt.codec import (
     ProtocolError,
+    ReasonCode,
     Suback,
     Subscribe,
     SubscriptionOptions,
@@ -25,22 +26,14 @@ from stonechat.protocols.mqtt.codec import (
 )
 from stonechat.protocols.mqtt.connection import Handled
 from stonechat.protocols.mqtt.messages import Subscription
-from stonechat.protocols.mqtt.quotas import (
-    QUOTA_EXCEEDED,
-    report_refused_filters,
-    room_for_subscription,
-)
+from stonechat.protocols.mqtt.quotas import report_refused_filters, room_for_subscription
+from stonechat.protocols.mqtt.replies import suback_failure
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
     from stonechat.protocols.mqtt.guard import Memo
     from stonechat.protocols.mqtt.session import Session
-
-FAILURE_V3 = 0x80
-TOPIC_FILTER_INVALID = 0x8F
-NOT_AUTHORIZED = 0x87
-SHARED_NOT_SUPPORTED = 0x9E
 
 
 def classify(
@@ -56,7 +49,7 @@ def classify(
     """
     # [MQTT-4.8.2-1]/[MQTT-4.8.2-2]: a share name without "/", "+", "#", then a filter.
     if not is_valid_topic_filter(topic_filter, allow_shared=True):
-        return TOPIC_FILTER_INVALID
+        return ReasonCode.TOPIC_FILTER_INVALID
     sub = Subscription(
         topic_filter,
         options.qos,
@@ -87,7 +80,9 @@ def classify_again(session: Session, sub: Subscription) -> Subscription | None:
 def _kind(session: Session, sub: Subscription) -> Subscription | int:
     result = _plain_kind(session, sub)
     if sub.share is not None and isinstance(result, Subscription) and sub.kind == "time":
-        return SHARED_NOT_SUPPORTED  # every process publishes its own ticks
+        return (
+            ReasonCode.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
+        )  # every process publishes its own ticks
     return result
 
 
@@ -97,11 +92,11 @@ def _plain_kind(session: Session, sub: Subscription) -> Subscription | int:
     if "+" in topic_filter or "#" in topic_filter:
         owner = filter_owner(topic_filter)
         if owner is None or owner.lower() != session.owner or not full:
-            return NOT_AUTHORIZED  # nobody reads outside their own namespace
+            return ReasonCode.NOT_AUTHORIZED  # nobody reads outside their own namespace
         return sub
     topic = parse_topic(topic_filter)
     if topic is None:
-        return TOPIC_FILTER_INVALID
+        return ReasonCode.TOPIC_FILTER_INVALID
     if isinstance(topic, TimeTopic):
         sub.kind, sub.owner, sub.ident = "time", "", topic.name
         return sub
@@ -112,12 +107,12 @@ def _plain_kind(session: Session, sub: Subscription) -> Subscription | int:
         sub.guarded = owner != session.owner or not full
         return sub
     if owner != session.owner:
-        return NOT_AUTHORIZED
+        return ReasonCode.NOT_AUTHORIZED
     if isinstance(topic, AccountTopic):
         sub.kind = "account"  # a token's device reads its owner's errors and throttle notices
         return sub
     if not full:
-        return NOT_AUTHORIZED
+        return ReasonCode.NOT_AUTHORIZED
     if isinstance(topic, IntegrationTopic):
         sub.kind = "integration"
     return sub
@@ -131,7 +126,7 @@ def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Han
     if enforcement.blocked(session.owner):  # banned: every filter refused (mqtt-api.md §7)
         for topic_filter, _ in packet.subscriptions:
             enforcement.refuse_subscribe(conn, topic_filter)
-        code = NOT_AUTHORIZED if conn.protocol_level == 5 else FAILURE_V3
+        code = suback_failure(conn, ReasonCode.NOT_AUTHORIZED)
         conn.send_packet(Suback(packet.packet_id, [code] * len(packet.subscriptions)))
         return None
     enforcement.count(SUBSCRIBES, session.user.username)
@@ -142,7 +137,7 @@ def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Han
     most = broker.config.max_subscribe_filters  # the filters past it: 0x97 / 0x80, unread
     for index, (topic_filter, options) in enumerate(packet.subscriptions):
         if index >= most:
-            results.append(QUOTA_EXCEEDED)
+            results.append(ReasonCode.QUOTA_EXCEEDED)
             continue
         result = classify(session, topic_filter, options)
         if isinstance(result, Subscription):
@@ -169,7 +164,7 @@ async def _with_checks(
         if not isinstance(result, Subscription) or not result.guarded:
             continue
         if not await broker.guard.authorize(principal, result, memo):
-            results[index] = NOT_AUTHORIZED
+            results[index] = ReasonCode.NOT_AUTHORIZED
     if conn.closed or conn.session is not session:
         return
     _finish(broker, conn, session, packet, results)
@@ -192,14 +187,14 @@ def _finish(
         if isinstance(result, Subscription) and not (
             result.topic_filter in session.subscriptions or room_for_subscription(broker, session)
         ):
-            result = QUOTA_EXCEEDED  # subscriptions per session or per user
-        if result == QUOTA_EXCEEDED:
+            result = ReasonCode.QUOTA_EXCEEDED  # subscriptions per session or per user
+        if result == ReasonCode.QUOTA_EXCEEDED:
             over_quota += 1
-            codes.append(QUOTA_EXCEEDED if conn.protocol_level == 5 else FAILURE_V3)
+            codes.append(suback_failure(conn, ReasonCode.QUOTA_EXCEEDED))
             continue
         if isinstance(result, int):
             broker.reject_subscribe(conn, topic_filter)
-            codes.append(result if conn.protocol_level == 5 else FAILURE_V3)
+            codes.append(suback_failure(conn, result))
             continue
         existed = broker.subscribe(session, result)
         granted.append(result)
