@@ -44,7 +44,7 @@ from stonechat.services.webhooks import WebhookService
 from stonechat.services.writes import WriteService
 from stonechat.storage.activities import ActivityStore
 from stonechat.storage.database import Database
-from stonechat.storage.mqtt_sessions import MqttSessionStore
+from stonechat.storage.mqtt_state import MqttStateStore
 from stonechat.storage.users import UserStore
 from stonechat.storage.webhooks import WebhookStore
 
@@ -213,8 +213,12 @@ async def serve(settings: Settings) -> None:
     await services.ingest.start()
     broker = Broker(
         services,
-        BrokerConfig(max_packet_size=settings.mqtt_max_packet_size),
-        MqttSessionStore(db),
+        BrokerConfig(
+            max_packet_size=settings.mqtt_max_packet_size,
+            max_queued_bytes_per_session=settings.mqtt_max_queued_bytes_per_session,
+            max_queued_bytes_per_user=settings.mqtt_max_queued_bytes_per_user,
+        ),
+        MqttStateStore(db, services.ingest.bus.node),
     )
     await broker.start()
     try:
