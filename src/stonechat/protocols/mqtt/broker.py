@@ -587,6 +587,7 @@ class Broker:
             self.registry.remove(session, old)
         session.subscriptions[sub.topic_filter] = sub
         self.registry.add(session, sub)
+        session.changed()
         return old is not None
 
     def unsubscribe(self, session: Session, topic_filter: str) -> bool:
@@ -594,6 +595,7 @@ class Broker:
         if sub is None:
             return False
         self.registry.remove(session, sub)
+        session.changed()
         return True
 
     # -- free-form routing -----------------------------------------------------------------
