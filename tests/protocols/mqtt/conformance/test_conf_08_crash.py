@@ -261,7 +261,9 @@ def test_offline_sessions_keep_their_messages_in_the_database_not_in_memory(
     for i in range(count):
         pub.publish(acct.t("big"), bytes([i]) * 256 * 1024, 1)
     grown = rss_kib(pid) - before
-    assert grown < 24 * 1024, f"RSS grew by {grown} KiB for 48 MiB queued offline"
+    print(f"RSS grew by {grown} KiB")
+    # 24 MiB of distinct payloads (each shared by both queues when kept in memory).
+    assert grown < 8 * 1024, f"RSS grew by {grown} KiB for 48 MiB queued offline"
     data_before = sum(f.stat().st_size for f in server.data_dir.rglob("*") if f.is_file())
     server.stop()
     data_after = sum(f.stat().st_size for f in server.data_dir.rglob("*") if f.is_file())
