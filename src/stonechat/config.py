@@ -49,6 +49,18 @@ class Settings(BaseSettings):
     )
     # How often each process announces its members of MQTT shared subscriptions (--workers).
     mqtt_share_announce_seconds: float = Field(10.0, gt=0)
+    mqtt_max_queued_bytes_per_session: int = Field(
+        16 * 1024 * 1024,
+        ge=0,
+        description="Payload bytes of QoS 1/2 messages kept for one MQTT session (queued, in "
+        "flight, or stored while it is offline); beyond it messages for it are dropped and "
+        "reported on {user}/errors. 0 = no bound.",
+    )
+    mqtt_max_queued_bytes_per_user: int = Field(
+        64 * 1024 * 1024,
+        ge=0,
+        description="The same bound over all sessions of one user. 0 = no bound.",
+    )
     data_dir: Path = Path("./stonechat-data")
     database_url: str | None = None
     secret_key: str | None = None

@@ -44,7 +44,7 @@ from stonechat.services.webhooks import WebhookService
 from stonechat.services.writes import WriteService
 from stonechat.storage.activities import ActivityStore
 from stonechat.storage.database import Database
-from stonechat.storage.mqtt_sessions import MqttSessionStore
+from stonechat.storage.mqtt_state import MqttStateStore
 from stonechat.storage.users import UserStore
 from stonechat.storage.webhooks import WebhookStore
 
@@ -222,8 +222,10 @@ async def serve(settings: Settings) -> None:
             max_subscriptions_per_user=settings.mqtt_max_subscriptions_per_user,
             max_persistent_sessions_per_user=settings.mqtt_max_persistent_sessions_per_user,
             share_announce_seconds=settings.mqtt_share_announce_seconds,
+            max_queued_bytes_per_session=settings.mqtt_max_queued_bytes_per_session,
+            max_queued_bytes_per_user=settings.mqtt_max_queued_bytes_per_user,
         ),
-        MqttSessionStore(db),
+        MqttStateStore(db, services.ingest.bus.node),
     )
     await broker.start()
     try:

@@ -280,7 +280,8 @@ def test_workers_refuse_settings_they_cannot_serve(
 
 
 def no_saved_sessions(server: Server) -> bool:
-    """Whether the database holds no saved sessions (a running process adopted them)."""
+    """Whether every stored session is held by a process (a running one adopted those the
+    stopped one let go of)."""
     import asyncio
 
     from sqlalchemy import func, select
@@ -295,7 +296,11 @@ def no_saved_sessions(server: Server) -> bool:
             async with db.connect() as conn:
                 return int(
                     (
-                        await conn.execute(select(func.count()).select_from(mqtt_sessions))
+                        await conn.execute(
+                            select(func.count())
+                            .select_from(mqtt_sessions)
+                            .where(mqtt_sessions.c.node.is_(None))
+                        )
                     ).scalar_one()
                 )
         finally:

@@ -147,9 +147,12 @@ ROWS = [
         {},
     ),
     ("INSERT INTO webhook_receivers (id, feed_id, token, created_at) VALUES (2, 11, 't', 0)", {}),
-    (
-        "INSERT INTO mqtt_sessions (user_id, client_id, state, saved_at) VALUES (7, 'c', 's', 0)",
-        {},
+    (  # a session as 0002..0006 saved it (0007 turns it into columns)
+        "INSERT INTO mqtt_sessions (user_id, client_id, state, saved_at) VALUES (7, 'c', :s, 0)",
+        {
+            "s": '{"protocol_level": 4, "expiry": 60, "subscriptions": [], "inflight": [], '
+            '"queue": [], "incoming_qos2": []}'
+        },
     ),
     (
         "INSERT INTO ui_sessions (token_hash, user_id, csrf_token, created_at, last_seen_at) "

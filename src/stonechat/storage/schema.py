@@ -14,8 +14,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -191,24 +193,50 @@ webhook_receivers = Table(
     sqlite_autoincrement=True,
 )
 
-# Persistent MQTT sessions, written at graceful shutdown and read back at start.
+# MQTT state written through by the broker (protocols/mqtt/journal.py): persistent sessions,
+# the QoS 1/2 messages kept for them (queued, or in flight once they have a packet id) and the
+# retained messages of the free-form namespace. Payloads and MQTT 5 property blocks are bytes.
 mqtt_sessions = Table(
     "mqtt_sessions",
     metadata,
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("client_id", String(255), nullable=False),
-    Column("state", Text, nullable=False),
-    Column("saved_at", BigInteger, nullable=False),
+    Column("node", String(128)),  # the process holding it; NULL: let go at a graceful stop
+    Column("protocol_level", SmallInteger, nullable=False),
+    Column("expiry", Integer, nullable=False),  # Session Expiry Interval, seconds
+    Column("expires_at", BigInteger),  # when it ends offline; NULL while connected
+    Column("token_id", Integer),  # the scoped token it signed in with
+    Column("subscriptions", LargeBinary, nullable=False),
+    Column("incoming_qos2", LargeBinary, nullable=False),
     PrimaryKeyConstraint("user_id", "client_id", name="pk_mqtt_sessions"),
 )
 
-# Retained messages of the MQTT free-form namespace, written at graceful shutdown.
+mqtt_messages = Table(
+    "mqtt_messages",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("client_id", String(255), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("packet_id", Integer),
+    Column("released", Boolean, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("qos", SmallInteger, nullable=False),
+    Column("retain", Boolean, nullable=False),
+    Column("properties", LargeBinary, nullable=False),
+    Column("expires_at", BigInteger),
+    PrimaryKeyConstraint("user_id", "client_id", "seq", name="pk_mqtt_messages"),
+)
+
 mqtt_retained = Table(
     "mqtt_retained",
     metadata,
     Column("owner", String(64), nullable=False),
     Column("topic", Text, nullable=False),
-    Column("state", Text, nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("qos", SmallInteger, nullable=False),
+    Column("properties", LargeBinary, nullable=False),
+    Column("expires_at", BigInteger),
     PrimaryKeyConstraint("owner", "topic", name="pk_mqtt_retained"),
 )
 

@@ -14,6 +14,7 @@ import logging
 import time
 from collections import Counter
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from stonechat.bus.base import Bus
@@ -25,6 +26,7 @@ from stonechat.domain.timestamps import iso_ms, now_ms
 from stonechat.domain.topics import FeedTopic, FreeTopic, parse_topic
 from stonechat.limits.constants import FAILED_PUBLISHES, FAILED_SUBSCRIBES
 from stonechat.protocols.mqtt.adafruit import AdafruitBridge
+from stonechat.protocols.mqtt.budget import QueueBudget
 from stonechat.protocols.mqtt.codec import (
     Auth,
     Connack,
@@ -50,19 +52,22 @@ from stonechat.protocols.mqtt.handlers import acks
 from stonechat.protocols.mqtt.handlers.connect import handle_connect
 from stonechat.protocols.mqtt.handlers.publish import handle_publish
 from stonechat.protocols.mqtt.handlers.subscribe import handle_subscribe, handle_unsubscribe
+from stonechat.protocols.mqtt.journal import Journal
 from stonechat.protocols.mqtt.messages import (
     Message,
     Subscription,
     message_from_state,
     message_state,
+    retained_from_row,
+    retained_row,
 )
+from stonechat.protocols.mqtt.persistence import StateStore, StoredSession
 from stonechat.protocols.mqtt.registry import Registry
-from stonechat.protocols.mqtt.replies import acknowledge
+from stonechat.protocols.mqtt.replies import acknowledge, not_stored
 from stonechat.protocols.mqtt.retained import RetainedStore
 from stonechat.protocols.mqtt.session import Session
 from stonechat.protocols.mqtt.share_cluster import ShareCluster
 from stonechat.services.registry import Services
-from stonechat.storage.mqtt_sessions import MqttSessionStore
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -80,11 +85,24 @@ _FORWARDED = (
 )
 
 
+DROP_NOTICE_EVERY = 60.0  # seconds between two "queue limit" notices of one session
+
+
 class Broker:
-    def __init__(self, services: Services, config: BrokerConfig, store: MqttSessionStore) -> None:
+    def __init__(
+        self, services: Services, config: BrokerConfig, store: StateStore | None = None
+    ) -> None:
         self.services = services
         self.config = config
+        # The store of record of persistent sessions and retained messages, written through
+        # the journal; without one (unit tests) they live in memory only.
         self.store = store
+        self.journal = Journal(store) if store is not None else None
+        self.budget = QueueBudget(
+            config.max_queued_bytes_per_session,
+            config.max_queued_bytes_per_user,
+            self._queue_full,
+        )
         self.connections: set[Connection] = set()
         self.sessions: dict[tuple[int, str], Session] = {}
         self.registry = Registry()
@@ -142,34 +160,43 @@ class Broker:
             self.bus.on("notice", self._remote_notice)
             self.bus.on("revoke", lambda body: self._revoke_here(int(body["user_id"])))
             self.bus.on_request("takeover", self._hand_over)
-            self.bus.on("retained?", self._share_retained)
-            self.bus.on("retained", self._take_retained)
             self.bus.on("sessions saved", self._adopt_saved)
             self.registry.shares.cluster = ShareCluster(
                 self.bus, self.registry.shares, self.config.share_announce_seconds
             )
             self.registry.shares.cluster.start()
-        for state, saved_at in await self.store.take_all():
-            await self._restore(state, saved_at)
-        for owner, state in await self.store.retained():
-            self.retained.put(owner, message_from_state(state))
-        # A process joining a running installation gets the retained messages kept in the
-        # others' memory (set since their last graceful stop saved them).
-        self.bus.broadcast("retained?", {"node": self.bus.node})
+        if self.store is not None and self.journal is not None:
+            self.journal.start()
+            await self._load_retained(self.store)
+            # Alone, this process holds every stored session; with others running, only
+            # those nobody holds (the rest are found when their clients reconnect).
+            for stored in await self.store.sessions(free_only=self.bus.distributed):
+                await self._restore(stored)
         self._time_task = asyncio.create_task(self._publish_time(), name="mqtt-time")
         self._key_task = asyncio.create_task(self._watch_keys(), name="mqtt-keys")
 
-    async def stop(self) -> None:
-        """Close every connection (MQTT 5: 0x8B server shutting down), save sessions.
+    async def _load_retained(self, store: StateStore) -> None:
+        now = time.monotonic()
+        for row in await store.retained():
+            msg = retained_from_row(row)
+            if msg.expires_at is not None and msg.expires_at <= now:
+                if self.journal is not None:
+                    self.journal.retain(row.owner, row.topic, None)
+                continue
+            self.retained.put(row.owner, msg)
 
-        With other processes running, one of them adopts the saved persistent sessions at
-        once, so messages for those clients are queued while they reconnect.
+    async def stop(self) -> None:
+        """Close every connection (MQTT 5: 0x8B server shutting down), write what is pending.
+
+        The state is already in the database; with other processes running, this one lets
+        go of its sessions and one of the others adopts each at once, so messages for those
+        clients are queued while they reconnect.
         """
         self._stopping = True
         self.guard.stop()
         if self.registry.shares.cluster is not None:
             self.registry.shares.cluster.stop()
-        if self._adopting:  # sessions this process is taking over: finish, then save them
+        if self._adopting:  # sessions this process is taking over: finish first
             await asyncio.gather(*self._adopting, return_exceptions=True)
         for task in (self._time_task, self._key_task):
             if task is not None:
@@ -178,46 +205,66 @@ class Broker:
             conn.clean_exit = True  # a server shutdown is not the client's failure
             conn.disconnect(0x8B)
         await asyncio.sleep(0)
-        persistent = [s.snapshot() for s in self.sessions.values() if s.expiry > 0]
-        await self.store.save(persistent, now_ms())
-        if persistent and self.bus.distributed:
-            saved = [[s["user_id"], s["client_id"]] for s in persistent]
-            self.bus.broadcast("sessions saved", {"sessions": saved})
-        await self.store.replace_retained(
-            [(owner, msg.topic, message_state(msg)) for owner, msg in self.retained.all()]
-        )
+        held = []
+        for session in self.sessions.values():
+            if session.journal is None:
+                continue
+            held.append(list(session.key))
+            if session.conn is not None:  # its expiry counts from now
+                session.expires_at = now_ms() + int(session.expiry * 1000)
+                session.changed()
+        if self.journal is not None:
+            await self.journal.close()
+        if self.store is not None and self.bus.distributed:
+            await self.store.release()
+            if held:
+                self.bus.broadcast("sessions saved", {"sessions": held})
         self.bus.unsubscribe(self.adafruit.fan_out)
 
-    async def _restore(self, state: dict[str, Any], saved_at: int) -> None:
-        user = await self.services.accounts.users.by_id(int(state["user_id"]))
-        if user is None:
+    async def _restore(self, stored: StoredSession) -> None:
+        """A stored session, offline until its client connects (expired ones are dropped)."""
+        row = stored.row
+        key = (row.user_id, row.client_id)
+        user = await self.services.accounts.users.by_id(row.user_id)
+        if user is None or (row.expires_at is not None and row.expires_at <= now_ms()):
+            if self.journal is not None:
+                self.journal.purge(key)
             return
-        remaining = float(state["expiry"]) - (now_ms() - saved_at) / 1000
-        if remaining <= 0:
-            return
-        session = await self._adopt(user, state, remaining)
+        session = await self._adopt(user, stored)
         if session is not None and self.bus.distributed:
             await self.bus.claim(_holder(session.key))  # reconnecting clients find it here
 
-    async def _adopt(self, user: User, state: dict[str, Any], expires_in: float) -> Session | None:
-        """A saved or handed-over persistent session, offline until its client connects.
+    async def _adopt(self, user: User, stored: StoredSession) -> Session | None:
+        """A stored persistent session, offline until its client connects; its messages
+        stay in the store until then.
 
         Signed in with a token, it keeps the token's rights; a token gone meanwhile ends it.
         Its subscriptions are checked again: access may have changed while it was away.
         """
+        row = stored.row
         principal = Principal(user)
-        if state.get("token_id") is not None:
-            token = await self.guard.load_token(user, int(state["token_id"]))
+        if row.token_id is not None:
+            token = await self.guard.load_token(user, row.token_id)
             if token is None:
+                if self.journal is not None:
+                    self.journal.purge((row.user_id, row.client_id))
                 return None
             principal = Principal(user, token)
-        session = self._new_session(user, str(state["client_id"]))
+        session = self._new_session(user, row.client_id)
         session.principal = principal
-        session.restore(state)
+        session.apply(row)
+        session.next_seq = stored.next_seq
+        session.stored_count = stored.messages
+        self.budget.count(session, stored.message_bytes)
+        session.journal = self.journal
+        session.stored = True
+        if session.expires_at is None:  # it was connected when the server went down
+            session.went_offline()
+        assert session.expires_at is not None
         for sub in session.subscriptions.values():
             self.registry.add(session, sub)
         self.sessions[session.key] = session
-        self._expire_later(session, expires_in)
+        self._expire_later(session, max(0.0, (session.expires_at - now_ms()) / 1000))
         await self.guard.reauthorize(session)
         return session
 
@@ -259,45 +306,58 @@ class Broker:
             client_id,
             max_inflight=self.config.max_inflight,
             max_queued=self.config.max_queued,
+            budget=self.budget,
         )
 
     async def claim_session(self, user: User, client_id: str, clean_start: bool) -> None:
-        """Across processes: take the client id over from the process that holds it.
+        """Find the client's session before it attaches, wherever it is kept.
 
-        Redis records which process holds each (user, client id). If another one does, it
-        ends that connection (takeover) and hands the persistent session over, so a client
-        finds its subscriptions and queued messages wherever it reconnects. A holder that is
-        gone (stopped gracefully) left its sessions in the database.
+        Across processes Redis records which process holds each (user, client id). If
+        another one does, it ends that connection (takeover), writes what it has of the
+        session and lets go; this process then reads the session from the database (also
+        when the holder is gone). An offline session's messages are read back from the
+        database here, so the client gets them right after its CONNACK.
         """
-        if not self.bus.distributed:
-            return
         key = (user.id, client_id)
-        previous = await self.bus.claim(_holder(key))
-        if previous is None or previous == self.bus.node:
-            return
-        self.stats["remote_takeovers"] += 1
-        answer = await self.bus.request(
-            previous,
-            "takeover",
-            {"user_id": user.id, "client_id": client_id, "clean_start": clean_start},
-            wait=self.config.takeover_timeout,
-        )
-        if clean_start or key in self.sessions:
-            return
-        state = answer.get("state") if answer else None
-        if isinstance(state, dict):
-            await self._adopt(user, state, float(state["expiry"]))
-        elif answer is None:  # the holder is gone: it may have saved the session on its way
-            saved = await self.store.take(user.id, client_id)
-            if saved is not None:
-                await self._restore(*saved)
+        if self.bus.distributed and self.store is not None:
+            previous = await self.bus.claim(_holder(key))
+            if previous is not None and previous != self.bus.node:
+                self.stats["remote_takeovers"] += 1
+                await self.bus.request(
+                    previous,
+                    "takeover",
+                    {"user_id": user.id, "client_id": client_id, "clean_start": clean_start},
+                    wait=self.config.takeover_timeout,
+                )
+            if not clean_start and previous != self.bus.node and key not in self.sessions:
+                stored = await self.store.session(key)
+                if stored is not None:
+                    await self._restore(stored)
+        session = self.sessions.get(key)
+        if session is not None and not clean_start and session.stored and session.conn is None:
+            await self._read_back(session)
+
+    async def _read_back(self, session: Session) -> None:
+        """An offline session's messages, from the store into memory."""
+        assert self.store is not None and self.journal is not None
+        below = session.came_back()  # from here on new messages stay in memory too
+        try:
+            await self.journal.flush()
+            rows = await self.store.messages(session.key, below)
+        except Exception:
+            session.stored_count += len(session.queue)  # all journaled: back to the store
+            session.queue.clear()
+            session.stored = True
+            raise
+        session.load(rows)
 
     async def _hand_over(self, body: dict[str, Any]) -> dict[str, Any] | None:
-        """Another process took a client id over: end the connection here, pass the state."""
+        """Another process took a client id over: end the connection here, write what the
+        session has, and let it go (the other process reads it from the database)."""
         key = (int(body["user_id"]), str(body["client_id"]))
         session = self.sessions.get(key)
         if session is None:
-            return {"state": None}
+            return {"released": True}
         if session.conn is not None:
             self._take_over(session)
         for handle in (session.expiry_handle, session.will_handle):
@@ -307,9 +367,16 @@ class Broker:
             if body.get("clean_start"):
                 self._publish_delayed_will(session)  # the session ends: its will goes now
             session.will = session.will_handle = None
-        state = session.snapshot() if session.expiry > 0 and not body.get("clean_start") else None
-        self._discard(session, release=False)
-        return {"state": state}
+        for sub in session.subscriptions.values():  # no more deliveries here
+            self.registry.remove(session, sub)
+        del self.sessions[key]
+        if self.journal is not None:
+            session.expires_at = now_ms() + int(session.expiry * 1000)
+            session.changed()
+            await self.journal.flush()
+        session.journal = None
+        session.discard_messages()
+        return {"released": True}
 
     def attach(
         self,
@@ -335,6 +402,8 @@ class Broker:
                 existing.will_handle.cancel()
                 self._publish_delayed_will(existing)
             self._discard(existing)
+        elif clean_start and self.journal is not None and self.bus.distributed:
+            self.journal.purge(key)  # what another process kept of it [MQTT-3.1.2-4]
         session = (
             existing if present and existing is not None else self._new_session(user, client_id)
         )
@@ -345,9 +414,15 @@ class Broker:
         session.user = user
         session.principal = principal
         session.expiry = expiry
+        session.expires_at = None
         session.conn = conn
         conn.session = session
         self.sessions[key] = session
+        if self.journal is not None:
+            if expiry > 0:
+                session.persist(self.journal)
+            else:
+                session.forget()  # no longer kept beyond this connection
         return session, present
 
     def _take_over(self, session: Session) -> None:
@@ -385,6 +460,7 @@ class Broker:
         if session.expiry <= 0:
             self._discard(session)
         else:
+            session.went_offline()
             self._expire_later(session, session.expiry)
 
     def _fire_will(self, session: Session, clean_exit: bool) -> None:
@@ -424,10 +500,13 @@ class Broker:
             self._discard(session)
 
     def _discard(self, session: Session, release: bool = True) -> None:
+        """End a session: subscriptions, what it kept, and its stored copy."""
         self.registry.shares.ended(session)
         for sub in session.subscriptions.values():
             self.registry.remove(session, sub)
         session.subscriptions.clear()
+        session.forget()
+        session.discard_messages()
         if self.sessions.get(session.key) is session:
             del self.sessions[session.key]
             if release and self.bus.distributed:
@@ -525,6 +604,7 @@ class Broker:
             self.registry.remove(session, old)
         session.subscriptions[sub.topic_filter] = sub
         self.registry.add(session, sub)
+        session.changed()
         return old is not None
 
     def unsubscribe(self, session: Session, topic_filter: str) -> bool:
@@ -532,12 +612,50 @@ class Broker:
         if sub is None:
             return False
         self.registry.remove(session, sub)
+        session.changed()
         return True
 
     # -- free-form routing -----------------------------------------------------------------
 
-    def route_free(self, session: Session, packet: Publish) -> None:
+    def publish_free(self, conn: Connection, packet: Publish) -> Handled:
+        """Route a client's free-form publish; acknowledge it once what it changed in the
+        durable state (a retained message, copies queued for persistent sessions, the QoS 2
+        id of a persistent publisher) is committed. Acknowledgements keep their order
+        [MQTT-4.6.0-2]: one with nothing to wait for waits for the one before it."""
+        session = conn.session
+        assert session is not None
+        journal = self.journal
+        before = journal.recorded if journal is not None else 0
         self._route(session.user, session, packet)
+        if packet.qos == 0:
+            return None
+        own = journal is not None and (
+            journal.recorded != before or (packet.qos == 2 and session.journal is not None)
+        )
+        if own and journal is not None:
+            waiting: asyncio.Future[None] | None = journal.committed()
+        else:
+            waiting = session.last_commit
+            if waiting is not None and waiting.done():
+                waiting = session.last_commit = None
+        if waiting is None:
+            acknowledge(conn, packet)
+            return None
+        session.last_commit = waiting
+        waiting.add_done_callback(partial(self._acknowledge_kept, conn, packet, own))
+        return None
+
+    def _acknowledge_kept(
+        self, conn: Connection, packet: Publish, own: bool, done: asyncio.Future[None]
+    ) -> None:
+        failed = done.cancelled() or done.exception() is not None
+        if conn.closed:
+            return
+        if failed and own:  # not kept: no acknowledgement that says it was
+            self.stats["unkept_publishes"] += 1
+            not_stored(conn, packet)  # 5.0: 0x80; 3.1.1: closed, the client sends it again
+            return
+        acknowledge(conn, packet)
 
     def _route(self, user: User, sender: Session | None, packet: Publish) -> None:
         owner = user.username.lower()
@@ -550,11 +668,16 @@ class Broker:
         msg = Message(packet.topic, packet.payload, packet.qos, packet.retain, properties)
         if properties.message_expiry_interval is not None:  # [MQTT-3.3.2-5]
             msg.expires_at = time.monotonic() + properties.message_expiry_interval
-        if packet.retain and not self.retained.put(owner, msg):
-            self.publish_error(
-                user.username,
-                f"PUBLISH {packet.topic} retained message refused, retained storage limit reached",
-            )
+        if packet.retain:
+            if not self.retained.put(owner, msg):
+                self.publish_error(
+                    user.username,
+                    f"PUBLISH {packet.topic} retained message refused, "
+                    "retained storage limit reached",
+                )
+            elif self.journal is not None:  # [MQTT-3.3.1-5], [MQTT-3.3.1-10]
+                kept = retained_row(owner, msg) if msg.payload else None
+                self.journal.retain(owner, msg.topic, kept)
         # Shared subscriptions here or in another process decide by it.
         message_id = (
             self._message_id() if self.bus.distributed or self.registry.shares.groups else None
@@ -566,7 +689,8 @@ class Broker:
             )
 
     def _remote_route(self, body: dict[str, Any]) -> None:
-        """A free-form publish made in another process (retained ones are kept here too)."""
+        """A free-form publish made in another process (retained ones are kept here too;
+        the process that took the publish wrote them to the database)."""
         owner = str(body["owner"])
         msg = message_from_state(body["message"])
         if msg.retain:
@@ -574,34 +698,38 @@ class Broker:
         self._deliver_free(owner, None, msg, body.get("id"))
 
     def _adopt_saved(self, body: dict[str, Any]) -> None:
-        """Another process stopped and saved its sessions: the first to take one keeps it."""
-        if self._stopping:
+        """Another process stopped and let go of its sessions: the first to take one keeps it."""
+        if self._stopping or self.store is None:
             return
         keys = [(int(user_id), str(client_id)) for user_id, client_id in body["sessions"]]
-        task = asyncio.get_running_loop().create_task(self._take_saved(keys))
+        task = asyncio.get_running_loop().create_task(self._take_saved(self.store, keys))
         self._adopting.add(task)
         task.add_done_callback(self._adopting.discard)
 
-    async def _take_saved(self, keys: list[tuple[int, str]]) -> None:
-        for user_id, client_id in keys:
+    async def _take_saved(self, store: StateStore, keys: list[tuple[int, str]]) -> None:
+        for key in keys:
             if self._stopping:
                 return
-            if (user_id, client_id) in self.sessions:
+            if key in self.sessions or not await store.adopt(key):  # one process wins each
                 continue
-            saved = await self.store.take(user_id, client_id)  # one process wins each row
-            if saved is not None:
-                await self._restore(*saved)
+            stored = await store.session(key)
+            if stored is not None:
+                await self._restore(stored)
 
-    def _share_retained(self, body: dict[str, Any]) -> None:
-        messages = [[owner, message_state(msg)] for owner, msg in self.retained.all()]
-        if messages:
-            self.bus.tell(str(body["node"]), "retained", {"messages": messages})
-
-    def _take_retained(self, body: dict[str, Any]) -> None:
-        """Retained messages from a running process; what this one already has stays."""
-        for owner, state in body["messages"]:
-            if next(self.retained.matching(owner, state["topic"]), None) is None:
-                self.retained.put(owner, message_from_state(state))
+    def _queue_full(self, session: Session, size: int) -> None:
+        """A message for ``session`` passed a bytes bound: dropped, counted, and said on
+        ``{user}/errors`` at most once a minute per session."""
+        self.stats["queue_limit_dropped"] += 1
+        now = time.monotonic()
+        if now - session.last_drop_notice < DROP_NOTICE_EVERY:
+            return
+        session.last_drop_notice = now
+        self.publish_error(
+            session.user.username,
+            f"{session.client_id} messages dropped, queue limit reached "
+            f"({self.config.max_queued_bytes_per_session} bytes per session, "
+            f"{self.config.max_queued_bytes_per_user} per user)",
+        )
 
     def _message_id(self) -> str:
         """An id every process gives the same message (shared subscriptions decide by it)."""

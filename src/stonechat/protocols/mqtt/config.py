@@ -19,6 +19,10 @@ class BrokerConfig:
     receive_maximum: int = 1024  # QoS 1/2 publishes a client may have unacknowledged
     max_inflight: int = 100  # QoS 1/2 deliveries unacknowledged per session
     max_queued: int = 1000  # QoS 1/2 messages queued per session beyond that
+    # Payload bytes kept (queued, in flight, stored offline) per session and per user; a
+    # message past either is dropped for that session and reported on {user}/errors. 0: none.
+    max_queued_bytes_per_session: int = 16 * 1024 * 1024
+    max_queued_bytes_per_user: int = 64 * 1024 * 1024
     write_buffer_limit: int = 1024 * 1024  # QoS 0 to a consumer this far behind is dropped
     topic_alias_maximum: int = 64
     max_session_expiry: int = 7 * 86400  # seconds a persistent session waits offline

@@ -1,10 +1,12 @@
-"""What the broker moves between sessions."""
+"""What the broker moves between sessions, and their stored forms."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from stonechat.protocols.mqtt.codec import (
     EMPTY_PROPERTIES,
@@ -13,6 +15,7 @@ from stonechat.protocols.mqtt.codec import (
     encode_properties,
 )
 from stonechat.protocols.mqtt.codec.property_codec import decode_properties
+from stonechat.protocols.mqtt.persistence import MessageRow, RetainedRow
 
 SHARE_PREFIX = "$share/"  # shared subscriptions (MQTT 5 §4.8.2; 3.1.1 as Mosquitto allows)
 
@@ -30,6 +33,7 @@ class Message:
     # Queued for a session through a shared subscription: what lets the share group hand it
     # to another member (``shares.Handed``); None otherwise.
     share: Any = None
+    seq: int = 0  # order within a session's queue (a session's own copy only)
 
 
 @dataclass(slots=True)
@@ -70,7 +74,7 @@ class Subscription:
 
 
 def message_state(m: Message) -> dict[str, Any]:
-    """A JSON-able copy of a message, kept across a restart (queued or retained)."""
+    """A JSON-able copy of a message, for the bus between processes."""
     return {
         "topic": m.topic,
         "payload": m.payload.hex(),
@@ -91,3 +95,100 @@ def message_from_state(state: dict[str, Any]) -> Message:
     if state.get("expires") is not None:
         msg.expires_at = time.monotonic() + state["expires"] / 1000 - time.time()
     return msg
+
+
+def _wall_ms(expires_at: float | None) -> int | None:
+    """A monotonic deadline as wall-clock ms: the time the server is down counts too."""
+    if expires_at is None:
+        return None
+    return int((time.time() + expires_at - time.monotonic()) * 1000)
+
+
+def _monotonic(expires_at_ms: int | None) -> float | None:
+    if expires_at_ms is None:
+        return None
+    return time.monotonic() + expires_at_ms / 1000 - time.time()
+
+
+def _properties(block: bytes) -> Properties:
+    if not block:
+        return EMPTY_PROPERTIES
+    return decode_properties(block, 0, len(block), PacketType.PUBLISH)[0]
+
+
+def _block(properties: Properties) -> bytes:
+    return b"" if properties is EMPTY_PROPERTIES else encode_properties(properties)
+
+
+def message_row(
+    key: tuple[int, str], m: Message, packet_id: int | None = None, released: bool = False
+) -> MessageRow:
+    """A session's copy of a message as stored (its ``seq`` set)."""
+    return MessageRow(
+        key[0],
+        key[1],
+        m.seq,
+        m.topic,
+        m.payload,
+        m.qos,
+        m.retain,
+        _block(m.properties),
+        _wall_ms(m.expires_at),
+        packet_id,
+        released,
+    )
+
+
+def message_from_row(row: MessageRow) -> Message:
+    return Message(
+        row.topic,
+        row.payload,
+        row.qos,
+        row.retain,
+        _properties(row.properties),
+        _monotonic(row.expires_at),
+        row.seq,
+    )
+
+
+def retained_row(owner: str, m: Message) -> RetainedRow:
+    return RetainedRow(
+        owner, m.topic, m.payload, m.qos, _block(m.properties), _wall_ms(m.expires_at)
+    )
+
+
+def retained_from_row(row: RetainedRow) -> Message:
+    return Message(
+        row.topic,
+        row.payload,
+        row.qos,
+        True,
+        _properties(row.properties),
+        _monotonic(row.expires_at),
+    )
+
+
+_SUBSCRIPTION_FIELDS = (
+    "topic_filter",
+    "qos",
+    "no_local",
+    "retain_as_published",
+    "retain_handling",
+    "identifier",
+    "kind",
+    "owner",
+    "ident",
+    "fmt",
+    "guarded",
+    "owner_id",
+)
+
+
+def pack_subscriptions(subs: list[Subscription]) -> bytes:
+    """A session's subscriptions as one small blob (JSON arrays, fields in a fixed order);
+    a group's readable feeds are not kept: they are worked out again when it is loaded."""
+    return orjson.dumps([[getattr(s, f) for f in _SUBSCRIPTION_FIELDS] for s in subs])
+
+
+def unpack_subscriptions(blob: bytes) -> list[Subscription]:
+    return [Subscription(*values) for values in orjson.loads(blob)]

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from stonechat.protocols.mqtt.session import Session
 
 
-
 def room_for_subscription(broker: Broker, session: Session) -> bool:
     """Whether ``session`` may add one more subscription: under its own limit and its
     user's (over every session of the user in this process)."""

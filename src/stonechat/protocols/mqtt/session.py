@@ -1,8 +1,14 @@
 """Session state that outlives a connection: subscriptions and QoS 1/2 delivery.
 
 Delivery keeps at most ``max_inflight`` unacknowledged QoS 1/2 messages per session (or the
-client's Receive Maximum, if lower) and queues up to ``max_queued`` more; beyond that new
-messages are dropped and counted, never buffered without bound.
+client's Receive Maximum, if lower) and queues up to ``max_queued`` more, within the bytes
+bounds of ``budget.QueueBudget``; beyond that new messages are dropped and counted, never
+buffered without bound.
+
+A persistent session (Session Expiry Interval > 0) records every change in the broker's
+``Journal``: its row (subscriptions, expiry, QoS 2 ids received) and each message it keeps,
+with the packet id once sent. While its client is away its messages live in the store only
+(``stored``); they are read back when the client returns.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from stonechat.domain.access import Principal
 from stonechat.domain.records import User
+from stonechat.protocols.mqtt.budget import QueueBudget
 from stonechat.protocols.mqtt.codec import (
     EMPTY_PROPERTIES,
     Properties,
@@ -27,12 +34,18 @@ from stonechat.protocols.mqtt.codec import (
 from stonechat.protocols.mqtt.messages import (
     Message,
     Subscription,
-    message_from_state,
-    message_state,
+    message_from_row,
+    message_row,
+    pack_subscriptions,
+    unpack_subscriptions,
 )
+from stonechat.protocols.mqtt.persistence import MessageRow, SessionRow
 
 if TYPE_CHECKING:
+    import asyncio
+
     from stonechat.protocols.mqtt.connection import Connection
+    from stonechat.protocols.mqtt.journal import Journal
 
 
 @dataclass(slots=True)
@@ -40,7 +53,28 @@ class Inflight:
     packet: bytes  # the encoded PUBLISH with its packet id
     qos: int
     released: bool = False  # QoS 2: PUBREC received and PUBREL sent
+    msg: Message | None = None  # what was sent (its bytes count, its stored row)
     share: Any = None  # sent through a shared subscription (see ``Message.share``)
+
+
+class _Ids(set[int]):
+    """QoS 2 packet ids received and not yet released; a change is journaled."""
+
+    __slots__ = ("_session",)
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._session = session
+
+    def add(self, packet_id: int) -> None:
+        if packet_id not in self:
+            super().add(packet_id)
+            self._session.changed()
+
+    def discard(self, packet_id: object) -> None:
+        if packet_id in self:
+            super().discard(packet_id)
+            self._session.changed()
 
 
 class Session:
@@ -51,6 +85,7 @@ class Session:
         *,
         max_inflight: int,
         max_queued: int,
+        budget: QueueBudget | None = None,
     ) -> None:
         self.user = user
         # Who signed in: the user (master key) or one of the user's scoped tokens.
@@ -64,7 +99,7 @@ class Session:
         self.will: Will | None = None
         self.inflight: dict[int, Inflight] = {}
         self.queue: deque[Message] = deque()
-        self.incoming_qos2: set[int] = set()
+        self.incoming_qos2: set[int] = _Ids(self)
         self.max_inflight = max_inflight
         self.send_quota = max_inflight
         self.max_queued = max_queued
@@ -72,6 +107,15 @@ class Session:
         self.dropped = 0
         self.expiry_handle: Any = None
         self.will_handle: Any = None
+        self.budget = budget if budget is not None else QueueBudget(0, 0)
+        self.queued_bytes = 0  # payload bytes kept: queued, in flight and stored
+        self.journal: Journal | None = None  # set while the session is persistent
+        self.stored = False  # offline: its messages are in the store only
+        self.stored_count = 0  # how many
+        self.next_seq = 1
+        self.expires_at: int | None = None  # wall-clock ms it ends at, while offline
+        self.last_commit: asyncio.Future[None] | None = None  # acknowledgements in order
+        self.last_drop_notice = -math.inf
         self._next_id = 0
 
     @property
@@ -84,6 +128,8 @@ class Session:
             if self._next_id not in self.inflight:
                 return self._next_id
         raise RuntimeError("no free packet identifier")  # bounded by send_quota < 65535
+
+    # -- delivery ----------------------------------------------------------------------------
 
     def deliver(
         self, msg: Message, sub: Subscription, cache: dict[Any, bytes] | None = None
@@ -115,13 +161,42 @@ class Session:
         if sub.identifier is not None:
             queued.properties = _with_subscription_id(msg.properties, sub.identifier)
             cache = None  # the cache is keyed by id(properties): a fresh object's id is reused
-        if conn is None or len(self.inflight) >= self.send_quota or self.queue:
-            if len(self.queue) >= self.max_queued:
+        if conn is None or len(self.inflight) >= self.send_quota or self.queue or self.stored:
+            waiting = self.stored_count if self.stored else len(self.queue)
+            if waiting >= self.max_queued or not self._keep(queued):
                 self.dropped += 1
+                return None
+            if self.journal is not None:
+                self.journal.message(self.key, message_row(self.key, queued), True)
+            if self.stored:
+                self.stored_count += 1  # kept in the store alone
                 return None
             self.queue.append(queued)
             return queued
-        return self._send_now(queued, self._encode(queued, qos, retain, None, cache))
+        data = self._encode(queued, qos, retain, None, cache)
+        if self.max_packet_size and len(data) > self.max_packet_size:
+            self.dropped += 1
+            return None
+        if not self._keep(queued):
+            self.dropped += 1
+            return None
+        return self._send_now(queued, data, True)
+
+    def _keep(self, msg: Message) -> bool:
+        """Count the message's bytes and give it its place in the session's order."""
+        if not self.budget.take(self, len(msg.payload)):
+            return False
+        msg.seq = self.next_seq
+        self.next_seq += 1
+        return True
+
+    def _let_go(self, msg: Message | None) -> None:
+        """A kept message is done: acknowledged, expired or dropped."""
+        if msg is None:
+            return
+        self.budget.give(self, len(msg.payload))
+        if self.journal is not None:
+            self.journal.remove(self.key, msg.seq)
 
     def _encode(
         self,
@@ -144,14 +219,17 @@ class Session:
             cache[key] = data
         return data
 
-    def _send_now(self, msg: Message, template: bytes) -> Inflight | None:
+    def _send_now(self, msg: Message, template: bytes, new: bool) -> Inflight | None:
         assert self.conn is not None
         if self.max_packet_size and len(template) > self.max_packet_size:
             self.dropped += 1
+            self._let_go(msg)
             return None
         packet_id = self._packet_id()
         data = publish_with_packet_id(template, packet_id)
-        entry = self.inflight[packet_id] = Inflight(data, msg.qos, share=msg.share)
+        entry = self.inflight[packet_id] = Inflight(data, msg.qos, msg=msg, share=msg.share)
+        if self.journal is not None:
+            self.journal.message(self.key, message_row(self.key, msg, packet_id), new)
         self.conn.send(data)
         return entry
 
@@ -162,20 +240,24 @@ class Session:
             if msg.expires_at is not None:
                 fresh = _unexpired(msg)
                 if fresh is None:
+                    self._let_go(msg)
                     continue
-                fresh.share = msg.share
+                fresh.share, fresh.seq = msg.share, msg.seq
                 msg = fresh
             self._send_now(
                 msg,
                 _publish(
                     msg.topic, msg.payload, msg.qos, msg.retain, msg.properties, self.protocol_level
                 ),
+                False,
             )
 
     def acknowledged(self, packet_id: int) -> bool:
         """PUBACK or PUBCOMP: the delivery is done."""
-        if self.inflight.pop(packet_id, None) is None:
+        entry = self.inflight.pop(packet_id, None)
+        if entry is None:
             return False
+        self._let_go(entry.msg)
         self.pump()
         return True
 
@@ -185,6 +267,9 @@ class Session:
         if entry is None or entry.qos != 2:
             return False
         entry.released = True
+        if self.journal is not None and entry.msg is not None:
+            row = message_row(self.key, entry.msg, packet_id, True)
+            self.journal.message(self.key, row, False)
         return True
 
     def withdraw(self, take: Callable[[Any], bool]) -> list[Any]:
@@ -202,6 +287,7 @@ class Session:
             for m in self.queue:
                 if m.share is not None and take(m.share):
                     taken.append(m.share)
+                    self._let_go(m)
                 else:
                     kept.append(m)
             self.queue = kept
@@ -211,6 +297,7 @@ class Session:
             if take(entry.share):
                 del self.inflight[packet_id]
                 taken.append(entry.share)
+                self._let_go(entry.msg)
         return taken
 
     def resend(self) -> list[tuple[int, bytes | None]]:
@@ -224,62 +311,103 @@ class Session:
                 out.append((packet_id, entry.packet))
         return out
 
-    def snapshot(self) -> dict[str, Any]:
-        """A JSON-able copy of what a persistent session must keep across a restart."""
-        return {
-            "client_id": self.client_id,
-            "user_id": self.user.id,
-            "protocol_level": self.protocol_level,
-            "expiry": self.expiry,
-            "token_id": self.principal.token.id if self.principal.token is not None else None,
-            "subscriptions": [
-                {
-                    "filter": s.topic_filter,
-                    "qos": s.qos,
-                    "no_local": s.no_local,
-                    "rap": s.retain_as_published,
-                    "rh": s.retain_handling,
-                    "id": s.identifier,
-                    "kind": s.kind,
-                    "owner": s.owner,
-                    "ident": s.ident,
-                    "fmt": s.fmt,
-                    "guarded": s.guarded,
-                    "owner_id": s.owner_id,
-                }
-                for s in self.subscriptions.values()
-            ],
-            "inflight": [
-                {"id": pid, "packet": e.packet.hex(), "qos": e.qos, "released": e.released}
-                for pid, e in self.inflight.items()
-            ],
-            "queue": [message_state(m) for m in self.queue],
-            "incoming_qos2": sorted(self.incoming_qos2),
-        }
+    def discard_messages(self) -> None:
+        """The session ends: what it kept no longer counts (its rows go with its purge)."""
+        self.budget.give(self, self.queued_bytes)
+        self.queue.clear()
+        self.inflight.clear()
+        self.stored_count = 0
 
-    def restore(self, state: dict[str, Any]) -> None:
-        self.protocol_level = int(state["protocol_level"])
-        self.expiry = float(state["expiry"])
-        for s in state["subscriptions"]:
-            self.subscriptions[s["filter"]] = Subscription(
-                s["filter"],
-                s["qos"],
-                s["no_local"],
-                s["rap"],
-                s["rh"],
-                s["id"],
-                s["kind"],
-                s["owner"],
-                s["ident"],
-                s["fmt"],
-                s.get("guarded", False),
-                s.get("owner_id", 0),
+    # -- durability --------------------------------------------------------------------------
+
+    def changed(self) -> None:
+        """The session's own row changed (subscriptions, expiry, QoS 2 ids)."""
+        if self.journal is not None:
+            self.journal.session(self)
+
+    def persist(self, journal: Journal) -> None:
+        """Become persistent: write the session and everything it keeps from now on."""
+        if self.journal is journal:
+            self.changed()
+            return
+        self.journal = journal
+        journal.session(self)
+        for msg in self.queue:
+            journal.message(self.key, message_row(self.key, msg), True)
+        for packet_id, entry in self.inflight.items():
+            if entry.msg is not None:
+                row = message_row(self.key, entry.msg, packet_id, entry.released)
+                journal.message(self.key, row, True)
+
+    def forget(self) -> None:
+        """Stop being persistent: its row and messages leave the store."""
+        if self.journal is not None:
+            self.journal.purge(self.key)
+            self.journal = None
+
+    def went_offline(self) -> None:
+        """The client left; its messages stay in the store only, not in memory."""
+        self.expires_at = int(time.time() * 1000 + self.expiry * 1000)
+        if self.journal is None:
+            return
+        self.journal.session(self)
+        self.stored_count += len(self.queue) + len(self.inflight)
+        self.queue.clear()
+        self.inflight.clear()
+        self.stored = True
+
+    def came_back(self) -> int:
+        """The client returns: new messages go to memory again. Returns the first ``seq``
+        not in the store alone (what ``load`` must read below)."""
+        self.expires_at = None
+        self.stored = False
+        return self.next_seq
+
+    def load(self, rows: list[MessageRow]) -> None:
+        """Messages read back from the store (``seq`` below what ``came_back`` returned):
+        in flight ones keep their packet id, the rest go before what arrived meanwhile."""
+        earlier: list[Message] = []
+        now = time.monotonic()
+        for row in rows:
+            msg = message_from_row(row)
+            if msg.expires_at is not None and msg.expires_at <= now:
+                self._let_go(msg)
+                continue
+            if row.packet_id is None or row.packet_id in self.inflight:
+                earlier.append(msg)
+                continue
+            template = _publish(
+                msg.topic, msg.payload, msg.qos, msg.retain, msg.properties, self.protocol_level
             )
-        for e in state["inflight"]:
-            self.inflight[e["id"]] = Inflight(bytes.fromhex(e["packet"]), e["qos"], e["released"])
-        for m in state["queue"]:
-            self.queue.append(message_from_state(m))
-        self.incoming_qos2 = set(state["incoming_qos2"])
+            data = publish_with_packet_id(template, row.packet_id)
+            self.inflight[row.packet_id] = Inflight(data, msg.qos, row.released, msg)
+        self.queue.extendleft(reversed(earlier))
+        self.stored_count = 0
+
+    def apply(self, row: SessionRow) -> None:
+        """The stored state of the session (not its messages)."""
+        self.protocol_level = row.protocol_level
+        self.expiry = float(row.expiry)
+        self.expires_at = row.expires_at
+        for sub in unpack_subscriptions(row.subscriptions):
+            self.subscriptions[sub.topic_filter] = sub
+        ids = row.incoming_qos2
+        set.update(
+            self.incoming_qos2, (int.from_bytes(ids[i : i + 2]) for i in range(0, len(ids), 2))
+        )
+
+    def session_row(self) -> SessionRow:
+        token = self.principal.token
+        return SessionRow(
+            self.user.id,
+            self.client_id,
+            self.protocol_level,
+            int(self.expiry),
+            self.expires_at,
+            token.id if token is not None else None,
+            pack_subscriptions(list(self.subscriptions.values())),
+            b"".join(i.to_bytes(2) for i in sorted(self.incoming_qos2)),
+        )
 
 
 def _unexpired(msg: Message) -> Message | None:

@@ -82,6 +82,4 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
         acknowledge(conn, packet)  # accepted; this server publishes nothing there
         return None
     assert isinstance(topic, FreeTopic)
-    broker.route_free(session, packet)
-    acknowledge(conn, packet)
-    return None
+    return broker.publish_free(conn, packet)  # acknowledged once what it changed is kept
