@@ -4,8 +4,8 @@ The suite (github.com/eclipse/paho.mqtt.testing, folder ``interoperability/``) i
 of this repository: point ``--suite`` at a checkout of that folder. Its ``client_test.py``
 (MQTT 3.1.1) and ``client_test5.py`` (MQTT 5) are run test by test, each test in its own
 process with a time limit (``--timeout``), so that one hanging or failing test does not
-stop the others, first against Mosquitto and then against Stonechat; a Markdown table
-compares the two.
+stop the others, against Mosquitto and against Stonechat (both at once, unless
+``--one-at-a-time``); a Markdown table compares the two.
 
     .venv/bin/python bench/paho_interop.py --suite /path/to/paho.mqtt.testing/interoperability
     .venv/bin/python bench/paho_interop.py --suite ... --broker stonechat --versions 5.0 \\
@@ -65,6 +65,7 @@ import tempfile
 import time
 import unittest
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,6 +244,7 @@ class Outcome:
     error: str = ""
 
 
+OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>")
 ERROR_LINE = re.compile(r"^(?:[\w.]+\.)?\w*(?:Error|Exception|timeout)\b.*$", re.M)
 
 
@@ -251,8 +253,8 @@ def first_error(output: str) -> str:
     prints its traceback and then fails with a bare ``False != True``."""
     lines = [m.group(0).strip() for m in ERROR_LINE.finditer(output)]
     lines = [line for line in lines if not line.startswith("AssertionError: False != True")]
-    line = lines[0] if lines else ""
-    return line if len(line) <= 160 else line[:157] + "..."
+    line = OBJECT_REPR.sub("…", lines[0]) if lines else ""
+    return line if len(line) <= 120 else line[:119] + "…"
 
 
 def test_names(suite: Path, module: str) -> list[str]:
@@ -397,6 +399,9 @@ def main() -> None:
     parser.add_argument("--versions", default="3.1.1,5.0", help="3.1.1, 5.0")
     parser.add_argument("--tests", default="", help="comma-separated test names (default all)")
     parser.add_argument("--timeout", type=float, default=60, help="seconds per test")
+    parser.add_argument(
+        "--one-at-a-time", action="store_true", help="one broker after the other (slower)"
+    )
     parser.add_argument("--logs", type=Path, help="keep each test's output here")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -416,25 +421,22 @@ def main() -> None:
 
     # the Stonechat user name is made per server; Mosquitto gets one of the same shape
     owner = "paho" + "0" * 10
-    started = time.monotonic()
-    cols: list[Column] = []
+    starts: list[tuple[str, Callable[[], contextlib.AbstractContextManager[Broker]]]] = []
     if args.broker in ("mosquitto", "both"):
         if not os.access(MOSQUITTO, os.X_OK):
             sys.exit(f"{MOSQUITTO} is needed: apt-get install -y mosquitto")
-        cols.append(
-            run_broker("Mosquitto", lambda: mosquitto(owner), suite, plan, args.timeout, logs)
-        )
+        starts.append(("Mosquitto", lambda: mosquitto(owner)))
     if args.broker in ("stonechat", "both"):
-        cols.append(
-            run_broker(
-                "Stonechat",
-                lambda: stonechat(args.backend),
-                suite,
-                plan,
-                args.timeout,
-                logs,
-            )
-        )
+        starts.append(("Stonechat", lambda: stonechat(args.backend)))
+    started = time.monotonic()
+    # the brokers are separate processes on their own ports and the tests mostly sleep, so
+    # both columns run at the same time (within a column the tests share client ids)
+    with ThreadPoolExecutor(1 if args.one_at_a_time else len(starts)) as pool:
+        futures = [
+            pool.submit(run_broker, name, start, suite, plan, args.timeout, logs)
+            for name, start in starts
+        ]
+        cols = [f.result() for f in futures]
     minutes = (time.monotonic() - started) / 60
     print(
         f"\nEclipse Paho interoperability suite ({suite}), {minutes:.1f} min; "
