@@ -71,6 +71,50 @@ def serve(
     mqtt_max_packet_size: Annotated[
         int | None, typer.Option(help="Largest MQTT packet accepted, bytes. [default: 1048576]")
     ] = None,
+    mqtt_connect_timeout: Annotated[
+        float | None,
+        typer.Option(help="Seconds for the TLS handshake, and again for CONNECT. [default: 10]"),
+    ] = None,
+    mqtt_max_input_bytes: Annotated[
+        int | None,
+        typer.Option(
+            help="Received MQTT bytes waiting to be handled before a connection is no longer "
+            "read. [default: twice the largest packet]"
+        ),
+    ] = None,
+    mqtt_max_subscribe_filters: Annotated[
+        int | None,
+        typer.Option(help="Topic filters granted in one SUBSCRIBE; the rest 0x97. [default: 100]"),
+    ] = None,
+    mqtt_max_subscriptions_per_session: Annotated[
+        int | None, typer.Option(help="Subscriptions of one MQTT session. [default: 1000]")
+    ] = None,
+    mqtt_max_subscriptions_per_user: Annotated[
+        int | None,
+        typer.Option(help="Subscriptions of all of one user's sessions. [default: 10000]"),
+    ] = None,
+    mqtt_max_persistent_sessions_per_user: Annotated[
+        int | None, typer.Option(help="Persistent MQTT sessions per user. [default: 100]")
+    ] = None,
+    mqtt_max_queued_bytes_per_session: Annotated[
+        int | None,
+        typer.Option(
+            help="Payload bytes kept for one MQTT session (queued, in flight, offline), "
+            "0 = no bound. [default: 16777216]"
+        ),
+    ] = None,
+    mqtt_max_queued_bytes_per_user: Annotated[
+        int | None,
+        typer.Option(
+            help="The same over all of one user's sessions, 0 = no bound. [default: 67108864]"
+        ),
+    ] = None,
+    mqtt_share_announce_seconds: Annotated[
+        float | None,
+        typer.Option(
+            help="How often each process announces its shared-subscription members. [default: 10]"
+        ),
+    ] = None,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     secret_key: SecretKey = None,
@@ -214,6 +258,15 @@ def serve(
         tls_cert=tls_cert,
         tls_key=tls_key,
         mqtt_max_packet_size=mqtt_max_packet_size,
+        mqtt_connect_timeout=mqtt_connect_timeout,
+        mqtt_max_input_bytes=mqtt_max_input_bytes,
+        mqtt_max_subscribe_filters=mqtt_max_subscribe_filters,
+        mqtt_max_subscriptions_per_session=mqtt_max_subscriptions_per_session,
+        mqtt_max_subscriptions_per_user=mqtt_max_subscriptions_per_user,
+        mqtt_max_persistent_sessions_per_user=mqtt_max_persistent_sessions_per_user,
+        mqtt_max_queued_bytes_per_session=mqtt_max_queued_bytes_per_session,
+        mqtt_max_queued_bytes_per_user=mqtt_max_queued_bytes_per_user,
+        mqtt_share_announce_seconds=mqtt_share_announce_seconds,
         data_dir=data_dir,
         database_url=database_url,
         secret_key=secret_key,
