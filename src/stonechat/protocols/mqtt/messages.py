@@ -147,7 +147,7 @@ def message_from_row(row: MessageRow) -> Message:
         row.retain,
         _properties(row.properties),
         _monotonic(row.expires_at),
-        row.seq,
+        seq=row.seq,
     )
 
 
