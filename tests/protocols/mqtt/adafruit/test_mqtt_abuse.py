@@ -5,6 +5,7 @@ generous bound, not a measurement; ``bench/mqtt_abuse.py`` prints the latencies)
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from mqtt_abuse_scenarios import (
@@ -65,21 +66,19 @@ def test_rest_writes_of_a_user_with_50000_wildcard_subscriptions(wild_server: Se
     healthy(watch)
 
 
-def test_megabyte_packets_behind_a_waiting_publish(
-    backend: str, server: Server, user: tuple[str, str]
-) -> None:
+def test_megabyte_packets_behind_a_waiting_publish(tmp_path: Path) -> None:
     """Reproduction 4: while a publish to a new feed waits (the database is locked), two
     connections send 150 x 1 MiB each; the server stops reading them at its byte bound
     (2 MiB of waiting input each) instead of holding 300 MiB, and reads on once the
-    database is back: every packet is handled."""
-    if backend != "sqlite":
-        pytest.skip("locks the SQLite database file")
-    username, key = user
-    with Watch(server).running() as watch:
-        sent, acks = flood_behind_wait(server, username, key, watch, connections=2, mib=150)
-    assert all(count < 150 for count in sent), sent  # the senders were held back
-    assert acks == [{1: 0, 2: 0}, {1: 0, 2: 0}]  # then everything was handled
-    healthy(watch)
+    database is back: every packet is handled. It locks the SQLite database file to make the
+    publish wait, so it runs once, on a SQLite server of its own."""
+    with own_server("sqlite", tmp_path) as server:
+        username, key = server.create_user("m")
+        with Watch(server).running() as watch:
+            sent, acks = flood_behind_wait(server, username, key, watch, connections=2, mib=150)
+        assert all(count < 150 for count in sent), sent  # the senders were held back
+        assert acks == [{1: 0, 2: 0}, {1: 0, 2: 0}]  # then everything was handled
+        healthy(watch)
 
 
 def test_deeply_nested_payload_behind_a_waiting_publish(
