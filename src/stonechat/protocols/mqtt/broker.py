@@ -1,9 +1,9 @@
 """The broker: sessions, subscriptions, routing, retained messages, errors and time topics.
 
-One ``Broker`` per process. Connections call ``handle`` for every packet; the bus calls the
-Adafruit bridge's ``fan_out`` for every committed data point. Who may hold a subscription or
-write to a feed is the access service's answer (``guard.py``, ``services.writes``), asked
-again when access changes; a session keeps the principal it signed in with.
+One ``Broker`` per process. Connections call ``handle`` for every packet. What is not
+generic MQTT (signing in, bans, feed and group topics, who may hold a subscription) is asked
+of the ``Hooks`` it is given (``hooks.py``; Adafruit IO's are in ``adafruit/``); a session
+keeps the principal it signed in with.
 """
 
 from __future__ import annotations
@@ -19,13 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from stonechat.bus.base import Bus
 from stonechat.domain.access import Principal
-from stonechat.domain.errors import Unavailable
-from stonechat.domain.payloads import feed_point
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import iso_ms, now_ms
 from stonechat.domain.topics import FeedTopic, FreeTopic, parse_topic
-from stonechat.limits.constants import FAILED_PUBLISHES, FAILED_SUBSCRIBES
-from stonechat.protocols.mqtt.adafruit import AdafruitBridge
 from stonechat.protocols.mqtt.budget import QueueBudget
 from stonechat.protocols.mqtt.codec import (
     Auth,
@@ -45,13 +41,12 @@ from stonechat.protocols.mqtt.codec import (
 )
 from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.connection import Connection, Handled
-from stonechat.protocols.mqtt.enforcement import Enforcement
 from stonechat.protocols.mqtt.failures import delivery_failed
-from stonechat.protocols.mqtt.guard import Guard
 from stonechat.protocols.mqtt.handlers import acks
 from stonechat.protocols.mqtt.handlers.connect import handle_connect
 from stonechat.protocols.mqtt.handlers.publish import handle_publish
 from stonechat.protocols.mqtt.handlers.subscribe import handle_subscribe, handle_unsubscribe
+from stonechat.protocols.mqtt.hooks import Hooks
 from stonechat.protocols.mqtt.journal import Journal
 from stonechat.protocols.mqtt.messages import (
     Message,
@@ -67,7 +62,6 @@ from stonechat.protocols.mqtt.replies import acknowledge, not_stored
 from stonechat.protocols.mqtt.retained import RetainedStore
 from stonechat.protocols.mqtt.session import Session
 from stonechat.protocols.mqtt.share_cluster import ShareCluster
-from stonechat.services.registry import Services
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -90,10 +84,11 @@ DROP_NOTICE_EVERY = 60.0  # seconds between two "queue limit" notices of one ses
 
 class Broker:
     def __init__(
-        self, services: Services, config: BrokerConfig, store: StateStore | None = None
+        self, config: BrokerConfig, bus: Bus, hooks: Hooks, store: StateStore | None = None
     ) -> None:
-        self.services = services
         self.config = config
+        self.bus = bus
+        self.hooks = hooks
         # The store of record of persistent sessions and retained messages, written through
         # the journal; without one (unit tests) they live in memory only.
         self.store = store
@@ -109,9 +104,6 @@ class Broker:
         self.retained = RetainedStore(
             config.max_retained_per_user, config.max_retained_bytes_per_user
         )
-        self.adafruit = AdafruitBridge(self)
-        self.enforcement = Enforcement(self)
-        self.guard = Guard(self)
         self.stats: Counter[str] = Counter()
         self._handlers: dict[type, Callable[[Broker, Connection, Any], Handled]] = {
             Connect: handle_connect,
@@ -127,12 +119,12 @@ class Broker:
             Auth: acks.handle_auth,
         }
         self._time_task: asyncio.Task[None] | None = None
-        self._key_task: asyncio.Task[None] | None = None
         self._to_flush: list[Connection] = []
         self._background: set[asyncio.Task[None]] = set()
         self._stopping = False
         self._adopting: set[asyncio.Task[None]] = set()
         self._message_ids = itertools.count(1)  # free-form routes and notices (shares)
+        hooks.attach(self)
 
     def flush_later(self, conn: Connection) -> None:
         """Write ``conn``'s output at the end of this loop turn: one callback for all."""
@@ -147,14 +139,8 @@ class Broker:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    @property
-    def bus(self) -> Bus:
-        return self.services.ingest.bus
-
     async def start(self) -> None:
-        self.bus.subscribe(self.adafruit.fan_out)
-        self.services.accounts.on_key_change.append(self.revoke)
-        self.guard.start()
+        self.hooks.start()
         if self.bus.distributed:
             self.bus.on("route", self._remote_route)
             self.bus.on("notice", self._remote_notice)
@@ -173,7 +159,6 @@ class Broker:
             for stored in await self.store.sessions(free_only=self.bus.distributed):
                 await self._restore(stored)
         self._time_task = asyncio.create_task(self._publish_time(), name="mqtt-time")
-        self._key_task = asyncio.create_task(self._watch_keys(), name="mqtt-keys")
 
     async def _load_retained(self, store: StateStore) -> None:
         now = time.monotonic()
@@ -193,14 +178,13 @@ class Broker:
         clients are queued while they reconnect.
         """
         self._stopping = True
-        self.guard.stop()
+        self.hooks.stop()
         if self.registry.shares.cluster is not None:
             self.registry.shares.cluster.stop()
         if self._adopting:  # sessions this process is taking over: finish first
             await asyncio.gather(*self._adopting, return_exceptions=True)
-        for task in (self._time_task, self._key_task):
-            if task is not None:
-                task.cancel()
+        if self._time_task is not None:
+            self._time_task.cancel()
         for conn in list(self.connections):
             conn.clean_exit = True  # a server shutdown is not the client's failure
             conn.disconnect(0x8B)
@@ -219,37 +203,33 @@ class Broker:
             await self.store.release()
             if held:
                 self.bus.broadcast("sessions saved", {"sessions": held})
-        self.bus.unsubscribe(self.adafruit.fan_out)
+        self.hooks.stopped()
 
     async def _restore(self, stored: StoredSession) -> None:
         """A stored session, offline until its client connects (expired ones are dropped)."""
         row = stored.row
         key = (row.user_id, row.client_id)
-        user = await self.services.accounts.users.by_id(row.user_id)
-        if user is None or (row.expires_at is not None and row.expires_at <= now_ms()):
+        principal = await self.hooks.restore_principal(row.user_id, row.token_id)
+        if principal is None or (row.expires_at is not None and row.expires_at <= now_ms()):
+            # The user, or the token it signed in with, is gone; or it expired.
             if self.journal is not None:
                 self.journal.purge(key)
             return
-        session = await self._adopt(user, stored)
+        session = await self._adopt(principal, stored)
         if session is not None and self.bus.distributed:
             await self.bus.claim(_holder(session.key))  # reconnecting clients find it here
 
-    async def _adopt(self, user: User, stored: StoredSession) -> Session | None:
+    async def _adopt(self, principal: Principal, stored: StoredSession) -> Session | None:
         """A stored persistent session, offline until its client connects; its messages
         stay in the store until then.
 
-        Signed in with a token, it keeps the token's rights; a token gone meanwhile ends it.
-        Its subscriptions are checked again: access may have changed while it was away.
+        Signed in with a token, it keeps the token's rights (a token gone meanwhile ended
+        it: ``Hooks.restore_principal``). Its subscriptions are checked again: access may
+        have changed while it was away.
         """
         row = stored.row
-        principal = Principal(user)
-        if row.token_id is not None:
-            token = await self.guard.load_token(user, row.token_id)
-            if token is None:
-                if self.journal is not None:
-                    self.journal.purge((row.user_id, row.client_id))
-                return None
-            principal = Principal(user, token)
+        user = principal.user
+        assert user is not None
         session = self._new_session(user, row.client_id)
         session.principal = principal
         session.apply(row)
@@ -265,7 +245,7 @@ class Broker:
             self.registry.add(session, sub)
         self.sessions[session.key] = session
         self._expire_later(session, max(0.0, (session.expires_at - now_ms()) / 1000))
-        await self.guard.reauthorize(session)
+        await self.hooks.reauthorize(session)
         return session
 
     # -- packets ---------------------------------------------------------------------------
@@ -535,54 +515,8 @@ class Broker:
         if isinstance(topic, FreeTopic) and principal.is_full_user:
             self._route(user, None, packet)
         elif isinstance(topic, FeedTopic) and not topic.get:
-            return self._will_to_feed(principal, user, topic, packet)
+            return self.hooks.publish_will(principal, user, topic, packet)
         return None
-
-    async def _will_to_feed(
-        self, principal: Principal, user: User, topic: FeedTopic, packet: Publish
-    ) -> None:
-        try:
-            point = feed_point(packet.payload, topic.fmt)
-            await self.services.writes.write(
-                principal, user, [(topic.ident, point)], qos=packet.qos
-            )
-        except Exception as error:  # a will that cannot be stored is reported, not raised
-            self.publish_error(user.username, f"will to {packet.topic} rejected, {error}")
-
-    async def _watch_keys(self) -> None:
-        """End connections whose key was regenerated elsewhere (e.g. by the CLI), or whose
-        token was deleted or expired (the signals and the expiry timer usually come first)."""
-        while True:
-            await asyncio.sleep(self.config.key_check_seconds)
-            try:
-                await self._check_keys()
-                await self._check_tokens()
-            except Unavailable:  # the database away: try again next round (the outage is
-                continue  # logged by the ingest and the limiter, not every two seconds here)
-            except Exception:  # try again next round
-                log.warning("could not check MQTT sessions' keys", exc_info=True)
-
-    async def _check_keys(self) -> None:
-        signed_in = [c for c in self.connections if c.session and c.key_hash]
-        if not signed_in:
-            return
-        user_ids = list({c.session.user.id for c in signed_in if c.session})
-        current = await self.services.accounts.current_key_hashes(user_ids)
-        for conn in signed_in:
-            session = conn.session
-            if session is not None and current.get(session.user.id) != conn.key_hash:
-                self.stats["revoked"] += 1
-                conn.disconnect(0x98)  # administrative action: the key changed
-
-    async def _check_tokens(self) -> None:
-        with_token = [c for c in self.connections if c.session and c.token_id is not None]
-        if not with_token:
-            return
-        valid = await self.guard.valid_tokens(list({c.token_id for c in with_token if c.token_id}))
-        for conn in with_token:
-            if conn.token_id not in valid and not conn.closed:
-                self.stats["tokens_revoked"] += 1
-                conn.disconnect(0x98)  # administrative action: the token is gone
 
     def revoke(self, user_id: int) -> None:
         """A regenerated key ends every MQTT connection of that user at once, everywhere."""
@@ -801,7 +735,7 @@ class Broker:
                 session.user.username,
                 f"{session.client_id} {conn.peer} PUBLISH {packet.topic} {message}",
             )
-            self.enforcement.count(FAILED_PUBLISHES, session.user.username)
+            self.hooks.publish_refused(session.user.username)
         acknowledge(conn, packet, reason)
 
     def reject_subscribe(self, conn: Connection, topic_filter: str) -> None:
@@ -813,7 +747,7 @@ class Broker:
                 f"{session.client_id} {conn.peer} SUBSCRIBE {topic_filter} rejected, "
                 "resource not available or not authorized",
             )
-            self.enforcement.count(FAILED_SUBSCRIBES, session.user.username)
+            self.hooks.subscribe_refused(session.user.username)
 
     # -- time topics -----------------------------------------------------------------------
 

@@ -48,6 +48,11 @@ if TYPE_CHECKING:
     from stonechat.protocols.mqtt.journal import Journal
 
 
+def token_id(principal: Principal) -> int | None:
+    """The id of the scoped token a principal signed in with (None: the master key)."""
+    return principal.token.id if principal.token is not None else None
+
+
 @dataclass(slots=True)
 class Inflight:
     packet: bytes  # the encoded PUBLISH with its packet id

@@ -11,6 +11,7 @@ from mqtt_core_fakes import FakeTransport, settle
 
 from stonechat.bus.events import FeedEvent
 from stonechat.domain.records import Datum, Feed, User
+from stonechat.protocols.mqtt.adafruit.hooks import AdafruitHooks
 from stonechat.protocols.mqtt.broker import Broker
 from stonechat.protocols.mqtt.codec import Disconnect, Publish
 from stonechat.protocols.mqtt.config import BrokerConfig
@@ -28,7 +29,13 @@ def broker() -> Broker:
         retention_ms=86_400_000,
         ingest=SimpleNamespace(bus=SimpleNamespace(distributed=False, node="here")),
     )
-    return Broker(services, BrokerConfig(), store=None)  # type: ignore[arg-type]
+    return Broker(BrokerConfig(), services.ingest.bus, AdafruitHooks(services), store=None)
+
+
+def fan_out(b: Broker, events: list[FeedEvent]) -> None:
+    hooks = b.hooks
+    assert isinstance(hooks, AdafruitHooks)
+    hooks.fan_out.fan_out(events)
 
 
 class Broken(Session):
@@ -100,7 +107,7 @@ async def test_feed_group_and_wildcard_fan_out_go_past_a_failing_subscriber() ->
         subscribe(b, session, "ann/groups/g1", kind="group", ident="g1")
         subscribe(b, session, "ann/f/+")
         subscribe(b, session, "ann/g/#")
-    b.adafruit.fan_out([feed_event()])
+    fan_out(b, [feed_event()])
     await settle()
     assert t_bad.closed and t_bad.packets() == [Disconnect(reason_code=0x83)]
     topics = [topic for topic, _ in received(t_good)]
@@ -126,7 +133,7 @@ async def test_wildcards_get_exactly_the_variants_they_match() -> None:
         subscribe(b, session, topic_filter)
     for i in range(2000):  # many non-matching wildcard subscriptions beside them
         subscribe(b, session, f"ann/other{i}/+")
-    b.adafruit.fan_out([feed_event()])
+    fan_out(b, [feed_event()])
     await settle()
     got = sorted(topic for topic, _ in received(transport))
     assert got == sorted(

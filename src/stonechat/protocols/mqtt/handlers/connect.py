@@ -1,8 +1,8 @@
 """CONNECT: authenticate with username + AIO key or scoped token, attach or create the
 session, CONNACK.
 
-The password is the master AIO key or one of the user's scoped tokens (``aiotok_...``,
-used with its owner's username); ``services.access`` says which and to whom it belongs.
+Who signs in (and whether a ban or the connection rate refuses it) is the hooks' answer
+(``Hooks.authenticate``); this module does the MQTT part.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ import secrets
 from typing import TYPE_CHECKING
 
 from stonechat.domain.access import Principal
-from stonechat.domain.errors import StonechatError, Unavailable
 from stonechat.domain.topics import AccountTopic, FeedTopic, GroupTopic, TimeTopic, parse_topic
 from stonechat.protocols.mqtt.codec import Connack, Connect, Properties, ProtocolError
-from stonechat.protocols.mqtt.guard import token_id
 from stonechat.protocols.mqtt.quotas import may_persist
 from stonechat.protocols.mqtt.replies import refuse_connect
+from stonechat.protocols.mqtt.session import token_id
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
@@ -40,25 +39,12 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     if not packet.username or not packet.password:
         refuse_connect(conn, "authorized" if not v5 else "credentials")
         return
-    if broker.services.limiter.config.bans:  # banned, or connecting too often (§7)
-        refusal = await broker.enforcement.admit(packet.username)
-        if refusal is not None:
-            refuse_connect(conn, refusal)
-            return
-    key = packet.password.decode("utf-8", errors="replace")
-    try:
-        principal = await broker.services.access.authenticate(key)
-    except Unavailable:  # the database is away: not the client's fault, no failure counted
-        refuse_connect(conn, "unavailable")
+    principal = await broker.hooks.authenticate(conn, packet)
+    if not isinstance(principal, Principal):
+        refuse_connect(conn, principal)
         return
-    except StonechatError:
-        principal = Principal(None)
     user = principal.user
-    # A token signs in with its owner's username.
-    if user is None or user.username.lower() != packet.username.lower():
-        broker.stats["auth_failures"] += 1
-        refuse_connect(conn, "authorized" if not v5 else "credentials")
-        return
+    assert user is not None
     if packet.will is not None and not will_allowed(principal, packet.will.topic):
         refuse_connect(conn, "authorized")
         return
@@ -73,7 +59,7 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     ):
         # Resumed with another key or token: it holds only what the new one may hold.
         existing.principal = principal
-        await broker.guard.reauthorize(existing)
+        await broker.hooks.reauthorize(existing)
         if conn.closed:
             return
     props = packet.properties
@@ -87,9 +73,7 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
         broker.stats["quota_refusals"] += 1
         refuse_connect(conn, "quota")
         return
-    if principal.token is None:
-        conn.key_hash = broker.services.accounts.vault.hash(key)
-    broker.guard.signed_in(conn, principal)
+    broker.hooks.signed_in(conn, principal, packet.password.decode("utf-8", errors="replace"))
     session, present = broker.attach(conn, principal, client_id, packet.clean_start, expiry)
     session.protocol_level = packet.protocol_level
     session.will = packet.will

@@ -55,8 +55,9 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
                 acknowledge(conn, packet)  # a resent QoS 2 publish is not delivered twice
                 return None
             session.incoming_qos2.add(packet.packet_id)  # also while it is being stored
-    if broker.enforcement.blocked(session.owner):  # banned (mqtt-api.md §7)
-        broker.enforcement.refuse_publish(conn, packet)
+    hooks = broker.hooks
+    if hooks.blocked(session.owner):  # banned (mqtt-api.md §7)
+        hooks.refuse_publish(conn, packet)
         return None
     topic = parse_topic(packet.topic)
     if topic is None or isinstance(topic, TimeTopic | AccountTopic):
@@ -66,14 +67,8 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
         return None
     # Feed and group topics, the user's own or another's: the write path and the access
     # service decide (shared feeds, scoped tokens).
-    if isinstance(topic, FeedTopic):
-        if topic.get:
-            return broker.adafruit.get_feed(conn, packet, topic, packet.topic[: -len("/get")])
-        return broker.adafruit.publish_feed(conn, topic, packet)
-    if isinstance(topic, GroupTopic):
-        if topic.get:
-            return broker.adafruit.get_group(conn, packet, topic, packet.topic[: -len("/get")])
-        return broker.adafruit.publish_group(conn, topic, packet)
+    if isinstance(topic, FeedTopic | GroupTopic):
+        return hooks.publish(conn, topic, packet)
     if topic.owner.lower() != session.owner or not session.principal.is_full_user:
         message = "rejected, resource not available or not authorized"
         broker.reject_publish(conn, packet, message, ReasonCode.NOT_AUTHORIZED)

@@ -13,7 +13,6 @@ from stonechat.domain.topics import (
     filter_owner,
     parse_topic,
 )
-from stonechat.limits.constants import SUBSCRIBES
 from stonechat.protocols.mqtt.codec import (
     ProtocolError,
     ReasonCode,
@@ -32,7 +31,6 @@ from stonechat.protocols.mqtt.replies import suback_failure
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
-    from stonechat.protocols.mqtt.guard import Memo
     from stonechat.protocols.mqtt.session import Session
 
 
@@ -122,14 +120,14 @@ def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Han
     session = conn.session
     if session is None:
         raise ProtocolError(0x82, "SUBSCRIBE before CONNECT")
-    enforcement = broker.enforcement
-    if enforcement.blocked(session.owner):  # banned: every filter refused (mqtt-api.md §7)
+    hooks = broker.hooks
+    if hooks.blocked(session.owner):  # banned: every filter refused (mqtt-api.md §7)
         for topic_filter, _ in packet.subscriptions:
-            enforcement.refuse_subscribe(conn, topic_filter)
+            hooks.refuse_subscribe(conn, topic_filter)
         code = suback_failure(conn, ReasonCode.NOT_AUTHORIZED)
         conn.send_packet(Suback(packet.packet_id, [code] * len(packet.subscriptions)))
         return None
-    enforcement.count(SUBSCRIBES, session.user.username)
+    hooks.subscribing(session.user.username)
     identifier = None
     if packet.properties.subscription_identifiers:
         identifier = packet.properties.subscription_identifiers[0]
@@ -156,21 +154,19 @@ async def _with_checks(
     packet: Subscribe,
     results: list[Subscription | int],
 ) -> None:
-    """Ask the access service about the guarded filters, then SUBACK them all."""
-    changes = broker.guard.changes
-    principal = session.principal
-    memo: Memo = {}
-    for index, result in enumerate(results):
-        if not isinstance(result, Subscription) or not result.guarded:
-            continue
-        if not await broker.guard.authorize(principal, result, memo):
+    """Ask the hooks about the guarded filters, then SUBACK them all."""
+    hooks = broker.hooks
+    changes = hooks.access_epoch()
+    guarded = [(i, r) for i, r in enumerate(results) if isinstance(r, Subscription) and r.guarded]
+    allowed = await hooks.authorize(session.principal, [r for _, r in guarded])
+    for (index, _), ok in zip(guarded, allowed, strict=True):
+        if not ok:
             results[index] = ReasonCode.NOT_AUTHORIZED
     if conn.closed or conn.session is not session:
         return
     _finish(broker, conn, session, packet, results)
-    if broker.guard.changes != changes:  # access changed while we asked: look again
-        for owner_id in {r.owner_id for r in results if isinstance(r, Subscription) and r.guarded}:
-            broker.guard.recheck_owner(owner_id)
+    if hooks.access_epoch() != changes:  # access changed while we asked: look again
+        hooks.recheck({r.owner_id for r in results if isinstance(r, Subscription) and r.guarded})
 
 
 def _finish(

@@ -32,6 +32,7 @@ from stonechat.protocols.mqtt.replies import ConnectRefusal, acknowledge, reason
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
+    from stonechat.services.registry import Services
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,10 @@ BLOCKED = "rejected, user is temporarily blocked"
 
 
 class Enforcement:
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: Broker, services: Services) -> None:
         self.broker = broker
-        self.limiter = broker.services.limiter
+        self.services = services
+        self.limiter = services.limiter
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- bans ------------------------------------------------------------------------------
@@ -94,7 +96,7 @@ class Enforcement:
         if self.blocked(username):
             self.broker.stats["banned_connects"] += 1
             return "banned"
-        if not self.limiter.watches(CONNECTS) or self.broker.services.ingest.outage.active:
+        if not self.limiter.watches(CONNECTS) or self.services.ingest.outage.active:
             return None
         ban = await self.limiter.record(CONNECTS, username)
         if ban is None:

@@ -24,6 +24,7 @@ from stonechat.domain.timestamps import now_ms
 from stonechat.protocols.mqtt.codec import ReasonCode
 from stonechat.protocols.mqtt.handlers.subscribe import classify_again
 from stonechat.protocols.mqtt.messages import Subscription
+from stonechat.protocols.mqtt.session import token_id
 from stonechat.services.access import Change
 from stonechat.services.rechecks import Rechecks
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
     from stonechat.protocols.mqtt.session import Session
+    from stonechat.services.registry import Services
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +50,11 @@ class Decision:
 REFUSED = Decision(False)
 
 
-def token_id(principal: Principal) -> int | None:
-    return principal.token.id if principal.token is not None else None
-
-
 class Guard:
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: Broker, services: Services) -> None:
         self.broker = broker
-        self.services = broker.services
-        self.access = broker.services.access
+        self.services = services
+        self.access = services.access
         self.changes = 0  # access changes seen; a SUBSCRIBE checking meanwhile looks again
         self._rechecks = Rechecks(self._recheck, "MQTT subscriptions on the resources")
         self._tasks: set[asyncio.Task[None]] = set()
