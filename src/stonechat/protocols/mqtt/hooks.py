@@ -17,12 +17,12 @@ if TYPE_CHECKING:
     from stonechat.domain.access import Principal
     from stonechat.domain.records import User
     from stonechat.domain.topics import FeedTopic, GroupTopic
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.codec import Connect, Publish
     from stonechat.protocols.mqtt.connection import Connection, Handled
     from stonechat.protocols.mqtt.messages import Subscription
     from stonechat.protocols.mqtt.replies import ConnectRefusal
     from stonechat.protocols.mqtt.session import Session
+    from stonechat.protocols.mqtt.state import BrokerState
 
 
 class Hooks(Protocol):
@@ -31,7 +31,7 @@ class Hooks(Protocol):
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def attach(self, broker: Broker) -> None:
+    def attach(self, broker: BrokerState) -> None:
         """Once, when the broker is built: the core the hooks deliver into."""
 
     def start(self) -> None:

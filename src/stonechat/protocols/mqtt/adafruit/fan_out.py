@@ -17,12 +17,12 @@ from stonechat.protocols.mqtt.router import Router
 from stonechat.protocols.mqtt.shares import ShareGroup
 
 if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.session import Session
+    from stonechat.protocols.mqtt.state import BrokerState
 
 
 class FanOut:
-    def __init__(self, broker: Broker, retention_ms: int) -> None:
+    def __init__(self, broker: BrokerState, retention_ms: int) -> None:
         self.broker = broker
         self.retention_ms = retention_ms
 

@@ -14,18 +14,19 @@ from stonechat.protocols.mqtt.adafruit.payloads import Payloads
 from stonechat.protocols.mqtt.adafruit.refusals import owned
 from stonechat.protocols.mqtt.codec import Publish, ReasonCode
 from stonechat.protocols.mqtt.messages import Message, Subscription
+from stonechat.protocols.mqtt.notices import reject_publish
 from stonechat.protocols.mqtt.replies import acknowledge
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.adafruit.guard import Guard
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
     from stonechat.protocols.mqtt.session import Session
+    from stonechat.protocols.mqtt.state import BrokerState
     from stonechat.services.registry import Services
 
 
 class Getter:
-    def __init__(self, broker: Broker, services: Services, guard: Guard) -> None:
+    def __init__(self, broker: BrokerState, services: Services, guard: Guard) -> None:
         self.broker = broker
         self.services = services
         self.guard = guard
@@ -97,7 +98,7 @@ class Getter:
 
     def _not_readable(self, conn: Connection, packet: Publish) -> None:
         message = "rejected, resource not available or not authorized"
-        self.broker.reject_publish(conn, packet, message, ReasonCode.NOT_AUTHORIZED)
+        reject_publish(self.broker, conn, packet, message, ReasonCode.NOT_AUTHORIZED)
 
     def _reply(self, session: Session, topic: str, payload: bytes) -> None:
         """Only to the asking client, on the topic it is subscribed to (or at QoS 0)."""

@@ -21,17 +21,20 @@ from stonechat.domain.access import READ, Principal
 from stonechat.domain.errors import NotFound
 from stonechat.domain.records import Group, Token, User
 from stonechat.domain.timestamps import now_ms
+from stonechat.protocols.mqtt import delivery
 from stonechat.protocols.mqtt.codec import ReasonCode
 from stonechat.protocols.mqtt.handlers.subscribe import classify_again
 from stonechat.protocols.mqtt.messages import Subscription
+from stonechat.protocols.mqtt.notices import publish_error
 from stonechat.protocols.mqtt.session import token_id
+from stonechat.protocols.mqtt.sessions import end as end_session
 from stonechat.services.access import Change
 from stonechat.services.rechecks import Rechecks
 
 if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
     from stonechat.protocols.mqtt.session import Session
+    from stonechat.protocols.mqtt.state import BrokerState
     from stonechat.services.registry import Services
 
 log = logging.getLogger(__name__)
@@ -51,7 +54,7 @@ REFUSED = Decision(False)
 
 
 class Guard:
-    def __init__(self, broker: Broker, services: Services) -> None:
+    def __init__(self, broker: BrokerState, services: Services) -> None:
         self.broker = broker
         self.services = services
         self.access = services.access
@@ -156,9 +159,10 @@ class Guard:
         """Drop a subscription that is no longer allowed, and say so on ``{user}/errors``."""
         if session.subscriptions.get(sub.topic_filter) is not sub:
             return
-        self.broker.unsubscribe(session, sub.topic_filter)
+        delivery.unsubscribe(self.broker, session, sub.topic_filter)
         self.broker.stats["subscriptions_revoked"] += 1
-        self.broker.publish_error(
+        publish_error(
+            self.broker,
             session.user.username,
             f"{session.client_id} SUBSCRIBE {sub.topic_filter} ended, "
             "resource not available or not authorized",
@@ -220,7 +224,7 @@ class Guard:
             if self.broker.sessions.get(session.key) is not session or session.conn is not None:
                 continue  # gone, or resumed by a new connection (which set its principal)
             if token is None:
-                self.broker.end_session(session)
+                end_session(self.broker, session)
             else:
                 session.principal = Principal(session.user, token)
                 await self.reauthorize(session)

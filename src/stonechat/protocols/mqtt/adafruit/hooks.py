@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from stonechat.domain.payloads import feed_point
 from stonechat.domain.topics import FeedTopic, GroupTopic
 from stonechat.limits.constants import FAILED_PUBLISHES, FAILED_SUBSCRIBES, SUBSCRIBES
+from stonechat.protocols.mqtt import cluster
 from stonechat.protocols.mqtt.adafruit.enforcement import Enforcement
 from stonechat.protocols.mqtt.adafruit.fan_out import FanOut
 from stonechat.protocols.mqtt.adafruit.get import Getter
@@ -14,14 +16,15 @@ from stonechat.protocols.mqtt.adafruit.guard import Guard, Memo
 from stonechat.protocols.mqtt.adafruit.keys import KeyWatch
 from stonechat.protocols.mqtt.adafruit.publish import Publisher
 from stonechat.protocols.mqtt.adafruit.sign_in import SignIn
+from stonechat.protocols.mqtt.notices import publish_error
 
 if TYPE_CHECKING:
     from stonechat.domain.access import Principal
     from stonechat.domain.records import User
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.codec import Publish
     from stonechat.protocols.mqtt.connection import Connection, Handled
     from stonechat.protocols.mqtt.messages import Subscription
+    from stonechat.protocols.mqtt.state import BrokerState
     from stonechat.services.registry import Services
 
 
@@ -39,7 +42,7 @@ class AdafruitHooks:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def attach(self, broker: Broker) -> None:
+    def attach(self, broker: BrokerState) -> None:
         services = self.services
         self.broker = broker
         self.enforcement = Enforcement(broker, services)
@@ -62,7 +65,7 @@ class AdafruitHooks:
 
     def start(self) -> None:
         self.services.ingest.bus.subscribe(self.fan_out.fan_out)
-        self.services.accounts.on_key_change.append(self.broker.revoke)
+        self.services.accounts.on_key_change.append(partial(cluster.revoke, self.broker))
         self.guard.start()
         self.keys.start()
 
@@ -109,7 +112,7 @@ class AdafruitHooks:
                 principal, user, [(topic.ident, point)], qos=packet.qos
             )
         except Exception as error:  # a will that cannot be stored is reported, not raised
-            self.broker.publish_error(user.username, f"will to {packet.topic} rejected, {error}")
+            publish_error(self.broker, user.username, f"will to {packet.topic} rejected, {error}")
 
     # -- SUBSCRIBE -------------------------------------------------------------------------
 

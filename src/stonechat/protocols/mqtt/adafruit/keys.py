@@ -12,14 +12,14 @@ from stonechat.domain.errors import Unavailable
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.adafruit.guard import Guard
-    from stonechat.protocols.mqtt.broker import Broker
+    from stonechat.protocols.mqtt.state import BrokerState
     from stonechat.services.registry import Services
 
 log = logging.getLogger(__name__)
 
 
 class KeyWatch:
-    def __init__(self, broker: Broker, services: Services, guard: Guard) -> None:
+    def __init__(self, broker: BrokerState, services: Services, guard: Guard) -> None:
         self.broker = broker
         self.services = services
         self.guard = guard

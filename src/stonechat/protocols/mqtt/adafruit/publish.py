@@ -24,17 +24,18 @@ from stonechat.domain.topics import FeedTopic, GroupTopic
 from stonechat.protocols.mqtt.adafruit.refusals import refusal
 from stonechat.protocols.mqtt.codec import Publish
 from stonechat.protocols.mqtt.connection import Handled
+from stonechat.protocols.mqtt.notices import publish_error, reject_publish
 from stonechat.protocols.mqtt.replies import acknowledge, is_refusal, not_stored, reason_for
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.adafruit.enforcement import Enforcement
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
+    from stonechat.protocols.mqtt.state import BrokerState
     from stonechat.services.registry import Services
 
 
 class Publisher:
-    def __init__(self, broker: Broker, services: Services, enforcement: Enforcement) -> None:
+    def __init__(self, broker: BrokerState, services: Services, enforcement: Enforcement) -> None:
         self.broker = broker
         self.services = services
         self.enforcement = enforcement
@@ -77,8 +78,8 @@ class Publisher:
         session = conn.session
         assert session is not None
         if topic.owner.lower() == session.owner:
-            self.broker.reject_publish(
-                conn, packet, f"rejected, {error.message}", reason_for(error)
+            reject_publish(
+                self.broker, conn, packet, f"rejected, {error.message}", reason_for(error)
             )
             return None
         return self._unreadable_shared_payload(conn, packet, topic, error)
@@ -109,8 +110,8 @@ class Publisher:
             self._refused(conn, packet, topic, [], failure)
             return
         if may_write:
-            self.broker.reject_publish(
-                conn, packet, f"rejected, {error.message}", reason_for(error)
+            reject_publish(
+                self.broker, conn, packet, f"rejected, {error.message}", reason_for(error)
             )
             return
         self._refused(conn, packet, topic, [], NotFound("not found"))
@@ -213,7 +214,7 @@ class Publisher:
         session = conn.session
         assert session is not None
         reason, message = refusal(session, topic, pairs, error)
-        self.broker.reject_publish(conn, packet, message, reason)
+        reject_publish(self.broker, conn, packet, message, reason)
 
     def _when_stored(self, conn: Connection, packet: Publish, future: asyncio.Future[None]) -> None:
         if packet.qos == 0:
@@ -224,8 +225,8 @@ class Publisher:
             error = None if done.cancelled() else done.exception()
             if done.cancelled() or error is not None:
                 if error is not None and is_refusal(error):  # the database refused a value
-                    self.broker.reject_publish(
-                        conn, packet, f"rejected, {error}", reason_for(error)
+                    reject_publish(
+                        self.broker, conn, packet, f"rejected, {error}", reason_for(error)
                     )
                 else:
                     self._not_stored(conn, packet, error)
@@ -248,7 +249,8 @@ class Publisher:
         if session is not None and not conn.closed and self._told.get(conn) != outage:
             self._told[conn] = outage
             why = error.message if isinstance(error, StonechatError) else "an internal error"
-            self.broker.publish_error(
+            publish_error(
+                self.broker,
                 session.user.username,
                 f"{session.client_id} {conn.peer} PUBLISH {packet.topic} rejected, "
                 f"the data could not be stored: {why}",

@@ -13,16 +13,16 @@ from stonechat.domain.errors import StonechatError, Unavailable
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.adafruit.enforcement import Enforcement
     from stonechat.protocols.mqtt.adafruit.guard import Guard
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.codec import Connect
     from stonechat.protocols.mqtt.connection import Connection
     from stonechat.protocols.mqtt.replies import ConnectRefusal
+    from stonechat.protocols.mqtt.state import BrokerState
     from stonechat.services.registry import Services
 
 
 class SignIn:
     def __init__(
-        self, broker: Broker, services: Services, enforcement: Enforcement, guard: Guard
+        self, broker: BrokerState, services: Services, enforcement: Enforcement, guard: Guard
     ) -> None:
         self.broker = broker
         self.services = services

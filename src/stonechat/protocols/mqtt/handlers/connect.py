@@ -12,17 +12,18 @@ from typing import TYPE_CHECKING
 
 from stonechat.domain.access import Principal
 from stonechat.domain.topics import AccountTopic, FeedTopic, GroupTopic, TimeTopic, parse_topic
+from stonechat.protocols.mqtt import sessions
 from stonechat.protocols.mqtt.codec import Connack, Connect, Properties, ProtocolError
 from stonechat.protocols.mqtt.quotas import may_persist
 from stonechat.protocols.mqtt.replies import refuse_connect
 from stonechat.protocols.mqtt.session import token_id
 
 if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
+    from stonechat.protocols.mqtt.state import BrokerState
 
 
-async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> None:
+async def handle_connect(state: BrokerState, conn: Connection, packet: Connect) -> None:
     if conn.session is not None:
         raise ProtocolError(0x82, "second CONNECT [MQTT-3.1.0-2]")
     conn.protocol_level = packet.protocol_level
@@ -39,7 +40,7 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     if not packet.username or not packet.password:
         refuse_connect(conn, "authorized" if not v5 else "credentials")
         return
-    principal = await broker.hooks.authenticate(conn, packet)
+    principal = await state.hooks.authenticate(conn, packet)
     if not isinstance(principal, Principal):
         refuse_connect(conn, principal)
         return
@@ -48,10 +49,10 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     if packet.will is not None and not will_allowed(principal, packet.will.topic):
         refuse_connect(conn, "authorized")
         return
-    await broker.claim_session(user, client_id, packet.clean_start)
+    await sessions.claim(state, user, client_id, packet.clean_start)
     if conn.closed:
         return
-    existing = broker.sessions.get((user.id, client_id))
+    existing = state.sessions.get((user.id, client_id))
     if (
         existing is not None
         and not packet.clean_start
@@ -59,7 +60,7 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     ):
         # Resumed with another key or token: it holds only what the new one may hold.
         existing.principal = principal
-        await broker.hooks.reauthorize(existing)
+        await state.hooks.reauthorize(existing)
         if conn.closed:
             return
     props = packet.properties
@@ -67,26 +68,28 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     if v5:
         expiry = float(props.session_expiry_interval or 0)
     else:
-        expiry = 0.0 if packet.clean_start else float(broker.config.max_session_expiry)
-    expiry = min(expiry, float(broker.config.max_session_expiry))
-    if expiry > 0 and not may_persist(broker, user.id, client_id):
-        broker.stats["quota_refusals"] += 1
+        expiry = 0.0 if packet.clean_start else float(state.config.max_session_expiry)
+    expiry = min(expiry, float(state.config.max_session_expiry))
+    if expiry > 0 and not may_persist(state, user.id, client_id):
+        state.stats["quota_refusals"] += 1
         refuse_connect(conn, "quota")
         return
-    broker.hooks.signed_in(conn, principal, packet.password.decode("utf-8", errors="replace"))
-    session, present = broker.attach(conn, principal, client_id, packet.clean_start, expiry)
+    state.hooks.signed_in(conn, principal, packet.password.decode("utf-8", errors="replace"))
+    session, present = sessions.attach(
+        state, conn, principal, client_id, packet.clean_start, expiry
+    )
     session.protocol_level = packet.protocol_level
     session.will = packet.will
     session.send_quota = min(session.max_inflight, props.receive_maximum or 65535)
     session.max_packet_size = props.maximum_packet_size or 0
-    conn.decoder.max_packet_size = broker.config.max_packet_size
+    conn.decoder.max_packet_size = state.config.max_packet_size
     connack_props = Properties()
     if v5:
         connack_props = Properties(
             assigned_client_identifier=assigned,
-            receive_maximum=broker.config.receive_maximum,
-            maximum_packet_size=broker.config.max_packet_size,
-            topic_alias_maximum=broker.config.topic_alias_maximum,
+            receive_maximum=state.config.receive_maximum,
+            maximum_packet_size=state.config.max_packet_size,
+            topic_alias_maximum=state.config.topic_alias_maximum,
             retain_available=1,
             wildcard_subscription_available=1,
             subscription_identifier_available=1,
@@ -97,7 +100,7 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
         )
     conn.send_packet(Connack(session_present=present, reason_code=0, properties=connack_props))
     conn.start_keep_alive(packet.keep_alive)
-    broker.resume(session)
+    sessions.resume(state, session)
 
 
 def will_allowed(principal: Principal, topic: str) -> bool:

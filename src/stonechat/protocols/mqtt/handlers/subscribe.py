@@ -13,6 +13,7 @@ from stonechat.domain.topics import (
     filter_owner,
     parse_topic,
 )
+from stonechat.protocols.mqtt import delivery
 from stonechat.protocols.mqtt.codec import (
     ProtocolError,
     ReasonCode,
@@ -25,13 +26,14 @@ from stonechat.protocols.mqtt.codec import (
 )
 from stonechat.protocols.mqtt.connection import Handled
 from stonechat.protocols.mqtt.messages import Subscription
+from stonechat.protocols.mqtt.notices import reject_subscribe
 from stonechat.protocols.mqtt.quotas import report_refused_filters, room_for_subscription
 from stonechat.protocols.mqtt.replies import suback_failure
 
 if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
     from stonechat.protocols.mqtt.session import Session
+    from stonechat.protocols.mqtt.state import BrokerState
 
 
 def classify(
@@ -116,11 +118,11 @@ def _plain_kind(session: Session, sub: Subscription) -> Subscription | int:
     return sub
 
 
-def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Handled:
+def handle_subscribe(state: BrokerState, conn: Connection, packet: Subscribe) -> Handled:
     session = conn.session
     if session is None:
         raise ProtocolError(0x82, "SUBSCRIBE before CONNECT")
-    hooks = broker.hooks
+    hooks = state.hooks
     if hooks.blocked(session.owner):  # banned: every filter refused (mqtt-api.md §7)
         for topic_filter, _ in packet.subscriptions:
             hooks.refuse_subscribe(conn, topic_filter)
@@ -132,7 +134,7 @@ def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Han
     if packet.properties.subscription_identifiers:
         identifier = packet.properties.subscription_identifiers[0]
     results: list[Subscription | int] = []
-    most = broker.config.max_subscribe_filters  # the filters past it: 0x97 / 0x80, unread
+    most = state.config.max_subscribe_filters  # the filters past it: 0x97 / 0x80, unread
     for index, (topic_filter, options) in enumerate(packet.subscriptions):
         if index >= most:
             results.append(ReasonCode.QUOTA_EXCEEDED)
@@ -142,20 +144,20 @@ def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Han
             result.identifier = identifier
         results.append(result)
     if any(isinstance(r, Subscription) and r.guarded for r in results):
-        return _with_checks(broker, conn, session, packet, results)
-    _finish(broker, conn, session, packet, results)
+        return _with_checks(state, conn, session, packet, results)
+    _finish(state, conn, session, packet, results)
     return None
 
 
 async def _with_checks(
-    broker: Broker,
+    state: BrokerState,
     conn: Connection,
     session: Session,
     packet: Subscribe,
     results: list[Subscription | int],
 ) -> None:
     """Ask the hooks about the guarded filters, then SUBACK them all."""
-    hooks = broker.hooks
+    hooks = state.hooks
     changes = hooks.access_epoch()
     guarded = [(i, r) for i, r in enumerate(results) if isinstance(r, Subscription) and r.guarded]
     allowed = await hooks.authorize(session.principal, [r for _, r in guarded])
@@ -164,13 +166,13 @@ async def _with_checks(
             results[index] = ReasonCode.NOT_AUTHORIZED
     if conn.closed or conn.session is not session:
         return
-    _finish(broker, conn, session, packet, results)
+    _finish(state, conn, session, packet, results)
     if hooks.access_epoch() != changes:  # access changed while we asked: look again
         hooks.recheck({r.owner_id for r in results if isinstance(r, Subscription) and r.guarded})
 
 
 def _finish(
-    broker: Broker,
+    state: BrokerState,
     conn: Connection,
     session: Session,
     packet: Subscribe,
@@ -181,7 +183,7 @@ def _finish(
     over_quota = 0
     for (topic_filter, _), result in zip(packet.subscriptions, results, strict=True):
         if isinstance(result, Subscription) and not (
-            result.topic_filter in session.subscriptions or room_for_subscription(broker, session)
+            result.topic_filter in session.subscriptions or room_for_subscription(state, session)
         ):
             result = ReasonCode.QUOTA_EXCEEDED  # subscriptions per session or per user
         if result == ReasonCode.QUOTA_EXCEEDED:
@@ -189,26 +191,28 @@ def _finish(
             codes.append(suback_failure(conn, ReasonCode.QUOTA_EXCEEDED))
             continue
         if isinstance(result, int):
-            broker.reject_subscribe(conn, topic_filter)
+            reject_subscribe(state, conn, topic_filter)
             codes.append(suback_failure(conn, result))
             continue
-        existed = broker.subscribe(session, result)
+        existed = delivery.subscribe(state, session, result)
         granted.append(result)
         codes.append(result.qos)
         result.retain_handling = (
             3 if (result.retain_handling == 1 and existed) else result.retain_handling
         )
     conn.send_packet(Suback(packet.packet_id, codes))
-    report_refused_filters(broker, conn, over_quota)
+    report_refused_filters(state, conn, over_quota)
     for sub in granted:  # retained messages after the SUBACK [MQTT-3.3.1-6]
         if sub.retain_handling in (0, 1):
-            broker.send_retained(session, sub)
+            delivery.send_retained(state, session, sub)
 
 
-def handle_unsubscribe(broker: Broker, conn: Connection, packet: Unsubscribe) -> Handled:
+def handle_unsubscribe(state: BrokerState, conn: Connection, packet: Unsubscribe) -> Handled:
     session = conn.session
     if session is None:
         raise ProtocolError(0x82, "UNSUBSCRIBE before CONNECT")
-    codes = [0x00 if broker.unsubscribe(session, f) else 0x11 for f in packet.topic_filters]
+    codes = [
+        0x00 if delivery.unsubscribe(state, session, f) else 0x11 for f in packet.topic_filters
+    ]
     conn.send_packet(Unsuback(packet.packet_id, codes))
     return None
