@@ -92,6 +92,7 @@ def adopt_saved(state: BrokerState, body: dict[str, Any]) -> None:
 
 
 async def take_saved(state: BrokerState, store: StateStore, keys: list[tuple[int, str]]) -> None:
+    """Adopt the sessions a stopping process let go of, those no other process took first."""
     for key in keys:
         if state.stopping:
             return
@@ -109,6 +110,7 @@ def revoke(state: BrokerState, user_id: int) -> None:
 
 
 def revoke_here(state: BrokerState, user_id: int) -> None:
+    """End this process's connections signed in with ``user_id``'s master key (0x98)."""
     for conn in list(state.connections):
         session = conn.session
         if session is not None and session.user.id == user_id and conn.token_id is None:

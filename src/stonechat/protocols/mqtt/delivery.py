@@ -45,6 +45,7 @@ def subscribe(state: BrokerState, session: Session, sub: Subscription) -> bool:
 
 
 def unsubscribe(state: BrokerState, session: Session, topic_filter: str) -> bool:
+    """Remove a subscription; True when it existed."""
     sub = session.subscriptions.pop(topic_filter, None)
     if sub is None:
         return False
@@ -85,6 +86,8 @@ def publish_free(state: BrokerState, conn: Connection, packet: Publish) -> Handl
 def acknowledge_kept(
     state: BrokerState, conn: Connection, packet: Publish, own: bool, done: asyncio.Future[None]
 ) -> None:
+    """Acknowledge a free-form publish once what it changed is committed (or say it was not
+    kept)."""
     failed = done.cancelled() or done.exception() is not None
     if conn.closed:
         return
@@ -96,6 +99,7 @@ def acknowledge_kept(
 
 
 def route(state: BrokerState, user: User, sender: Session | None, packet: Publish) -> None:
+    """Route a free-form publish: retained store, subscribers here, the other processes."""
     owner = user.username.lower()
     properties = packet.properties
     if properties:
@@ -130,6 +134,7 @@ def route(state: BrokerState, user: User, sender: Session | None, packet: Publis
 def deliver_free(
     state: BrokerState, owner: str, sender: Session | None, msg: Message, message_id: str | None
 ) -> None:
+    """Deliver a free-form message to the matching subscriptions here (No Local honoured)."""
     state.registry.shares.current = message_id
     cache: dict[Any, bytes] = {}
     for session, sub in list(state.registry.matching(owner, msg.topic)):

@@ -38,6 +38,7 @@ def publish_notice(state: BrokerState, username: str, name: str, payload: bytes)
 
 
 def remote_notice(state: BrokerState, body: dict[str, Any]) -> None:
+    """A notice made in another process, for the subscribers here."""
     payload = bytes.fromhex(body["payload"])
     notice_here(state, str(body["username"]), str(body["name"]), payload, body.get("id"))
 
@@ -45,6 +46,7 @@ def remote_notice(state: BrokerState, body: dict[str, Any]) -> None:
 def notice_here(
     state: BrokerState, username: str, name: str, payload: bytes, message_id: str | None
 ) -> None:
+    """Deliver a notice to the matching subscriptions in this process."""
     state.registry.shares.current = message_id
     topic = f"{username}/{name}"
     msg = Message(topic, payload, 1)
@@ -58,6 +60,8 @@ def notice_here(
 def reject_publish(
     state: BrokerState, conn: Connection, packet: Publish, message: str, reason: int
 ) -> None:
+    """Refuse a publish for what it is: counted, said on ``{user}/errors``, acknowledged with
+    ``reason``."""
     state.stats["rejected_publishes"] += 1
     session = conn.session
     if session is not None:
@@ -71,6 +75,7 @@ def reject_publish(
 
 
 def reject_subscribe(state: BrokerState, conn: Connection, topic_filter: str) -> None:
+    """Report a refused filter on ``{user}/errors`` and count it (the SUBACK carries the code)."""
     state.stats["rejected_subscribes"] += 1
     session = conn.session
     if session is not None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 
 def new(state: BrokerState, user: User, client_id: str) -> Session:
+    """A new session of ``user`` with the broker's limits and byte budget."""
     return Session(
         user,
         client_id,
@@ -149,6 +150,7 @@ def resume(state: BrokerState, session: Session) -> None:
 
 
 def closed(state: BrokerState, conn: Connection) -> None:
+    """A connection ended: detach its session, unless another connection took it over."""
     session = conn.session
     if session is None or session.conn is not conn:
         return
@@ -156,6 +158,7 @@ def closed(state: BrokerState, conn: Connection) -> None:
 
 
 def detach(state: BrokerState, conn: Connection, session: Session) -> None:
+    """The session's client is gone: fire its will; end it, or keep it until it expires."""
     session.conn = None
     state.registry.shares.disconnected(session)
     wills.fire(state, session, conn.clean_exit)
@@ -167,6 +170,8 @@ def detach(state: BrokerState, conn: Connection, session: Session) -> None:
 
 
 def expire_later(state: BrokerState, session: Session, seconds: float) -> None:
+    """End ``session`` after ``seconds`` unless its client comes back first."""
+
     def expire() -> None:
         if session.conn is None and state.sessions.get(session.key) is session:
             discard(state, session)

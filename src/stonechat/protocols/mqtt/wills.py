@@ -34,12 +34,14 @@ def fire(state: BrokerState, session: Session, clean_exit: bool) -> None:
 
 
 def publish_delayed(state: BrokerState, session: Session) -> None:
+    """Publish a will whose delay ran out, or whose session ends first."""
     will, session.will, session.will_handle = session.will, None, None
     if will is not None:
         publish(state, session.principal, will)
 
 
 def publish(state: BrokerState, principal: Principal, will: Any) -> None:
+    """Publish a will as if its user sent it (a feed topic through the hooks)."""
     state.stats["wills"] += 1
     packet = Publish(will.topic, will.payload, will.qos, will.retain, properties=will.properties)
     waiting = publish_as(state, principal, packet)

@@ -41,6 +41,8 @@ BLOCKED = "rejected, user is temporarily blocked"
 
 
 class Enforcement:
+    """Bans and the data rate on the broker (see the module docstring)."""
+
     def __init__(self, broker: BrokerState, services: Services) -> None:
         self.broker = broker
         self.services = services

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 
 class FanOut:
+    """The bus listener that delivers stored points to the broker's subscriptions."""
+
     def __init__(self, broker: BrokerState, retention_ms: int) -> None:
         self.broker = broker
         self.retention_ms = retention_ms

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 
 class Getter:
+    """``/get`` on feed and group topics."""
+
     def __init__(self, broker: BrokerState, services: Services, guard: Guard) -> None:
         self.broker = broker
         self.services = services

@@ -54,6 +54,8 @@ REFUSED = Decision(False)
 
 
 class Guard:
+    """Who may hold a feed or group subscription, asked again when access changes."""
+
     def __init__(self, broker: BrokerState, services: Services) -> None:
         self.broker = broker
         self.services = services

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 
 class KeyWatch:
+    """A task that ends connections whose key or token is no longer valid."""
+
     def __init__(self, broker: BrokerState, services: Services, guard: Guard) -> None:
         self.broker = broker
         self.services = services

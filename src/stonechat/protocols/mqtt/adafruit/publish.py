@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 
 class Publisher:
+    """Publishes to feed and group topics, through ``services.writes``."""
+
     def __init__(self, broker: BrokerState, services: Services, enforcement: Enforcement) -> None:
         self.broker = broker
         self.services = services

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 
 class SignIn:
+    """CONNECT credentials -> a principal, and what is remembered of them."""
+
     def __init__(
         self, broker: BrokerState, services: Services, enforcement: Enforcement, guard: Guard
     ) -> None:
