@@ -22,6 +22,7 @@ from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter, LimiterConfig
 from stonechat.protocols.http.app import create_app
 from stonechat.protocols.http.bounded_httptools import HeadBounds, bounded_protocol
+from stonechat.protocols.mqtt.adafruit.hooks import AdafruitHooks
 from stonechat.protocols.mqtt.broker import Broker
 from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.listeners import listen, tls_context
@@ -212,7 +213,6 @@ async def serve(settings: Settings) -> None:
     await services.ingest.bus.start()
     await services.ingest.start()
     broker = Broker(
-        services,
         BrokerConfig(
             max_packet_size=settings.mqtt_max_packet_size,
             connect_timeout=settings.mqtt_connect_timeout,
@@ -225,6 +225,8 @@ async def serve(settings: Settings) -> None:
             max_queued_bytes_per_session=settings.mqtt_max_queued_bytes_per_session,
             max_queued_bytes_per_user=settings.mqtt_max_queued_bytes_per_user,
         ),
+        services.ingest.bus,
+        AdafruitHooks(services),
         MqttStateStore(db, services.ingest.bus.node),
     )
     await broker.start()

@@ -1,4 +1,5 @@
-"""The bus interface: in-process by default, Redis to span processes."""
+"""The bus interfaces: fan-out of committed points (``FanOutBus``) and messaging between
+processes (``ClusterBus``); in-process by default, Redis to span processes."""
 
 from __future__ import annotations
 
@@ -15,13 +16,28 @@ SignalHandler = Callable[[Signal], None]
 RequestHandler = Callable[[Signal], Awaitable[Signal | None]]
 
 
-class Bus(Protocol):
+class FanOutBus(Protocol):
     """Publishes committed points to every listener, in commit order, in every process.
 
     Listeners are plain callables that must not block: they hand work to their own
-    bounded queues. Besides data points the bus carries signals between the processes of
-    one installation (MQTT notices, free-form publishes, session hand-over). With a single
-    process those have nobody to reach and cost nothing.
+    bounded queues.
+    """
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener`` with every batch of committed points, from any process."""
+
+    def unsubscribe(self, listener: Listener) -> None:
+        """Stop calling ``listener``."""
+
+    async def publish(self, events: list[FeedEvent]) -> None:
+        """Hand committed points to every listener here and in the other processes."""
+
+
+class ClusterBus(Protocol):
+    """Messages between the processes of one installation (MQTT notices, free-form
+    publishes, session hand-over, access changes): signals to all or one, requests with an
+    answer, and names held by one process at a time. Kinds and names are in ``signals``.
+    With a single process those have nobody to reach and cost nothing.
     """
 
     # This process's name on the bus; unique per process.
@@ -29,21 +45,17 @@ class Bus(Protocol):
     # True when other processes may be listening (Redis); False for the in-process bus.
     distributed: bool
 
-    def subscribe(self, listener: Listener) -> None: ...
-
-    def unsubscribe(self, listener: Listener) -> None: ...
-
-    async def publish(self, events: list[FeedEvent]) -> None: ...
-
     def broadcast(self, kind: str, body: Signal) -> None:
         """Send ``body`` to the ``on(kind)`` handlers of every OTHER process."""
 
     def tell(self, node: str, kind: str, body: Signal) -> None:
         """Send ``body`` to the ``on(kind)`` handler of process ``node`` alone."""
 
-    def on(self, kind: str, handler: SignalHandler) -> None: ...
+    def on(self, kind: str, handler: SignalHandler) -> None:
+        """Call ``handler`` with every signal of ``kind`` sent to this process."""
 
-    def on_request(self, kind: str, handler: RequestHandler) -> None: ...
+    def on_request(self, kind: str, handler: RequestHandler) -> None:
+        """Answer requests of ``kind`` with ``handler``."""
 
     async def request(self, node: str, kind: str, body: Signal, wait: float) -> Signal | None:
         """Ask process ``node``; None when it is gone, does not answer, or answers None."""
@@ -53,6 +65,11 @@ class Bus(Protocol):
 
     async def release(self, name: str) -> None:
         """Forget ``name`` if this process holds it."""
+
+
+class Bus(FanOutBus, ClusterBus, Protocol):
+    """Both, as the in-process and the Redis bus implement them; the composition root
+    starts and closes it, consumers type against the part they use."""
 
     def health(self) -> dict[str, Any]: ...
 

@@ -32,6 +32,13 @@ from redis.exceptions import RedisError
 from stonechat.bus.base import Listener, RequestHandler, Signal, SignalHandler
 from stonechat.bus.events import FeedEvent
 from stonechat.bus.memory import deliver
+from stonechat.bus.signals import (
+    DEFAULT_PREFIX,
+    data_channel,
+    holder_key,
+    node_channel,
+    signal_channel,
+)
 from stonechat.bus.wire import decode_events, decode_signal, encode_events, encode_signal
 
 log = logging.getLogger(__name__)
@@ -49,7 +56,7 @@ class RedisBus:
     def __init__(
         self,
         url: str,
-        prefix: str = "stonechat",
+        prefix: str = DEFAULT_PREFIX,
         *,
         outbox_size: int = 10_000,
         max_backoff: float = 5.0,
@@ -64,9 +71,9 @@ class RedisBus:
             socket_connect_timeout=2.0,
             health_check_interval=5,
         )
-        self._data = f"{prefix}:data"
-        self._signal = f"{prefix}:signal"
-        self._inbox = f"{prefix}:node:{self.node}"
+        self._data = data_channel(prefix)
+        self._signal = signal_channel(prefix)
+        self._inbox = node_channel(prefix, self.node)
         self._listeners: list[Listener] = []
         self._handlers: dict[str, SignalHandler] = {}
         self._request_handlers: dict[str, RequestHandler] = {}
@@ -259,7 +266,7 @@ class RedisBus:
         self._queue(self._signal, encode_signal(self.node, kind, body))
 
     def tell(self, node: str, kind: str, body: Signal) -> None:
-        self._queue(f"{self.prefix}:node:{node}", encode_signal(self.node, kind, body))
+        self._queue(node_channel(self.prefix, node), encode_signal(self.node, kind, body))
 
     def on(self, kind: str, handler: SignalHandler) -> None:
         self._handlers[kind] = handler
@@ -273,7 +280,7 @@ class RedisBus:
         self._pending[request_id] = future
         message = encode_signal(self.node, kind, {"id": request_id, "body": body})
         try:
-            receivers = await self._redis.publish(f"{self.prefix}:node:{node}", message)
+            receivers = await self._redis.publish(node_channel(self.prefix, node), message)
             if not receivers:
                 return None  # that process is gone
             return await asyncio.wait_for(future, wait)
@@ -288,18 +295,18 @@ class RedisBus:
         answer = await handler(body) if handler is not None and isinstance(body, dict) else None
         reply = encode_signal(self.node, "reply", {"id": message.get("id"), "answer": answer})
         with contextlib.suppress(*_NET_ERRORS):
-            await self._redis.publish(f"{self.prefix}:node:{origin}", reply)
+            await self._redis.publish(node_channel(self.prefix, origin), reply)
 
     async def claim(self, name: str) -> str | None:
         try:
-            previous = await self._redis.set(f"{self.prefix}:holder:{name}", self.node, get=True)
+            previous = await self._redis.set(holder_key(self.prefix, name), self.node, get=True)
         except _NET_ERRORS:
             return None
         return previous.decode() if isinstance(previous, bytes) else None
 
     async def release(self, name: str) -> None:
         with contextlib.suppress(*_NET_ERRORS):
-            await self._release(keys=[f"{self.prefix}:holder:{name}"], args=[self.node])
+            await self._release(keys=[holder_key(self.prefix, name)], args=[self.node])
 
 
 def _log_failure(task: asyncio.Task[None]) -> None:

@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from stonechat.bus.base import Bus, Signal
+from stonechat.bus.base import ClusterBus, Signal
+from stonechat.bus.signals import ACCESS_CHANGED, TOKEN_REVOKED
 from stonechat.domain.access import (
     READ,
     WRITE,
@@ -47,8 +48,6 @@ from stonechat.storage.tokens import TokenStore
 log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "aiotok_"
-SIGNAL_CHANGED = "access"
-SIGNAL_TOKEN_REVOKED = "token_revoked"
 _CACHE_LIMIT = 10_000
 _TOUCH_EVERY_MS = 60_000
 
@@ -73,7 +72,7 @@ def model_of(record: Record) -> str:
 
 class AccessService:
     def __init__(
-        self, db: Database, accounts: AccountService, bus: Bus, cache_seconds: float = 1.0
+        self, db: Database, accounts: AccountService, bus: ClusterBus, cache_seconds: float = 1.0
     ) -> None:
         self.accounts = accounts
         self.permissions = PermissionStore(db)
@@ -91,8 +90,8 @@ class AccessService:
         # Adapters that hold subscriptions re-check them on a change (and on revocation).
         self.on_change: list[Callable[[Change], None]] = []
         self.on_token_revoked: list[Callable[[int], None]] = []
-        bus.on(SIGNAL_CHANGED, self._remote_change)
-        bus.on(SIGNAL_TOKEN_REVOKED, self._remote_token_revoked)
+        bus.on(ACCESS_CHANGED, self._remote_change)
+        bus.on(TOKEN_REVOKED, self._remote_token_revoked)
 
     # -- who is asking -------------------------------------------------------------------
 
@@ -246,13 +245,13 @@ class AccessService:
         change = Change(owner_id, model, object_id)
         self._apply(change)
         self._bus.broadcast(
-            SIGNAL_CHANGED, {"owner_id": owner_id, "model": model, "object_id": object_id}
+            ACCESS_CHANGED, {"owner_id": owner_id, "model": model, "object_id": object_id}
         )
 
     def token_revoked(self, token: Token) -> None:
         """A token was deleted or changed: refuse it at once everywhere, end its sessions."""
         self._forget_token(token.id)
-        self._bus.broadcast(SIGNAL_TOKEN_REVOKED, {"token_id": token.id})
+        self._bus.broadcast(TOKEN_REVOKED, {"token_id": token.id})
         self._notify_revoked(token.id)
 
     def _apply(self, change: Change) -> None:

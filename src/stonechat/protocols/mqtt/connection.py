@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from stonechat.protocols.mqtt import replies
 from stonechat.protocols.mqtt.codec import (
@@ -31,7 +31,7 @@ from stonechat.protocols.mqtt.codec import (
 )
 
 if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.broker import Broker
+    from stonechat.protocols.mqtt.config import BrokerConfig
     from stonechat.protocols.mqtt.session import Session
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,31 @@ def held_bytes(packet: Packet) -> int:
     return PACKET_OVERHEAD
 
 
+class Server(Protocol):
+    """What a connection needs of the broker it serves (``Broker``; a fake in tests)."""
+
+    config: BrokerConfig
+    connections: set[Connection]
+    stats: Counter[str]
+
+    def handle(self, conn: Connection, packet: Packet) -> Handled:
+        """Handle one packet: None, or a coroutine to wait for before the next one."""
+        ...
+
+    def flush_later(self, conn: Connection) -> None:
+        """Call ``conn.flush()`` at the end of this loop turn."""
+
+    def connection_closed(self, conn: Connection) -> None:
+        """The connection ended: detach its session."""
+
+    def refuse_connect(self, conn: Connection, error: ProtocolError) -> None:
+        """Answer a bad CONNECT (CONNACK with a reason where the version is known), close."""
+
+
 class Connection(asyncio.Protocol):
-    def __init__(self, broker: Broker) -> None:
+    """One client connection; it implements ``link.Link`` for its session."""
+
+    def __init__(self, broker: Server) -> None:
         self.broker = broker
         self.loop = asyncio.get_running_loop()
         self.decoder = Decoder(broker.config.max_packet_size)
@@ -284,6 +307,10 @@ class Connection(asyncio.Protocol):
     def disconnect(self, reason_code: int) -> None:
         """Close with a DISCONNECT carrying the reason (MQTT 5 only) [MQTT-4.13.2-1]."""
         replies.disconnect(self, reason_code)
+
+    def let_go(self) -> None:
+        """Forget the session (taken over): this connection's end no longer touches it."""
+        self.session = None
 
     def close(self) -> None:
         if self.closed:

@@ -44,8 +44,13 @@ from stonechat.protocols.mqtt.persistence import MessageRow, SessionRow
 if TYPE_CHECKING:
     import asyncio
 
-    from stonechat.protocols.mqtt.connection import Connection
     from stonechat.protocols.mqtt.journal import Journal
+    from stonechat.protocols.mqtt.link import Link
+
+
+def token_id(principal: Principal) -> int | None:
+    """The id of the scoped token a principal signed in with (None: the master key)."""
+    return principal.token.id if principal.token is not None else None
 
 
 @dataclass(slots=True)
@@ -93,7 +98,7 @@ class Session:
         self.owner = user.username.lower()
         self.client_id = client_id
         self.subscriptions: dict[str, Subscription] = {}
-        self.conn: Connection | None = None
+        self.conn: Link | None = None  # the connection, while the client is on
         self.protocol_level = 4
         self.expiry: float = 0.0  # seconds kept after disconnect; 0 ends with the connection
         self.will: Will | None = None

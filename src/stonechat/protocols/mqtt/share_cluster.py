@@ -25,19 +25,17 @@ import time
 import zlib
 from typing import TYPE_CHECKING, Any
 
-from stonechat.bus.base import Bus
+from stonechat.bus.base import ClusterBus
+from stonechat.bus.signals import SHARE_ALL, SHARE_ASK, SHARE_MEMBERS
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.shares import ShareKey, Shares
 
 # Signal kinds on the bus.
-SHARE_MEMBERS = "share members"  # one group's members in one process changed
-SHARE_ALL = "share all"  # every group of one process (periodic, or an answer)
-SHARE_ASK = "share ask"  # a process starts: tell it what you hold
 
 
 class ShareCluster:
-    def __init__(self, bus: Bus, shares: Shares, announce_seconds: float) -> None:
+    def __init__(self, bus: ClusterBus, shares: Shares, announce_seconds: float) -> None:
         self.bus = bus
         self.shares = shares
         self.node = bus.node

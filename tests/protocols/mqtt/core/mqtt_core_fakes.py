@@ -69,3 +69,88 @@ class FakeBroker:
 async def settle() -> None:
     for _ in range(5):
         await asyncio.sleep(0)
+
+
+class FakeBus:
+    """A single process: nothing is distributed."""
+
+    distributed = False
+    node = "here"
+
+
+class FakeHooks:
+    """``Hooks`` for the core alone: one user ``ann`` whose key is ``key``; every feed or
+    group publish and every will is recorded, nothing is stored."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self.published: list[tuple[str, bytes]] = []
+        self.wills: list[tuple[str, bytes]] = []
+        self.counted: list[str] = []
+        self.started = self.stopped_ = False
+
+    def attach(self, broker: Any) -> None:
+        self.broker = broker
+
+    def start(self) -> None:
+        self.started = True
+
+    def stop(self) -> None:
+        pass
+
+    def stopped(self) -> None:
+        self.stopped_ = True
+
+    async def authenticate(self, conn: Any, packet: Any) -> Any:
+        from stonechat.domain.access import Principal
+
+        if packet.username == self.user.username and packet.password == b"key":
+            return Principal(self.user)
+        return "credentials" if packet.protocol_level == 5 else "authorized"
+
+    def signed_in(self, conn: Any, principal: Any, password: str) -> None:
+        pass
+
+    async def restore_principal(self, user_id: int, token_id: int | None) -> Any:
+        from stonechat.domain.access import Principal
+
+        return Principal(self.user) if user_id == self.user.id else None
+
+    async def reauthorize(self, session: Any) -> None:
+        pass
+
+    def blocked(self, owner: str) -> bool:
+        return False
+
+    def refuse_publish(self, conn: Any, packet: Any) -> None:
+        pass
+
+    def refuse_subscribe(self, conn: Any, topic_filter: str) -> None:
+        pass
+
+    def subscribing(self, username: str) -> None:
+        self.counted.append("subscribe")
+
+    def publish_refused(self, username: str) -> None:
+        self.counted.append("publish refused")
+
+    def subscribe_refused(self, username: str) -> None:
+        self.counted.append("subscribe refused")
+
+    def publish(self, conn: Any, topic: Any, packet: Any) -> None:
+        from stonechat.protocols.mqtt.replies import acknowledge
+
+        self.published.append((packet.topic, packet.payload))
+        acknowledge(conn, packet)
+
+    def publish_will(self, principal: Any, user: Any, topic: Any, packet: Any) -> None:
+        self.wills.append((packet.topic, packet.payload))
+
+    def access_epoch(self) -> int:
+        return 0
+
+    async def authorize(self, principal: Any, subs: list[Any]) -> list[bool]:
+        return [True for _ in subs]
+
+    def recheck(self, owner_ids: set[int]) -> None:
+        pass

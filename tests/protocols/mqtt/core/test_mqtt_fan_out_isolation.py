@@ -11,11 +11,14 @@ from mqtt_core_fakes import FakeTransport, settle
 
 from stonechat.bus.events import FeedEvent
 from stonechat.domain.records import Datum, Feed, User
+from stonechat.protocols.mqtt import delivery
+from stonechat.protocols.mqtt.adafruit.hooks import AdafruitHooks
 from stonechat.protocols.mqtt.broker import Broker
 from stonechat.protocols.mqtt.codec import Disconnect, Publish
 from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.connection import Connection
 from stonechat.protocols.mqtt.messages import Message, Subscription
+from stonechat.protocols.mqtt.notices import publish_error
 from stonechat.protocols.mqtt.session import Session
 
 USER = User(1, "ann", None, False, None, None, 0, 0)
@@ -28,7 +31,13 @@ def broker() -> Broker:
         retention_ms=86_400_000,
         ingest=SimpleNamespace(bus=SimpleNamespace(distributed=False, node="here")),
     )
-    return Broker(services, BrokerConfig(), store=None)  # type: ignore[arg-type]
+    return Broker(BrokerConfig(), services.ingest.bus, AdafruitHooks(services), store=None)
+
+
+def fan_out(b: Broker, events: list[FeedEvent]) -> None:
+    hooks = b.hooks
+    assert isinstance(hooks, AdafruitHooks)
+    hooks.fan_out.fan_out(events)
 
 
 class Broken(Session):
@@ -50,7 +59,7 @@ def online(b: Broker, client_id: str, kind: type[Session] = Session) -> tuple[Se
 
 
 def subscribe(b: Broker, session: Session, topic_filter: str, **kind: Any) -> None:
-    b.subscribe(session, Subscription(topic_filter, 0, owner="ann", **kind))
+    delivery.subscribe(b, session, Subscription(topic_filter, 0, owner="ann", **kind))
 
 
 def received(transport: FakeTransport) -> list[tuple[str, bytes]]:
@@ -72,7 +81,7 @@ async def test_free_form_delivery_goes_past_a_failing_subscriber() -> None:
     last, t2 = online(b, "last")
     for session in (first, bad, last):
         subscribe(b, session, "ann/t")
-    b._route(USER, None, Publish("ann/t", b"hello"))
+    delivery.route(b, USER, None, Publish("ann/t", b"hello"))
     await settle()
     assert received(t1) == received(t2) == [("ann/t", b"hello")]
     assert t_bad.closed and t_bad.packets() == [Disconnect(reason_code=0x83)]
@@ -85,7 +94,7 @@ async def test_notices_go_past_a_failing_subscriber() -> None:
     good, t_good = online(b, "good")
     for session in (bad, good):
         subscribe(b, session, "ann/errors", kind="account")
-    b.publish_error("ann", "something")
+    publish_error(b, "ann", "something")
     await settle()
     assert received(t_good) == [("ann/errors", b"something")]
     assert t_bad.closed
@@ -100,7 +109,7 @@ async def test_feed_group_and_wildcard_fan_out_go_past_a_failing_subscriber() ->
         subscribe(b, session, "ann/groups/g1", kind="group", ident="g1")
         subscribe(b, session, "ann/f/+")
         subscribe(b, session, "ann/g/#")
-    b.adafruit.fan_out([feed_event()])
+    fan_out(b, [feed_event()])
     await settle()
     assert t_bad.closed and t_bad.packets() == [Disconnect(reason_code=0x83)]
     topics = [topic for topic, _ in received(t_good)]
@@ -126,7 +135,7 @@ async def test_wildcards_get_exactly_the_variants_they_match() -> None:
         subscribe(b, session, topic_filter)
     for i in range(2000):  # many non-matching wildcard subscriptions beside them
         subscribe(b, session, f"ann/other{i}/+")
-    b.adafruit.fan_out([feed_event()])
+    fan_out(b, [feed_event()])
     await settle()
     got = sorted(topic for topic, _ in received(transport))
     assert got == sorted(

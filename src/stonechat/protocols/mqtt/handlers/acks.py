@@ -18,8 +18,8 @@ from stonechat.protocols.mqtt.codec import (
 from stonechat.protocols.mqtt.connection import Handled
 
 if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
+    from stonechat.protocols.mqtt.state import BrokerState
 
 
 def _session(conn: Connection) -> object:
@@ -28,14 +28,14 @@ def _session(conn: Connection) -> object:
     return conn.session
 
 
-def handle_puback(broker: Broker, conn: Connection, packet: Puback) -> Handled:
+def handle_puback(state: BrokerState, conn: Connection, packet: Puback) -> Handled:
     _session(conn)
     assert conn.session is not None
     conn.session.acknowledged(packet.packet_id)
     return None
 
 
-def handle_pubrec(broker: Broker, conn: Connection, packet: Pubrec) -> Handled:
+def handle_pubrec(state: BrokerState, conn: Connection, packet: Pubrec) -> Handled:
     _session(conn)
     assert conn.session is not None
     if packet.reason_code >= 0x80:  # the receiver refused it: the delivery ends here
@@ -46,7 +46,7 @@ def handle_pubrec(broker: Broker, conn: Connection, packet: Pubrec) -> Handled:
     return None
 
 
-def handle_pubrel(broker: Broker, conn: Connection, packet: Pubrel) -> Handled:
+def handle_pubrel(state: BrokerState, conn: Connection, packet: Pubrel) -> Handled:
     _session(conn)
     assert conn.session is not None
     known = packet.packet_id in conn.session.incoming_qos2
@@ -57,20 +57,20 @@ def handle_pubrel(broker: Broker, conn: Connection, packet: Pubrel) -> Handled:
     return None
 
 
-def handle_pubcomp(broker: Broker, conn: Connection, packet: Pubcomp) -> Handled:
+def handle_pubcomp(state: BrokerState, conn: Connection, packet: Pubcomp) -> Handled:
     _session(conn)
     assert conn.session is not None
     conn.session.acknowledged(packet.packet_id)
     return None
 
 
-def handle_pingreq(broker: Broker, conn: Connection, packet: Pingreq) -> Handled:
+def handle_pingreq(state: BrokerState, conn: Connection, packet: Pingreq) -> Handled:
     _session(conn)
     conn.send_packet(Pingresp())
     return None
 
 
-def handle_disconnect(broker: Broker, conn: Connection, packet: Disconnect) -> Handled:
+def handle_disconnect(state: BrokerState, conn: Connection, packet: Disconnect) -> Handled:
     session = conn.session
     _session(conn)
     assert session is not None
@@ -78,12 +78,12 @@ def handle_disconnect(broker: Broker, conn: Connection, packet: Disconnect) -> H
     if expiry is not None:
         if session.expiry == 0 and expiry > 0:
             raise ProtocolError(0x82, "session expiry raised from 0 [MQTT-3.14.2-2]")
-        session.expiry = min(float(expiry), float(broker.config.max_session_expiry))
+        session.expiry = min(float(expiry), float(state.config.max_session_expiry))
     # 0x04 "disconnect with will message" keeps the will; anything else drops it.
     conn.clean_exit = packet.reason_code != 0x04
     conn.close()
     return None
 
 
-def handle_auth(broker: Broker, conn: Connection, packet: Auth) -> Handled:
+def handle_auth(state: BrokerState, conn: Connection, packet: Auth) -> Handled:
     raise ProtocolError(0x8C, "enhanced authentication is not supported")

@@ -1,8 +1,8 @@
 """CONNECT: authenticate with username + AIO key or scoped token, attach or create the
 session, CONNACK.
 
-The password is the master AIO key or one of the user's scoped tokens (``aiotok_...``,
-used with its owner's username); ``services.access`` says which and to whom it belongs.
+Who signs in (and whether a ban or the connection rate refuses it) is the hooks' answer
+(``Hooks.authenticate``); this module does the MQTT part.
 """
 
 from __future__ import annotations
@@ -11,19 +11,19 @@ import secrets
 from typing import TYPE_CHECKING
 
 from stonechat.domain.access import Principal
-from stonechat.domain.errors import StonechatError, Unavailable
 from stonechat.domain.topics import AccountTopic, FeedTopic, GroupTopic, TimeTopic, parse_topic
+from stonechat.protocols.mqtt import sessions
 from stonechat.protocols.mqtt.codec import Connack, Connect, Properties, ProtocolError
-from stonechat.protocols.mqtt.guard import token_id
 from stonechat.protocols.mqtt.quotas import may_persist
 from stonechat.protocols.mqtt.replies import refuse_connect
+from stonechat.protocols.mqtt.session import token_id
 
 if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
+    from stonechat.protocols.mqtt.state import BrokerState
 
 
-async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> None:
+async def handle_connect(state: BrokerState, conn: Connection, packet: Connect) -> None:
     if conn.session is not None:
         raise ProtocolError(0x82, "second CONNECT [MQTT-3.1.0-2]")
     conn.protocol_level = packet.protocol_level
@@ -40,32 +40,19 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     if not packet.username or not packet.password:
         refuse_connect(conn, "authorized" if not v5 else "credentials")
         return
-    if broker.services.limiter.config.bans:  # banned, or connecting too often (§7)
-        refusal = await broker.enforcement.admit(packet.username)
-        if refusal is not None:
-            refuse_connect(conn, refusal)
-            return
-    key = packet.password.decode("utf-8", errors="replace")
-    try:
-        principal = await broker.services.access.authenticate(key)
-    except Unavailable:  # the database is away: not the client's fault, no failure counted
-        refuse_connect(conn, "unavailable")
+    principal = await state.hooks.authenticate(conn, packet)
+    if not isinstance(principal, Principal):
+        refuse_connect(conn, principal)
         return
-    except StonechatError:
-        principal = Principal(None)
     user = principal.user
-    # A token signs in with its owner's username.
-    if user is None or user.username.lower() != packet.username.lower():
-        broker.stats["auth_failures"] += 1
-        refuse_connect(conn, "authorized" if not v5 else "credentials")
-        return
+    assert user is not None
     if packet.will is not None and not will_allowed(principal, packet.will.topic):
         refuse_connect(conn, "authorized")
         return
-    await broker.claim_session(user, client_id, packet.clean_start)
+    await sessions.claim(state, user, client_id, packet.clean_start)
     if conn.closed:
         return
-    existing = broker.sessions.get((user.id, client_id))
+    existing = state.sessions.get((user.id, client_id))
     if (
         existing is not None
         and not packet.clean_start
@@ -73,7 +60,7 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     ):
         # Resumed with another key or token: it holds only what the new one may hold.
         existing.principal = principal
-        await broker.guard.reauthorize(existing)
+        await state.hooks.reauthorize(existing)
         if conn.closed:
             return
     props = packet.properties
@@ -81,28 +68,28 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
     if v5:
         expiry = float(props.session_expiry_interval or 0)
     else:
-        expiry = 0.0 if packet.clean_start else float(broker.config.max_session_expiry)
-    expiry = min(expiry, float(broker.config.max_session_expiry))
-    if expiry > 0 and not may_persist(broker, user.id, client_id):
-        broker.stats["quota_refusals"] += 1
+        expiry = 0.0 if packet.clean_start else float(state.config.max_session_expiry)
+    expiry = min(expiry, float(state.config.max_session_expiry))
+    if expiry > 0 and not may_persist(state, user.id, client_id):
+        state.stats["quota_refusals"] += 1
         refuse_connect(conn, "quota")
         return
-    if principal.token is None:
-        conn.key_hash = broker.services.accounts.vault.hash(key)
-    broker.guard.signed_in(conn, principal)
-    session, present = broker.attach(conn, principal, client_id, packet.clean_start, expiry)
+    state.hooks.signed_in(conn, principal, packet.password.decode("utf-8", errors="replace"))
+    session, present = sessions.attach(
+        state, conn, principal, client_id, packet.clean_start, expiry
+    )
     session.protocol_level = packet.protocol_level
     session.will = packet.will
     session.send_quota = min(session.max_inflight, props.receive_maximum or 65535)
     session.max_packet_size = props.maximum_packet_size or 0
-    conn.decoder.max_packet_size = broker.config.max_packet_size
+    conn.decoder.max_packet_size = state.config.max_packet_size
     connack_props = Properties()
     if v5:
         connack_props = Properties(
             assigned_client_identifier=assigned,
-            receive_maximum=broker.config.receive_maximum,
-            maximum_packet_size=broker.config.max_packet_size,
-            topic_alias_maximum=broker.config.topic_alias_maximum,
+            receive_maximum=state.config.receive_maximum,
+            maximum_packet_size=state.config.max_packet_size,
+            topic_alias_maximum=state.config.topic_alias_maximum,
             retain_available=1,
             wildcard_subscription_available=1,
             subscription_identifier_available=1,
@@ -113,7 +100,7 @@ async def handle_connect(broker: Broker, conn: Connection, packet: Connect) -> N
         )
     conn.send_packet(Connack(session_present=present, reason_code=0, properties=connack_props))
     conn.start_keep_alive(packet.keep_alive)
-    broker.resume(session)
+    sessions.resume(state, session)
 
 
 def will_allowed(principal: Principal, topic: str) -> bool:

@@ -19,23 +19,25 @@ from stonechat.domain.topics import (
     TimeTopic,
     parse_topic,
 )
+from stonechat.protocols.mqtt import delivery
 from stonechat.protocols.mqtt.codec import ProtocolError, Publish, ReasonCode
 from stonechat.protocols.mqtt.connection import Handled
+from stonechat.protocols.mqtt.notices import reject_publish
 from stonechat.protocols.mqtt.replies import acknowledge
 
 if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
+    from stonechat.protocols.mqtt.state import BrokerState
 
 
-def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled:
+def handle_publish(state: BrokerState, conn: Connection, packet: Publish) -> Handled:
     session = conn.session
     if session is None:
         raise ProtocolError(0x82, "PUBLISH before CONNECT [MQTT-3.1.0-1]")
     alias = packet.properties.topic_alias
     if alias is not None:
         # [MQTT-3.3.2-8..12]: aliases within our maximum; an empty topic uses the mapping.
-        if not 0 < alias <= broker.config.topic_alias_maximum:
+        if not 0 < alias <= state.config.topic_alias_maximum:
             raise ProtocolError(0x94, "topic alias out of range")
         if packet.topic:
             conn.incoming_aliases[alias] = packet.topic
@@ -47,7 +49,7 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
         raise ProtocolError(0x82, "empty topic without alias")
     if packet.qos:
         conn.unacked_incoming += 1
-        if conn.unacked_incoming > broker.config.receive_maximum and conn.protocol_level == 5:
+        if conn.unacked_incoming > state.config.receive_maximum and conn.protocol_level == 5:
             raise ProtocolError(0x93, "receive maximum exceeded")
         if packet.qos == 2 and packet.packet_id is not None:
             if packet.packet_id in session.incoming_qos2:
@@ -55,31 +57,30 @@ def handle_publish(broker: Broker, conn: Connection, packet: Publish) -> Handled
                 acknowledge(conn, packet)  # a resent QoS 2 publish is not delivered twice
                 return None
             session.incoming_qos2.add(packet.packet_id)  # also while it is being stored
-    if broker.enforcement.blocked(session.owner):  # banned (mqtt-api.md §7)
-        broker.enforcement.refuse_publish(conn, packet)
+    hooks = state.hooks
+    if hooks.blocked(session.owner):  # banned (mqtt-api.md §7)
+        hooks.refuse_publish(conn, packet)
         return None
     topic = parse_topic(packet.topic)
     if topic is None or isinstance(topic, TimeTopic | AccountTopic):
-        broker.reject_publish(
-            conn, packet, "rejected, not a valid resource topic", ReasonCode.TOPIC_NAME_INVALID
+        reject_publish(
+            state,
+            conn,
+            packet,
+            "rejected, not a valid resource topic",
+            ReasonCode.TOPIC_NAME_INVALID,
         )
         return None
     # Feed and group topics, the user's own or another's: the write path and the access
     # service decide (shared feeds, scoped tokens).
-    if isinstance(topic, FeedTopic):
-        if topic.get:
-            return broker.adafruit.get_feed(conn, packet, topic, packet.topic[: -len("/get")])
-        return broker.adafruit.publish_feed(conn, topic, packet)
-    if isinstance(topic, GroupTopic):
-        if topic.get:
-            return broker.adafruit.get_group(conn, packet, topic, packet.topic[: -len("/get")])
-        return broker.adafruit.publish_group(conn, topic, packet)
+    if isinstance(topic, FeedTopic | GroupTopic):
+        return hooks.publish(conn, topic, packet)
     if topic.owner.lower() != session.owner or not session.principal.is_full_user:
         message = "rejected, resource not available or not authorized"
-        broker.reject_publish(conn, packet, message, ReasonCode.NOT_AUTHORIZED)
+        reject_publish(state, conn, packet, message, ReasonCode.NOT_AUTHORIZED)
         return None
     if isinstance(topic, IntegrationTopic):
         acknowledge(conn, packet)  # accepted; this server publishes nothing there
         return None
     assert isinstance(topic, FreeTopic)
-    return broker.publish_free(conn, packet)  # acknowledged once what it changed is kept
+    return delivery.publish_free(state, conn, packet)  # acknowledged once what it changed is kept

@@ -13,7 +13,7 @@ from stonechat.domain.topics import (
     filter_owner,
     parse_topic,
 )
-from stonechat.limits.constants import SUBSCRIBES
+from stonechat.protocols.mqtt import delivery
 from stonechat.protocols.mqtt.codec import (
     ProtocolError,
     ReasonCode,
@@ -26,14 +26,14 @@ from stonechat.protocols.mqtt.codec import (
 )
 from stonechat.protocols.mqtt.connection import Handled
 from stonechat.protocols.mqtt.messages import Subscription
+from stonechat.protocols.mqtt.notices import reject_subscribe
 from stonechat.protocols.mqtt.quotas import report_refused_filters, room_for_subscription
 from stonechat.protocols.mqtt.replies import suback_failure
 
 if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
-    from stonechat.protocols.mqtt.guard import Memo
     from stonechat.protocols.mqtt.session import Session
+    from stonechat.protocols.mqtt.state import BrokerState
 
 
 def classify(
@@ -118,23 +118,23 @@ def _plain_kind(session: Session, sub: Subscription) -> Subscription | int:
     return sub
 
 
-def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Handled:
+def handle_subscribe(state: BrokerState, conn: Connection, packet: Subscribe) -> Handled:
     session = conn.session
     if session is None:
         raise ProtocolError(0x82, "SUBSCRIBE before CONNECT")
-    enforcement = broker.enforcement
-    if enforcement.blocked(session.owner):  # banned: every filter refused (mqtt-api.md §7)
+    hooks = state.hooks
+    if hooks.blocked(session.owner):  # banned: every filter refused (mqtt-api.md §7)
         for topic_filter, _ in packet.subscriptions:
-            enforcement.refuse_subscribe(conn, topic_filter)
+            hooks.refuse_subscribe(conn, topic_filter)
         code = suback_failure(conn, ReasonCode.NOT_AUTHORIZED)
         conn.send_packet(Suback(packet.packet_id, [code] * len(packet.subscriptions)))
         return None
-    enforcement.count(SUBSCRIBES, session.user.username)
+    hooks.subscribing(session.user.username)
     identifier = None
     if packet.properties.subscription_identifiers:
         identifier = packet.properties.subscription_identifiers[0]
     results: list[Subscription | int] = []
-    most = broker.config.max_subscribe_filters  # the filters past it: 0x97 / 0x80, unread
+    most = state.config.max_subscribe_filters  # the filters past it: 0x97 / 0x80, unread
     for index, (topic_filter, options) in enumerate(packet.subscriptions):
         if index >= most:
             results.append(ReasonCode.QUOTA_EXCEEDED)
@@ -144,37 +144,35 @@ def handle_subscribe(broker: Broker, conn: Connection, packet: Subscribe) -> Han
             result.identifier = identifier
         results.append(result)
     if any(isinstance(r, Subscription) and r.guarded for r in results):
-        return _with_checks(broker, conn, session, packet, results)
-    _finish(broker, conn, session, packet, results)
+        return _with_checks(state, conn, session, packet, results)
+    _finish(state, conn, session, packet, results)
     return None
 
 
 async def _with_checks(
-    broker: Broker,
+    state: BrokerState,
     conn: Connection,
     session: Session,
     packet: Subscribe,
     results: list[Subscription | int],
 ) -> None:
-    """Ask the access service about the guarded filters, then SUBACK them all."""
-    changes = broker.guard.changes
-    principal = session.principal
-    memo: Memo = {}
-    for index, result in enumerate(results):
-        if not isinstance(result, Subscription) or not result.guarded:
-            continue
-        if not await broker.guard.authorize(principal, result, memo):
+    """Ask the hooks about the guarded filters, then SUBACK them all."""
+    hooks = state.hooks
+    changes = hooks.access_epoch()
+    guarded = [(i, r) for i, r in enumerate(results) if isinstance(r, Subscription) and r.guarded]
+    allowed = await hooks.authorize(session.principal, [r for _, r in guarded])
+    for (index, _), ok in zip(guarded, allowed, strict=True):
+        if not ok:
             results[index] = ReasonCode.NOT_AUTHORIZED
     if conn.closed or conn.session is not session:
         return
-    _finish(broker, conn, session, packet, results)
-    if broker.guard.changes != changes:  # access changed while we asked: look again
-        for owner_id in {r.owner_id for r in results if isinstance(r, Subscription) and r.guarded}:
-            broker.guard.recheck_owner(owner_id)
+    _finish(state, conn, session, packet, results)
+    if hooks.access_epoch() != changes:  # access changed while we asked: look again
+        hooks.recheck({r.owner_id for r in results if isinstance(r, Subscription) and r.guarded})
 
 
 def _finish(
-    broker: Broker,
+    state: BrokerState,
     conn: Connection,
     session: Session,
     packet: Subscribe,
@@ -185,7 +183,7 @@ def _finish(
     over_quota = 0
     for (topic_filter, _), result in zip(packet.subscriptions, results, strict=True):
         if isinstance(result, Subscription) and not (
-            result.topic_filter in session.subscriptions or room_for_subscription(broker, session)
+            result.topic_filter in session.subscriptions or room_for_subscription(state, session)
         ):
             result = ReasonCode.QUOTA_EXCEEDED  # subscriptions per session or per user
         if result == ReasonCode.QUOTA_EXCEEDED:
@@ -193,26 +191,28 @@ def _finish(
             codes.append(suback_failure(conn, ReasonCode.QUOTA_EXCEEDED))
             continue
         if isinstance(result, int):
-            broker.reject_subscribe(conn, topic_filter)
+            reject_subscribe(state, conn, topic_filter)
             codes.append(suback_failure(conn, result))
             continue
-        existed = broker.subscribe(session, result)
+        existed = delivery.subscribe(state, session, result)
         granted.append(result)
         codes.append(result.qos)
         result.retain_handling = (
             3 if (result.retain_handling == 1 and existed) else result.retain_handling
         )
     conn.send_packet(Suback(packet.packet_id, codes))
-    report_refused_filters(broker, conn, over_quota)
+    report_refused_filters(state, conn, over_quota)
     for sub in granted:  # retained messages after the SUBACK [MQTT-3.3.1-6]
         if sub.retain_handling in (0, 1):
-            broker.send_retained(session, sub)
+            delivery.send_retained(state, session, sub)
 
 
-def handle_unsubscribe(broker: Broker, conn: Connection, packet: Unsubscribe) -> Handled:
+def handle_unsubscribe(state: BrokerState, conn: Connection, packet: Unsubscribe) -> Handled:
     session = conn.session
     if session is None:
         raise ProtocolError(0x82, "UNSUBSCRIBE before CONNECT")
-    codes = [0x00 if broker.unsubscribe(session, f) else 0x11 for f in packet.topic_filters]
+    codes = [
+        0x00 if delivery.unsubscribe(state, session, f) else 0x11 for f in packet.topic_filters
+    ]
     conn.send_packet(Unsuback(packet.packet_id, codes))
     return None

@@ -21,16 +21,21 @@ from stonechat.domain.access import READ, Principal
 from stonechat.domain.errors import NotFound
 from stonechat.domain.records import Group, Token, User
 from stonechat.domain.timestamps import now_ms
+from stonechat.protocols.mqtt import delivery
 from stonechat.protocols.mqtt.codec import ReasonCode
 from stonechat.protocols.mqtt.handlers.subscribe import classify_again
 from stonechat.protocols.mqtt.messages import Subscription
+from stonechat.protocols.mqtt.notices import publish_error
+from stonechat.protocols.mqtt.session import token_id
+from stonechat.protocols.mqtt.sessions import end as end_session
 from stonechat.services.access import Change
 from stonechat.services.rechecks import Rechecks
 
 if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
     from stonechat.protocols.mqtt.session import Session
+    from stonechat.protocols.mqtt.state import BrokerState
+    from stonechat.services.registry import Services
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +53,13 @@ class Decision:
 REFUSED = Decision(False)
 
 
-def token_id(principal: Principal) -> int | None:
-    return principal.token.id if principal.token is not None else None
-
-
 class Guard:
-    def __init__(self, broker: Broker) -> None:
+    """Who may hold a feed or group subscription, asked again when access changes."""
+
+    def __init__(self, broker: BrokerState, services: Services) -> None:
         self.broker = broker
-        self.services = broker.services
-        self.access = broker.services.access
+        self.services = services
+        self.access = services.access
         self.changes = 0  # access changes seen; a SUBSCRIBE checking meanwhile looks again
         self._rechecks = Rechecks(self._recheck, "MQTT subscriptions on the resources")
         self._tasks: set[asyncio.Task[None]] = set()
@@ -158,9 +161,10 @@ class Guard:
         """Drop a subscription that is no longer allowed, and say so on ``{user}/errors``."""
         if session.subscriptions.get(sub.topic_filter) is not sub:
             return
-        self.broker.unsubscribe(session, sub.topic_filter)
+        delivery.unsubscribe(self.broker, session, sub.topic_filter)
         self.broker.stats["subscriptions_revoked"] += 1
-        self.broker.publish_error(
+        publish_error(
+            self.broker,
             session.user.username,
             f"{session.client_id} SUBSCRIBE {sub.topic_filter} ended, "
             "resource not available or not authorized",
@@ -222,7 +226,7 @@ class Guard:
             if self.broker.sessions.get(session.key) is not session or session.conn is not None:
                 continue  # gone, or resumed by a new connection (which set its principal)
             if token is None:
-                self.broker.end_session(session)
+                end_session(self.broker, session)
             else:
                 session.principal = Principal(session.user, token)
                 await self.reauthorize(session)

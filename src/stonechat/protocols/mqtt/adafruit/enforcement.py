@@ -27,11 +27,13 @@ from stonechat.domain.timestamps import iso
 from stonechat.limits.constants import CONNECTS, DATA_WINDOW_SECONDS, THROTTLED_PUBLISHES
 from stonechat.limits.limiter import Ban, ban_message
 from stonechat.protocols.mqtt.codec import Publish, ReasonCode
+from stonechat.protocols.mqtt.notices import publish_error, publish_notice
 from stonechat.protocols.mqtt.replies import ConnectRefusal, acknowledge, reason_for
 
 if TYPE_CHECKING:
-    from stonechat.protocols.mqtt.broker import Broker
     from stonechat.protocols.mqtt.connection import Connection
+    from stonechat.protocols.mqtt.state import BrokerState
+    from stonechat.services.registry import Services
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +41,12 @@ BLOCKED = "rejected, user is temporarily blocked"
 
 
 class Enforcement:
-    def __init__(self, broker: Broker) -> None:
+    """Bans and the data rate on the broker (see the module docstring)."""
+
+    def __init__(self, broker: BrokerState, services: Services) -> None:
         self.broker = broker
-        self.limiter = broker.services.limiter
+        self.services = services
+        self.limiter = services.limiter
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- bans ------------------------------------------------------------------------------
@@ -70,7 +75,7 @@ class Enforcement:
     def announce(self, ban: Ban) -> None:
         self.broker.stats["bans"] += 1
         message = ban_message(ban.seconds)
-        self.broker.publish_error(ban.username, message)
+        publish_error(self.broker, ban.username, message)
         self._json(
             ban.username,
             {
@@ -94,7 +99,7 @@ class Enforcement:
         if self.blocked(username):
             self.broker.stats["banned_connects"] += 1
             return "banned"
-        if not self.limiter.watches(CONNECTS) or self.broker.services.ingest.outage.active:
+        if not self.limiter.watches(CONNECTS) or self.services.ingest.outage.active:
             return None
         ban = await self.limiter.record(CONNECTS, username)
         if ban is None:
@@ -107,7 +112,8 @@ class Enforcement:
         self.broker.stats["blocked_publishes"] += 1
         session = conn.session
         if session is not None:
-            self.broker.publish_error(
+            publish_error(
+                self.broker,
                 session.user.username,
                 f"{session.client_id} {conn.peer} PUBLISH {packet.topic} {BLOCKED}",
             )
@@ -117,7 +123,8 @@ class Enforcement:
         self.broker.stats["blocked_subscribes"] += 1
         session = conn.session
         if session is not None:
-            self.broker.publish_error(
+            publish_error(
+                self.broker,
                 session.user.username,
                 f"{session.client_id} {conn.peer} SUBSCRIBE {topic_filter} {BLOCKED}",
             )
@@ -133,7 +140,7 @@ class Enforcement:
             return
         username = session.user.username
         seconds = max(1, math.ceil(error.retry_after))
-        self.broker.publish_notice(username, "throttle", error.message.encode())
+        publish_notice(self.broker, username, "throttle", error.message.encode())
         until_ms = math.ceil(self.limiter.now() * 1000) + seconds * 1000
         self._json(
             username,
@@ -153,4 +160,4 @@ class Enforcement:
         self.count(THROTTLED_PUBLISHES, username)
 
     def _json(self, username: str, notice: dict[str, Any]) -> None:
-        self.broker.publish_notice(username, "throttle/json", orjson.dumps(notice))
+        publish_notice(self.broker, username, "throttle/json", orjson.dumps(notice))
