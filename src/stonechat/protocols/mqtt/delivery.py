@@ -83,6 +83,33 @@ def publish_free(state: BrokerState, conn: Connection, packet: Publish) -> Handl
     return None
 
 
+def acknowledge_stored(state: BrokerState, conn: Connection, packet: Publish) -> None:
+    """Acknowledge a publish whose points are committed (a feed or group topic).
+
+    The fan-out ran before this (the bus delivers in this process as the write commits) and
+    may have queued copies for persistent sessions: the acknowledgement waits until those
+    are committed too, so a crash right after it loses none of them. Nothing recorded (no
+    persistent session took a copy, the usual case) costs one comparison. The point itself
+    is stored either way, so a failure to write the copies still acknowledges it. In order
+    with the session's earlier acknowledgements that wait [MQTT-4.6.0-2].
+    """
+    journal = state.journal
+    session = conn.session
+    waiting: asyncio.Future[None] | None = None
+    if journal is not None and not journal.settled:
+        waiting = journal.committed()
+    elif session is not None and session.last_commit is not None:
+        waiting = session.last_commit
+        if waiting.done():
+            waiting = session.last_commit = None
+    if waiting is None:
+        acknowledge(conn, packet)
+        return
+    if session is not None:
+        session.last_commit = waiting
+    waiting.add_done_callback(partial(acknowledge_kept, state, conn, packet, False))
+
+
 def acknowledge_kept(
     state: BrokerState, conn: Connection, packet: Publish, own: bool, done: asyncio.Future[None]
 ) -> None:

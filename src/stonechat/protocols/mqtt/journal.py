@@ -126,6 +126,7 @@ class Journal:
         self.commits = 0
         self.failures = 0
         self.recorded = 0  # changes recorded so far (a caller compares before and after)
+        self._settled_upto = 0  # ``recorded`` as of the last batch committed
         self._pending = _Batch()
         self._waiter: asyncio.Future[None] | None = None
         self._wake = asyncio.Event()
@@ -166,6 +167,11 @@ class Journal:
 
     # -- waiting ---------------------------------------------------------------------------
 
+    @property
+    def settled(self) -> bool:
+        """Whether every change recorded so far is committed (nothing to wait for)."""
+        return self._settled_upto == self.recorded
+
     def committed(self) -> asyncio.Future[None]:
         """A future resolved once everything recorded so far is committed; it fails with
         ``StateUnavailable`` if the commit that carries it fails."""
@@ -203,6 +209,7 @@ class Journal:
             self._wake.clear()
             batch, waiter = self._pending, self._waiter
             self._pending, self._waiter = _Batch(), None
+            taken_upto = self.recorded
             if failed is not None:
                 failed.absorb(batch)
                 batch, failed = failed, None
@@ -231,6 +238,7 @@ class Journal:
                     self._wake.set()
                     continue
                 self.commits += 1
+                self._settled_upto = taken_upto
                 if tries:
                     log.warning("MQTT state written again after %d failed tries", tries)
                 tries, delay = 0, RETRY_FIRST

@@ -24,8 +24,9 @@ from stonechat.domain.topics import FeedTopic, GroupTopic
 from stonechat.protocols.mqtt.adafruit.refusals import refusal
 from stonechat.protocols.mqtt.codec import Publish
 from stonechat.protocols.mqtt.connection import Handled
+from stonechat.protocols.mqtt.delivery import acknowledge_stored
 from stonechat.protocols.mqtt.notices import publish_error, reject_publish
-from stonechat.protocols.mqtt.replies import acknowledge, is_refusal, not_stored, reason_for
+from stonechat.protocols.mqtt.replies import is_refusal, not_stored, reason_for
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.adafruit.enforcement import Enforcement
@@ -233,7 +234,7 @@ class Publisher:
                 else:
                     self._not_stored(conn, packet, error)
                 return
-            acknowledge(conn, packet)  # only after commit
+            acknowledge_stored(self.broker, conn, packet)  # only after commit
 
         future.add_done_callback(stored)
 
