@@ -9,9 +9,12 @@ their "now it is kept" point; they never sleep for a batch window.
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+import httpx
 from mqtt_conformance_support import (
     PUBREL,
     Account,
@@ -23,7 +26,7 @@ from mqtt_conformance_support import (
     rss_kib,
 )
 
-from support import Server
+from support import Server, free_port
 
 PahoFactory = Callable[..., Paho]
 RawFactory = Callable[..., Raw]
@@ -274,3 +277,56 @@ def test_offline_sessions_keep_their_messages_in_the_database_not_in_memory(
         got = c.expect(count, timeout=30)
         assert [m.payload[0] for m in got] == list(range(count))
         c.close()
+
+
+def test_a_suback_to_a_persistent_session_means_the_subscription_is_kept(
+    tmp_path: Path, paho: PahoFactory, raw: RawFactory
+) -> None:
+    """A SUBACK granting a filter to a persistent session comes after the subscription is
+    committed: with the disk full (the server's file size limit lowered, as in
+    test_mqtt_storage_failure) the new filter is refused (0x80) and taken back; once writes
+    succeed again one is granted, and after a kill -9 the session holds exactly that one."""
+    server = Server(
+        backend="sqlite",
+        data_dir=tmp_path / "server",
+        database_url=None,
+        http_port=free_port(),
+        mqtt_port=free_port(),
+    )
+    server.start()
+    try:
+        acct = account_on(server)
+        port = server.mqtt_port
+        headers = {"X-AIO-Key": acct.key}
+        api = f"{server.base_url}/api/v2/{acct.username}"
+        assert httpx.post(f"{api}/feeds", json={"name": "filler"}, headers=headers).is_success
+        filler = [{"value": f"filler-{i:06d}-" + "x" * 64} for i in range(1000)]
+        for _ in range(10):  # a database (and its write-ahead log) past the limit below
+            response = httpx.post(
+                f"{api}/feeds/filler/data/batch", json=filler, headers=headers, timeout=30
+            )
+            assert response.is_success
+        cid = acct.cid("kept")
+        conn = raw(4, port)
+        conn.login(acct, cid, clean=False)
+        kept(paho, acct, port)  # the session row is committed
+        assert server.process is not None
+        pid = server.process.pid
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (256 * 1024, resource.RLIM_INFINITY))
+        try:
+            assert conn.subscribe(1, (acct.t("refused"), 1)) == b"\x80"
+        finally:
+            resource.prlimit(pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY,) * 2)
+        assert conn.subscribe(2, (acct.t("granted"), 1)) == b"\x01"
+        server.kill()
+        server.start()
+
+        conn = raw(4, port)
+        assert conn.connect(acct, cid, clean=False).raw == SESSION_PRESENT_V4
+        pub = paho(acct, port=port)
+        pub.publish(acct.t("refused"), b"no", 1)
+        pub.publish(acct.t("granted"), b"yes", 1)
+        assert conn.recv_publish().payload == b"yes"
+        conn.expect_nothing()
+    finally:
+        server.stop()

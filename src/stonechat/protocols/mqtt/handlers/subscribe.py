@@ -145,8 +145,7 @@ def handle_subscribe(state: BrokerState, conn: Connection, packet: Subscribe) ->
         results.append(result)
     if any(isinstance(r, Subscription) and r.guarded for r in results):
         return _with_checks(state, conn, session, packet, results)
-    _finish(state, conn, session, packet, results)
-    return None
+    return _finish(state, conn, session, packet, results)
 
 
 async def _with_checks(
@@ -166,7 +165,9 @@ async def _with_checks(
             results[index] = ReasonCode.NOT_AUTHORIZED
     if conn.closed or conn.session is not session:
         return
-    _finish(state, conn, session, packet, results)
+    waiting = _finish(state, conn, session, packet, results)
+    if waiting is not None:
+        await waiting
     if hooks.access_epoch() != changes:  # access changed while we asked: look again
         hooks.recheck({r.owner_id for r in results if isinstance(r, Subscription) and r.guarded})
 
@@ -177,9 +178,12 @@ def _finish(
     session: Session,
     packet: Subscribe,
     results: list[Subscription | int],
-) -> None:
+) -> Handled:
+    """Grant what may be granted, then SUBACK; for a persistent session once its new
+    subscriptions are committed, so an acknowledged subscription survives a crash."""
     codes: list[int] = []
     granted: list[Subscription] = []
+    added: list[int] = []  # indexes in ``codes`` of filters the session did not hold
     over_quota = 0
     for (topic_filter, _), result in zip(packet.subscriptions, results, strict=True):
         if isinstance(result, Subscription) and not (
@@ -196,10 +200,56 @@ def _finish(
             continue
         existed = delivery.subscribe(state, session, result)
         granted.append(result)
+        if not existed:
+            added.append(len(codes))
         codes.append(result.qos)
         result.retain_handling = (
             3 if (result.retain_handling == 1 and existed) else result.retain_handling
         )
+    journal = state.journal
+    if granted and session.journal is not None and journal is not None and not journal.settled:
+        return _answer_when_kept(state, conn, session, packet, codes, granted, added, over_quota)
+    _answer(state, conn, session, packet, codes, granted, over_quota)
+    return None
+
+
+async def _answer_when_kept(
+    state: BrokerState,
+    conn: Connection,
+    session: Session,
+    packet: Subscribe,
+    codes: list[int],
+    granted: list[Subscription],
+    added: list[int],
+    over_quota: int,
+) -> None:
+    """SUBACK once the persistent session's new subscriptions are committed. If they cannot
+    be written (the database away), the filters it did not hold are taken back and refused
+    (0x80): a SUBACK never grants what a crash would lose."""
+    assert state.journal is not None
+    try:
+        await state.journal.committed()
+    except Exception:
+        for index in added:
+            topic_filter = packet.subscriptions[index][0]
+            delivery.unsubscribe(state, session, topic_filter)
+            codes[index] = suback_failure(conn, ReasonCode.UNSPECIFIED_ERROR)
+        kept = set(session.subscriptions)
+        granted = [sub for sub in granted if sub.topic_filter in kept]
+    if conn.closed or conn.session is not session:
+        return
+    _answer(state, conn, session, packet, codes, granted, over_quota)
+
+
+def _answer(
+    state: BrokerState,
+    conn: Connection,
+    session: Session,
+    packet: Subscribe,
+    codes: list[int],
+    granted: list[Subscription],
+    over_quota: int,
+) -> None:
     conn.send_packet(Suback(packet.packet_id, codes))
     report_refused_filters(state, conn, over_quota)
     for sub in granted:  # retained messages after the SUBACK [MQTT-3.3.1-6]
