@@ -58,7 +58,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -72,6 +71,8 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
+
+from mqtt_bench import Unavailable, wait_port  # noqa: E402  (the same start-up checks)
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 HOST = "127.0.0.1"
@@ -157,21 +158,6 @@ class Broker:
     username: str
     password: str
     log: Callable[[], str] = field(repr=False, default=lambda: "")
-
-
-class Unavailable(Exception):
-    """The broker could not be started."""
-
-
-def wait_port(port: int, proc: subprocess.Popen[bytes], wait_s: float = 10) -> None:
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise Unavailable(f"exited with code {proc.returncode}")
-        with contextlib.suppress(OSError), socket.create_connection((HOST, port), 0.2):
-            return
-        time.sleep(0.05)
-    raise Unavailable(f"port {port} not open after {wait_s:.0f}s")
 
 
 @contextlib.contextmanager
