@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from mqtt_adafruit_helpers import Client, connected, rest
 from mqtt_outage_helpers import Publisher, RestWriter, stored_values, wait_until
 
-from protocols.http.test_database_outage import PrivatePostgres, postgres_bin
-from support import IN_CI, Server, free_port
+from protocols.http.test_database_outage import (  # the fixture: a PostgreSQL of the test's own
+    PrivatePostgres,
+    private_postgres,  # noqa: F401
+)
+from support import Server, free_port
 
 # Bans on, with a failed-publish limit so low that counting storage failures would show.
 BANS = {
@@ -187,23 +189,7 @@ def test_disk_full_on_sqlite(tmp_path: Path) -> None:
 # -- PostgreSQL restarts --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
-    bindir = postgres_bin()
-    if bindir is None:
-        if IN_CI:
-            pytest.fail("PostgreSQL server binaries (initdb, pg_ctl) are required")
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl)")
-    pg = PrivatePostgres(bindir)
-    try:
-        pg.init()
-        pg.start()
-        yield pg
-    finally:
-        pg.remove()
-
-
-def test_postgresql_restart(private_postgres: PrivatePostgres, tmp_path: Path) -> None:
+def test_postgresql_restart(private_postgres: PrivatePostgres, tmp_path: Path) -> None:  # noqa: F811
     server = Server(
         backend="postgresql",
         data_dir=tmp_path / "server",
