@@ -105,9 +105,9 @@ def on_point(
     now: float,
     depth: int = 0,
 ) -> Decision:
-    """A new point of the trigger feed, committed at ``now``, ``depth`` links down a chain
-    of publish outputs. ``compare_value`` is the compare feed's last value (ignored
-    unless ``trigger.compare_feed`` is set)."""
+    """A new point of the trigger feed, committed at ``now``. ``depth``: how many publish
+    outputs led to it (0 for a client's point). ``compare_value``: the compare feed's last
+    value (ignored unless ``trigger.compare_feed`` is set)."""
     trigger = _data_trigger(spec)
     other = _other(trigger, compare_value)
     truth = compares(trigger.operator, value, other)
