@@ -14,7 +14,7 @@ import asyncio
 import json
 import logging
 import socket
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -26,6 +26,8 @@ from stonechat.actions.addresses import private_kind
 from stonechat.actions.errors import DeliveryFailed
 
 log = logging.getLogger(__name__)
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 MAX_RESPONSE = 4_096  # bytes of a response body kept with the run
 FORMATS = ("json", "form")
@@ -61,7 +63,11 @@ class WebhookSender:
         attempts: int = 3,
         base_delay: float = 1.0,
         verify: bool | str = True,
+        resolver: Resolver | None = None,
     ) -> None:
+        """``resolver(host, port)`` gives the host's addresses (default: the system's,
+        ``getaddrinfo``); tests give their own."""
+        self.resolve = resolver or system_resolver
         self.allow_private_networks = allow_private_networks
         self.timeout = timeout
         self.attempts = max(1, attempts)
@@ -131,13 +137,11 @@ class WebhookSender:
         """The address to connect to: the first of the host's addresses, after checking
         all of them. Raises ``DeliveryFailed("refused: ...")``."""
         port = url.port or (443 if url.scheme == "https" else 80)
-        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(min(self.timeout, 5.0)):
-                infos = await loop.getaddrinfo(_ascii_host(url), port, type=socket.SOCK_STREAM)
+                addresses = await self.resolve(_ascii_host(url), port)
         except (OSError, TimeoutError) as error:
             raise DeliveryFailed(f"cannot resolve {url.host}: {error}") from None
-        addresses = list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
         if not addresses:
             raise DeliveryFailed(f"cannot resolve {url.host}")
         if not self.allow_private_networks:
@@ -167,6 +171,12 @@ class WebhookSender:
         finally:
             await response.aclose()
         return response.status_code, kept.decode("utf-8", "replace")
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """Every address of ``host`` from the system's resolver, without repeats."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
 
 
 def request_body(body: str, format: str, point: Mapping[str, Any] | None) -> tuple[bytes, str]:
