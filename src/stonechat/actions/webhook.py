@@ -14,6 +14,7 @@ import asyncio
 import json
 import logging
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -62,7 +63,7 @@ class WebhookSender:
         timeout: float = 10.0,
         attempts: int = 3,
         base_delay: float = 1.0,
-        verify: bool | str = True,
+        verify: bool | str | ssl.SSLContext = True,
         resolver: Resolver | None = None,
     ) -> None:
         """``resolver(host, port)`` gives the host's addresses (default: the system's,
