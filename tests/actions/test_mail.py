@@ -119,9 +119,10 @@ async def test_an_unreachable_server_fails_after_the_retries() -> None:
 
 
 async def test_starttls_required_refuses_a_server_without_it(smtp_server: SmtpServer) -> None:
-    sender = mailer(smtp_server.url, starttls="required", attempts=1)
-    with pytest.raises(DeliveryFailed):
+    sender = mailer(smtp_server.url, starttls="required", attempts=3)
+    with pytest.raises(DeliveryFailed, match="STARTTLS extension not supported"):
         await sender.send("ann@example.org", "s", "b")
+    assert smtp_server.box.rcpt_attempts == 0
     assert smtp_server.box.envelopes == []
 
 

@@ -128,7 +128,8 @@ class Mailer:
             except aiosmtplib.SMTPException as error:
                 reason, temporary = _explain(error)
             except OSError as error:
-                reason, temporary = f"cannot reach {self.server.host}: {error}", True
+                problem = str(error) or type(error).__name__  # a TimeoutError says nothing
+                reason, temporary = f"cannot reach {self.server.host}: {problem}", True
             log.warning(
                 "email to %s via %s, attempt %d of %d: %s",
                 to, self.server.host, attempt, self.attempts, reason,
@@ -141,16 +142,18 @@ class Mailer:
 
     async def _send_once(self, server: SmtpServer, message: EmailMessage) -> None:
         start_tls: bool | None = {"auto": None, "required": True, "off": False}[self.starttls]
-        await aiosmtplib.send(
-            message,
-            hostname=server.host,
-            port=server.port,
-            username=server.username,
-            password=server.password,
-            use_tls=server.tls,
-            start_tls=False if server.tls else start_tls,
-            timeout=self.timeout,
-        )
+        # aiosmtplib's timeout is per command; this bounds a server that answers slowly.
+        async with asyncio.timeout(self.timeout * 4):
+            await aiosmtplib.send(
+                message,
+                hostname=server.host,
+                port=server.port,
+                username=server.username,
+                password=server.password,
+                use_tls=server.tls,
+                start_tls=False if server.tls else start_tls,
+                timeout=self.timeout,
+            )
 
 
 def _address(text: str, field: str) -> Address:
@@ -177,4 +180,6 @@ def _explain(error: aiosmtplib.SMTPException) -> tuple[str, bool]:
         return f"sign-in to the SMTP server refused: {error.code} {error.message}", False
     if isinstance(error, aiosmtplib.SMTPResponseException):
         return f"SMTP server answered {error.code} {error.message}", not 500 <= error.code < 600
-    return f"{type(error).__name__}: {error}", True
+    # Connection failures and timeouts are OSErrors: worth another try. The others (no
+    # STARTTLS where required, an extension not supported) will not change.
+    return f"{type(error).__name__}: {error}", isinstance(error, OSError)
