@@ -6,8 +6,9 @@ Every setting is an environment variable ``STONECHAT_<NAME>`` and a flag of ``st
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -126,6 +127,21 @@ class Settings(BaseSettings):
     signup_enabled: bool = True
     session_idle_minutes: float = Field(1440, gt=0)
     session_max_days: float = Field(30, gt=0)
+    # Email of actions, feed notices and password resets; without smtp_url email is off.
+    # Secrets are SecretStr: shown as ********** in a repr or a log line.
+    smtp_url: SecretStr | None = Field(
+        None, description="smtp://user:password@host:587 (STARTTLS) or smtps://host:465 (TLS)."
+    )
+    smtp_username: str | None = None  # instead of the user in smtp_url
+    smtp_password: SecretStr | None = None  # instead of the password in smtp_url
+    smtp_starttls: Literal["auto", "required", "off"] = Field(
+        "auto", description="On smtp://: STARTTLS when offered (auto), always, or never."
+    )
+    mail_from: str = "stonechat@localhost"
+    actions_allow_private_networks: bool = Field(
+        False,
+        description="Let webhooks reach loopback, private, link-local and metadata addresses.",
+    )
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy async URL: the configured one, or SQLite in the data directory."""

@@ -21,6 +21,8 @@ import time
 from dataclasses import dataclass
 from types import FrameType
 
+from pydantic import SecretStr
+
 from stonechat.config import Settings
 from stonechat.runtime import prepare
 
@@ -62,6 +64,8 @@ def worker_env(settings: Settings, index: int) -> dict[str, str]:
     """The environment of worker ``index``: every setting of the supervisor, as variables."""
     env = dict(os.environ)
     for name, value in settings.model_dump().items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
         if value is not None:
             env[f"STONECHAT_{name.upper()}"] = str(value)
     env["STONECHAT_WORKERS"] = "1"

@@ -245,6 +245,39 @@ def serve(
             help="Server processes sharing the ports (needs PostgreSQL and Redis). [default: 1]"
         ),
     ] = None,
+    smtp_url: Annotated[
+        str | None,
+        typer.Option(
+            help="SMTP server for email: smtp://user:password@host:587 (STARTTLS) or "
+            "smtps://host:465. [default: no email]"
+        ),
+    ] = None,
+    smtp_username: Annotated[
+        str | None, typer.Option(help="SMTP user, instead of the one in --smtp-url.")
+    ] = None,
+    smtp_password: Annotated[
+        str | None,
+        typer.Option(
+            help="SMTP password, instead of the one in --smtp-url (better: the variable "
+            "STONECHAT_SMTP_PASSWORD, not visible in the process list)."
+        ),
+    ] = None,
+    smtp_starttls: Annotated[
+        str | None,
+        typer.Option(help="On smtp://: auto (when offered), required, off. [default: auto]"),
+    ] = None,
+    mail_from: Annotated[
+        str | None, typer.Option(help="Sender address of emails. [default: stonechat@localhost]")
+    ] = None,
+    actions_allow_private_networks: Annotated[
+        bool | None,
+        typer.Option(
+            "--actions-allow-private-networks/--actions-deny-private-networks",
+            help="Let webhooks reach loopback, private, link-local and metadata addresses. "
+            "[default: deny]",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the server. Every option is also an environment variable STONECHAT_<OPTION>."""
     from stonechat.runtime import run_server
@@ -302,6 +335,12 @@ def serve(
         redis_url=redis_url,
         redis_prefix=redis_prefix,
         workers=workers,
+        smtp_url=smtp_url,
+        smtp_username=smtp_username,
+        smtp_password=smtp_password,
+        smtp_starttls=smtp_starttls,
+        mail_from=mail_from,
+        actions_allow_private_networks=actions_allow_private_networks,
     )
     if settings.workers > 1:
         supervise(settings)
