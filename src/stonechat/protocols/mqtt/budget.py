@@ -4,15 +4,30 @@ Every QoS 1/2 message a session keeps (queued, in flight, or stored for an offli
 counts its payload bytes against both bounds until it is acknowledged, expires or the
 session ends. A message that would pass either bound is dropped for that session (MQTT 5 has
 no way to tell a subscriber; the broker reports it on ``{user}/errors``).
+
+The check runs for every QoS 1/2 delivery, so ``Session`` makes it against the bounds held
+here, with its user's counter (``UserBytes``) in hand rather than looked up per message.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.session import Session
+
+UNBOUNDED = sys.maxsize
+
+
+class UserBytes:
+    """Payload bytes kept by all the sessions of one user."""
+
+    __slots__ = ("used",)
+
+    def __init__(self) -> None:
+        self.used = 0
 
 
 class QueueBudget:
@@ -22,40 +37,38 @@ class QueueBudget:
         per_user: int,
         on_drop: Callable[[Session, int], None] | None = None,
     ) -> None:
-        self.per_session = per_session  # 0: no bound
-        self.per_user = per_user
+        self.per_session = per_session or UNBOUNDED  # 0 in the settings: no bound
+        self.per_user = per_user or UNBOUNDED
         self.on_drop = on_drop
-        self.by_user: dict[int, int] = {}
+        self._users: dict[int, UserBytes] = {}
         self.dropped = 0
 
-    def take(self, session: Session, size: int) -> bool:
-        """Count ``size`` bytes for the session; False (nothing counted) past a bound."""
-        user_id = session.user.id
-        used = self.by_user.get(user_id, 0)
-        if (self.per_session and session.queued_bytes + size > self.per_session) or (
-            self.per_user and used + size > self.per_user
-        ):
-            self.dropped += 1
-            if self.on_drop is not None:
-                self.on_drop(session, size)
-            return False
-        session.queued_bytes += size
-        self.by_user[user_id] = used + size
-        return True
+    def of_user(self, user_id: int) -> UserBytes:
+        """The counter shared by every session of the user (a session keeps it)."""
+        cell = self._users.get(user_id)
+        if cell is None:
+            cell = self._users[user_id] = UserBytes()
+        return cell
 
-    def give(self, session: Session, size: int) -> None:
+    def used(self, user_id: int) -> int:
+        cell = self._users.get(user_id)
+        return cell.used if cell is not None else 0
+
+    def refused(self, session: Session, size: int) -> None:
+        """A message of ``size`` bytes passed a bound (``Session`` checks them, once per
+        delivery) and is dropped for the session."""
+        self.dropped += 1
+        if self.on_drop is not None:
+            self.on_drop(session, size)
+
+    @staticmethod
+    def give(session: Session, size: int) -> None:
         """Bytes the session no longer keeps."""
-        if size <= 0:
-            return
-        user_id = session.user.id
         session.queued_bytes -= size
-        left = self.by_user.get(user_id, 0) - size
-        if left > 0:
-            self.by_user[user_id] = left
-        else:
-            self.by_user.pop(user_id, None)
+        session.user_bytes.used -= size
 
-    def count(self, session: Session, size: int) -> None:
+    @staticmethod
+    def count(session: Session, size: int) -> None:
         """Bytes a session already keeps (loaded from the store), counted without a check."""
         session.queued_bytes += size
-        self.by_user[session.user.id] = self.by_user.get(session.user.id, 0) + size
+        session.user_bytes.used += size

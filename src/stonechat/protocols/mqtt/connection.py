@@ -82,7 +82,10 @@ class Connection(asyncio.Protocol):
     def __init__(self, broker: Server) -> None:
         self.broker = broker
         self.loop = asyncio.get_running_loop()
-        self.decoder = Decoder(broker.config.max_packet_size)
+        self.decoder = Decoder(
+            broker.config.max_packet_size,
+            max_subscribe_filters=broker.config.max_subscribe_filters,
+        )
         self.transport: Any = None  # asyncio.Transport or the WebSocket adapter
         self.session: Session | None = None
         self.peer = "?"

@@ -56,10 +56,12 @@ def token_id(principal: Principal) -> int | None:
 @dataclass(slots=True)
 class Inflight:
     packet: bytes  # the encoded PUBLISH with its packet id
-    qos: int
+    msg: Message  # what was sent: its QoS, bytes, stored row and share group (``msg.share``)
     released: bool = False  # QoS 2: PUBREC received and PUBREL sent
-    msg: Message | None = None  # what was sent (its bytes count, its stored row)
-    share: Any = None  # sent through a shared subscription (see ``Message.share``)
+
+    @property
+    def qos(self) -> int:
+        return self.msg.qos
 
 
 class _Ids(set[int]):
@@ -114,6 +116,7 @@ class Session:
         self.will_handle: Any = None
         self.budget = budget if budget is not None else QueueBudget(0, 0)
         self.queued_bytes = 0  # payload bytes kept: queued, in flight and stored
+        self.user_bytes = self.budget.of_user(user.id)  # the same, all the user's sessions
         self.journal: Journal | None = None  # set while the session is persistent
         self.stored = False  # offline: its messages are in the store only
         self.stored_count = 0  # how many
@@ -138,11 +141,11 @@ class Session:
 
     def deliver(
         self, msg: Message, sub: Subscription, cache: dict[Any, bytes] | None = None
-    ) -> Message | Inflight | None:
+    ) -> Message | None:
         """Send ``msg`` on one subscription: QoS is the lower of the two [MQTT-3.8.4-8].
 
-        Returns what the session keeps of a QoS 1/2 delivery (the queued message or the
-        one in flight), None when it keeps nothing (QoS 0, expired, dropped).
+        Returns the session's own copy of a QoS 1/2 delivery it keeps (queued or in
+        flight), None when it keeps nothing in memory (QoS 0, expired, dropped, stored).
         """
         if msg.expires_at is not None:
             fresh = _unexpired(msg)
@@ -166,40 +169,41 @@ class Session:
         if sub.identifier is not None:
             queued.properties = _with_subscription_id(msg.properties, sub.identifier)
             cache = None  # the cache is keyed by id(properties): a fresh object's id is reused
-        if conn is None or len(self.inflight) >= self.send_quota or self.queue or self.stored:
-            waiting = self.stored_count if self.stored else len(self.queue)
-            if waiting >= self.max_queued or not self._keep(queued):
-                self.dropped += 1
-                return None
-            if self.journal is not None:
-                self.journal.message(self.key, message_row(self.key, queued), True)
-            if self.stored:
-                self.stored_count += 1  # kept in the store alone
-                return None
-            self.queue.append(queued)
-            return queued
-        data = self._encode(queued, qos, retain, None, cache)
-        if self.max_packet_size and len(data) > self.max_packet_size:
+        now = not (
+            conn is None or len(self.inflight) >= self.send_quota or self.queue or self.stored
+        )
+        if not now and (self.stored_count if self.stored else len(self.queue)) >= self.max_queued:
             self.dropped += 1
             return None
-        if not self._keep(queued):
+        # Its bytes count against the session's and the user's bounds (``QueueBudget``,
+        # checked here: this runs for every QoS 1/2 delivery); it gets its place in order.
+        size = len(queued.payload)
+        cell = self.user_bytes
+        budget = self.budget
+        if self.queued_bytes + size > budget.per_session or cell.used + size > budget.per_user:
+            budget.refused(self, size)
             self.dropped += 1
             return None
-        return self._send_now(queued, data, True)
-
-    def _keep(self, msg: Message) -> bool:
-        """Count the message's bytes and give it its place in the session's order."""
-        if not self.budget.take(self, len(msg.payload)):
-            return False
-        msg.seq = self.next_seq
+        self.queued_bytes += size
+        cell.used += size
+        queued.seq = self.next_seq
         self.next_seq += 1
-        return True
+        if now:
+            sent = self._send_now(queued, self._encode(queued, qos, retain, None, cache), True)
+            return queued if sent else None
+        if self.journal is not None:
+            self.journal.message(self.key, message_row(self.key, queued), True)
+        if self.stored:
+            self.stored_count += 1  # kept in the store alone
+            return None
+        self.queue.append(queued)
+        return queued
 
-    def _let_go(self, msg: Message | None) -> None:
+    def _let_go(self, msg: Message) -> None:
         """A kept message is done: acknowledged, expired or dropped."""
-        if msg is None:
-            return
-        self.budget.give(self, len(msg.payload))
+        size = len(msg.payload)
+        self.queued_bytes -= size
+        self.user_bytes.used -= size
         if self.journal is not None:
             self.journal.remove(self.key, msg.seq)
 
@@ -224,19 +228,19 @@ class Session:
             cache[key] = data
         return data
 
-    def _send_now(self, msg: Message, template: bytes, new: bool) -> Inflight | None:
+    def _send_now(self, msg: Message, template: bytes, new: bool) -> bool:
         assert self.conn is not None
         if self.max_packet_size and len(template) > self.max_packet_size:
             self.dropped += 1
             self._let_go(msg)
-            return None
+            return False
         packet_id = self._packet_id()
         data = publish_with_packet_id(template, packet_id)
-        entry = self.inflight[packet_id] = Inflight(data, msg.qos, msg=msg, share=msg.share)
+        self.inflight[packet_id] = Inflight(data, msg)
         if self.journal is not None:
             self.journal.message(self.key, message_row(self.key, msg, packet_id), new)
         self.conn.send(data)
-        return entry
+        return True
 
     def pump(self) -> None:
         """Move queued messages into flight while the client's quota allows."""
@@ -272,7 +276,7 @@ class Session:
         if entry is None or entry.qos != 2:
             return False
         entry.released = True
-        if self.journal is not None and entry.msg is not None:
+        if self.journal is not None:
             row = message_row(self.key, entry.msg, packet_id, True)
             self.journal.message(self.key, row, False)
         return True
@@ -297,11 +301,12 @@ class Session:
                     kept.append(m)
             self.queue = kept
         for packet_id, entry in list(self.inflight.items()):
-            if entry.share is None or entry.qos == 2:
+            share = entry.msg.share
+            if share is None or entry.msg.qos == 2:
                 continue
-            if take(entry.share):
+            if take(share):
                 del self.inflight[packet_id]
-                taken.append(entry.share)
+                taken.append(share)
                 self._let_go(entry.msg)
         return taken
 
@@ -340,9 +345,8 @@ class Session:
         for msg in self.queue:
             journal.message(self.key, message_row(self.key, msg), True)
         for packet_id, entry in self.inflight.items():
-            if entry.msg is not None:
-                row = message_row(self.key, entry.msg, packet_id, entry.released)
-                journal.message(self.key, row, True)
+            row = message_row(self.key, entry.msg, packet_id, entry.released)
+            journal.message(self.key, row, True)
 
     def forget(self) -> None:
         """Stop being persistent: its row and messages leave the store."""
@@ -385,7 +389,7 @@ class Session:
                 msg.topic, msg.payload, msg.qos, msg.retain, msg.properties, self.protocol_level
             )
             data = publish_with_packet_id(template, row.packet_id)
-            self.inflight[row.packet_id] = Inflight(data, msg.qos, row.released, msg)
+            self.inflight[row.packet_id] = Inflight(data, msg, row.released)
         self.queue.extendleft(reversed(earlier))
         self.stored_count = 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from mqtt_codec_bytes import (
     CONNECT4,
+    CONNECT5,
     MALFORMED,
     PROTOCOL,
     TOO_LARGE,
@@ -16,7 +17,7 @@ from mqtt_codec_bytes import (
     s,
 )
 
-from stonechat.protocols.mqtt.codec import Decoder, ProtocolError, Publish
+from stonechat.protocols.mqtt.codec import Decoder, Packet, ProtocolError, Publish, Subscribe
 
 PUBLISH_QOS1 = frame(0x32, s(b"a/b") + b"\x00\x07" + b"payload")
 PUBLISH_QOS1_V5 = frame(0x32, s(b"a/b") + b"\x00\x07\x00" + b"payload")
@@ -209,3 +210,43 @@ def test_error_is_sticky() -> None:
         decoder.feed(b"\x36")
     with pytest.raises(ProtocolError):
         decoder.feed(CONNECT4)
+
+
+def _bounded(level: int, body: bytes) -> list[Packet]:
+    """Decode one SUBSCRIBE of ``body`` with a decoder that decodes at most 2 filters."""
+    decoder = Decoder(max_subscribe_filters=2)
+    decoder.feed(CONNECT5 if level == 5 else CONNECT4)
+    props = b"\x00" if level == 5 else b""
+    return decoder.feed(frame(0x82, b"\x00\x01" + props + body))
+
+
+@pytest.mark.parametrize("level", [4, 5])
+def test_filters_past_the_limit_are_counted_not_decoded(level: int) -> None:
+    filters = b"".join(s(f"t/{i}".encode()) + b"\x01" for i in range(5))
+    (packet,) = _bounded(level, filters)
+    assert isinstance(packet, Subscribe)
+    assert [f for f, _ in packet.subscriptions] == ["t/0", "t/1"]
+    assert packet.beyond == 3
+    (packet,) = _bounded(level, s(b"t/0") + b"\x01")
+    assert isinstance(packet, Subscribe) and packet.beyond == 0
+
+
+@pytest.mark.parametrize(
+    ("level", "tail", "reason"),
+    [
+        (4, s(b"c"), MALFORMED),  # past the limit: a filter without its options byte
+        (4, b"\x00", MALFORMED),  # a string length cut in half
+        (4, b"\x00\x09ab" + b"\x01", MALFORMED),  # a length past the end of the packet
+        (4, s(b"c") + b"\x04", MALFORMED),  # reserved bits
+        (4, s(b"c") + b"\x03", MALFORMED),  # QoS 3
+        (5, s(b"c") + b"\x80", MALFORMED),
+        (5, s(b"c") + b"\x03", PROTOCOL),  # QoS 3
+        (5, s(b"c") + b"\x30", PROTOCOL),  # retain handling 3
+    ],
+)
+def test_filters_past_the_limit_are_still_framed(level: int, tail: bytes, reason: int) -> None:
+    """The filters past the limit are skipped by their lengths: a broken frame or option
+    bits there still make the packet malformed, as if they had been decoded."""
+    with pytest.raises(ProtocolError) as info:
+        _bounded(level, s(b"a") + b"\x01" + s(b"b") + b"\x01" + tail)
+    assert info.value.reason_code == reason

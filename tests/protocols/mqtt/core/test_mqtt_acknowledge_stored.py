@@ -79,3 +79,4 @@ async def test_nothing_queued_is_acknowledged_at_once() -> None:
     acknowledge_stored(SimpleNamespace(journal=None), conn, Publish("t", b"1", 1, packet_id=8))
     await settle()
     assert pubacks(transport) == [7, 8]
+    await journal.close()

@@ -20,6 +20,7 @@ nor an oversized packet is ever buffered.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Final
 
 from .connect_parser import (
@@ -114,11 +115,11 @@ def _header_error(first: int, level: int | None, server_side: bool) -> ProtocolE
     return None
 
 
-_TABLES: dict[tuple[int | None, bool], tuple[Parser | None, ...]] = {}
+_TABLES: dict[tuple[int | None, bool, int | None], tuple[Parser | None, ...]] = {}
 
 
-def _table(level: int | None, server_side: bool) -> tuple[Parser | None, ...]:
-    table = _TABLES.get((level, server_side))
+def _table(level: int | None, server_side: bool, most: int | None) -> tuple[Parser | None, ...]:
+    table = _TABLES.get((level, server_side, most))
     if table is None:
         entries: list[Parser | None] = []
         for first in range(256):
@@ -129,9 +130,11 @@ def _table(level: int | None, server_side: bool) -> tuple[Parser | None, ...]:
                 entries.append(_connect_marker)
             elif kind == PacketType.PUBLISH and server_side:
                 entries.append(parse_publish_from_client)
+            elif kind == PacketType.SUBSCRIBE and most is not None:
+                entries.append(partial(parse_subscribe, most=most))
             else:
                 entries.append(_PARSERS[kind])
-        table = _TABLES[(level, server_side)] = tuple(entries)
+        table = _TABLES[(level, server_side, most)] = tuple(entries)
     return table
 
 
@@ -140,6 +143,8 @@ class Decoder:
 
     ``max_packet_size`` bounds the total size of one packet (fixed header included); a
     larger packet raises ``ProtocolError(0x95)`` as soon as its fixed header is read.
+    ``max_subscribe_filters`` bounds the topic filters decoded from one SUBSCRIBE; the rest
+    are checked for framing and counted in ``Subscribe.beyond`` (see ``parse_subscribe``).
 
     With ``server_side=True`` (the broker's view) the first packet must be CONNECT, a
     second CONNECT and server-only packet types (CONNACK, SUBACK, UNSUBACK, PINGRESP) are
@@ -162,6 +167,7 @@ class Decoder:
         "_table",
         "_v5",
         "max_packet_size",
+        "max_subscribe_filters",
         "server_side",
     )
 
@@ -171,15 +177,17 @@ class Decoder:
         *,
         server_side: bool = True,
         protocol_level: int | None = None,
+        max_subscribe_filters: int | None = None,
     ) -> None:
         self.max_packet_size: int = max_packet_size
+        self.max_subscribe_filters: Final = max_subscribe_filters
         self.server_side: Final = server_side
         self._buf = bytearray()
         self._need = 0
         self._error: ProtocolError | None = None
         self._level: int | None = None
         self._v5 = False
-        self._table = _table(None, server_side)
+        self._table = _table(None, server_side, max_subscribe_filters)
         if protocol_level is not None:
             self.protocol_level = protocol_level
 
@@ -194,7 +202,7 @@ class Decoder:
             raise ValueError(f"unsupported protocol level: {level}")
         self._level = level
         self._v5 = level == 5
-        self._table = _table(level, self.server_side)
+        self._table = _table(level, self.server_side, self.max_subscribe_filters)
 
     @property
     def buffered(self) -> int:

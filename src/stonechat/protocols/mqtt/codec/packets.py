@@ -145,6 +145,9 @@ class Subscribe:
     packet_id: int
     subscriptions: list[tuple[str, SubscriptionOptions]] = field(default_factory=list)
     properties: Properties = EMPTY_PROPERTIES
+    # Filters past the decoder's limit (``Decoder(max_subscribe_filters=...)``): counted,
+    # not decoded; the broker refuses each. Never encoded.
+    beyond: int = 0
 
 
 @dataclass(slots=True)

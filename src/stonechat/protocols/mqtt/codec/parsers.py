@@ -156,24 +156,45 @@ def _options(byte: int, v5: bool, topic_filter: str) -> SubscriptionOptions:
     return SubscriptionOptions(qos, no_local, bool(byte & 0x08), retain_handling)
 
 
-def parse_subscribe(data: bytes, pos: int, end: int, first: int, v5: bool) -> Subscribe:
-    """Decode a SUBSCRIBE. Topic filter syntax is left to the broker (see ``topics``)."""
+def parse_subscribe(
+    data: bytes, pos: int, end: int, first: int, v5: bool, most: int | None = None
+) -> Subscribe:
+    """Decode a SUBSCRIBE. Topic filter syntax is left to the broker (see ``topics``).
+
+    With ``most`` (the broker's limit of filters per SUBSCRIBE), the filters past it are
+    only counted (``Subscribe.beyond``): their framing and option bits are checked, their
+    text is neither decoded nor validated, so a packet of 30,000 filters costs little more
+    than one of ``most``.
+    """
     packet_id = _packet_id(data, pos, end)
     pos += 2
     properties = EMPTY_PROPERTIES
     if v5:
         properties, pos = decode_properties(data, pos, end, PacketType.SUBSCRIBE)
     subscriptions: list[tuple[str, SubscriptionOptions]] = []
-    while pos < end:
+    while pos < end and (most is None or len(subscriptions) < most):
         topic_filter, pos = read_string(data, pos, end)
         if pos >= end:
             raise malformed("SUBSCRIBE topic filter without subscription options")
         subscriptions.append((topic_filter, _options(data[pos], v5, topic_filter)))
         pos += 1
+    beyond = 0
+    reserved = 0xC0 if v5 else 0xFC
+    while pos < end:
+        if pos + 2 > end:
+            raise malformed("packet truncated (expected a string length)")
+        pos += 2 + ((data[pos] << 8) | data[pos + 1])
+        if pos >= end:
+            raise malformed("SUBSCRIBE topic filter without subscription options")
+        byte = data[pos]
+        if byte & reserved or byte & 0x03 == 0x03 or byte & 0x30 == 0x30:
+            _options(byte, v5, "")  # raises the error a decoded filter would get
+        pos += 1
+        beyond += 1
     if not subscriptions:
         # [MQTT-3.8.3-3] (MQTT 5: [MQTT-3.8.3-2]) at least one filter/options pair
         raise protocol_error("SUBSCRIBE without topic filters [MQTT-3.8.3-3]")
-    return Subscribe(packet_id, subscriptions, properties)
+    return Subscribe(packet_id, subscriptions, properties, beyond)
 
 
 def parse_suback(data: bytes, pos: int, end: int, first: int, v5: bool) -> Suback:

@@ -127,7 +127,8 @@ def handle_subscribe(state: BrokerState, conn: Connection, packet: Subscribe) ->
         for topic_filter, _ in packet.subscriptions:
             hooks.refuse_subscribe(conn, topic_filter)
         code = suback_failure(conn, ReasonCode.NOT_AUTHORIZED)
-        conn.send_packet(Suback(packet.packet_id, [code] * len(packet.subscriptions)))
+        count = len(packet.subscriptions) + packet.beyond
+        conn.send_packet(Suback(packet.packet_id, [code] * count))
         return None
     hooks.subscribing(session.user.username)
     identifier = None
@@ -135,14 +136,14 @@ def handle_subscribe(state: BrokerState, conn: Connection, packet: Subscribe) ->
         identifier = packet.properties.subscription_identifiers[0]
     results: list[Subscription | int] = []
     most = state.config.max_subscribe_filters  # the filters past it: 0x97 / 0x80, unread
-    for index, (topic_filter, options) in enumerate(packet.subscriptions):
-        if index >= most:
-            results.append(ReasonCode.QUOTA_EXCEEDED)
-            continue
+    for topic_filter, options in packet.subscriptions[:most]:
         result = classify(session, topic_filter, options)
         if isinstance(result, Subscription):
             result.identifier = identifier
         results.append(result)
+    # (the decoder stops decoding at the same limit and counts the rest in ``beyond``)
+    past = max(len(packet.subscriptions) - most, 0) + packet.beyond
+    results.extend([ReasonCode.QUOTA_EXCEEDED] * past)
     if any(isinstance(r, Subscription) and r.guarded for r in results):
         return _with_checks(state, conn, session, packet, results)
     return _finish(state, conn, session, packet, results)
@@ -185,17 +186,18 @@ def _finish(
     granted: list[Subscription] = []
     added: list[int] = []  # indexes in ``codes`` of filters the session did not hold
     over_quota = 0
-    for (topic_filter, _), result in zip(packet.subscriptions, results, strict=True):
+    quota_code = suback_failure(conn, ReasonCode.QUOTA_EXCEEDED)
+    for index, result in enumerate(results):
         if isinstance(result, Subscription) and not (
             result.topic_filter in session.subscriptions or room_for_subscription(state, session)
         ):
             result = ReasonCode.QUOTA_EXCEEDED  # subscriptions per session or per user
         if result == ReasonCode.QUOTA_EXCEEDED:
             over_quota += 1
-            codes.append(suback_failure(conn, ReasonCode.QUOTA_EXCEEDED))
+            codes.append(quota_code)
             continue
         if isinstance(result, int):
-            reject_subscribe(state, conn, topic_filter)
+            reject_subscribe(state, conn, packet.subscriptions[index][0])
             codes.append(suback_failure(conn, result))
             continue
         existed = delivery.subscribe(state, session, result)
