@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter
 from stonechat.services.access import AccessService
+from stonechat.services.actions import ActionService
 from stonechat.services.accounts import AccountService
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
@@ -37,6 +38,7 @@ class Services:
     sessions: SessionService
     sharing: SharingService
     tokens: TokenService
+    actions: ActionService
     writes: WriteService
     counter: MinuteCounter
     limiter: Limiter
