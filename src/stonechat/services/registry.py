@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter
 from stonechat.services.access import AccessService
-from stonechat.services.actions import ActionService
 from stonechat.services.accounts import AccountService
+from stonechat.services.actions import ActionService
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
 from stonechat.services.feeds import FeedService
