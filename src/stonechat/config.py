@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     ingest_queue_size: int = Field(10_000, ge=1)
     ingest_batch_size: int = Field(1_000, ge=1)
     data_rate_limit: int = Field(30, ge=0)  # points per minute per user; 0 = unlimited
+    max_actions_per_user: int = Field(
+        0, ge=0, description="Actions (triggers) one user may define; 0 = no limit."
+    )
     # MQTT abuse bans (mqtt-api.md §7): events per minute allowed, 0 turns one check off.
     bans: bool = True
     ban_connects: int = Field(20, ge=0)

@@ -29,6 +29,7 @@ from stonechat.protocols.mqtt.listeners import listen, tls_context
 from stonechat.protocols.mqtt.websocket import mqtt_over_websocket
 from stonechat.services.access import AccessService
 from stonechat.services.accounts import AccountService
+from stonechat.services.actions import ActionService
 from stonechat.services.activity import ActivityLog
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
@@ -139,6 +140,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         ),
         sharing=SharingService(access, accounts, feeds, groups, dashboards),
         tokens=TokenService(access, feeds, groups),
+        actions=ActionService(db, access, feeds, settings.max_actions_per_user),
         writes=WriteService(access, feeds, groups, ingest, limiter),
         counter=counter,
         limiter=limiter,

@@ -111,3 +111,58 @@ def test_partitioning_keeps_existing_rows(fresh_url: str) -> None:
             await db.close()
 
     asyncio.run(go())
+
+
+def test_actions_cascade_and_go_down_and_up(fresh_url: str) -> None:
+    """0008: an action's runs go with it, a user's actions with the user; down drops both."""
+    now = int(time.time() * 1000)
+
+    async def count(db: Database, table: str) -> int:
+        async with db.connect() as conn:
+            return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
+
+    async def go() -> None:
+        db = Database(fresh_url)
+        try:
+            await db.upgrade()
+            async with db.begin() as conn:
+                for user_id in (1, 2):
+                    await conn.execute(
+                        text(
+                            "INSERT INTO users (id, username, username_lower, password_hash, "
+                            "key_hash, key_enc, is_admin, created_at, updated_at) VALUES "
+                            "(:i, :n, :n, 'x', :n, 'x', false, :at, :at)"
+                        ),
+                        {"i": user_id, "n": f"user{user_id}", "at": now},
+                    )
+                    await conn.execute(
+                        text(
+                            "INSERT INTO actions (id, user_id, name, enabled, spec, created_at, "
+                            "updated_at) VALUES (:i, :i, 'a', true, '{}', :at, :at)"
+                        ),
+                        {"i": user_id, "at": now},
+                    )
+                    await conn.execute(
+                        text(
+                            "INSERT INTO action_runs (action_id, user_id, started_at, reason, "
+                            "status, outputs) VALUES (:i, :i, :at, 'run', 'ok', '[]')"
+                        ),
+                        {"i": user_id, "at": now},
+                    )
+            async with db.begin() as conn:
+                await conn.execute(text("DELETE FROM actions WHERE id = 1"))
+            assert (await count(db, "actions"), await count(db, "action_runs")) == (1, 1)
+            async with db.begin() as conn:
+                await conn.execute(text("DELETE FROM users WHERE id = 2"))
+            assert (await count(db, "actions"), await count(db, "action_runs")) == (0, 0)
+            async with db.engine.begin() as conn:
+                await conn.run_sync(_migrate, "0007", True)
+            async with db.connect() as conn:
+                tables = await conn.run_sync(lambda sync: set(sync.dialect.get_table_names(sync)))
+            assert not tables & {"actions", "action_runs"}
+            await db.upgrade()
+            assert (await count(db, "actions"), await count(db, "action_runs")) == (0, 0)
+        finally:
+            await db.close()
+
+    asyncio.run(go())

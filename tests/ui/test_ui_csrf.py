@@ -35,6 +35,7 @@ SAMPLES = {
     "model": "feed",
     "permission_id": "1",
     "token_id": "1",
+    "action_id": "1",
 }
 
 

@@ -129,6 +129,10 @@ def serve(
         int | None,
         typer.Option(help="Data points per minute per user, 0 = unlimited. [default: 30]"),
     ] = None,
+    max_actions_per_user: Annotated[
+        int | None,
+        typer.Option(help="Actions (triggers) one user may define, 0 = no limit. [default: 0]"),
+    ] = None,
     bans: Annotated[
         bool | None,
         typer.Option(
@@ -306,6 +310,7 @@ def serve(
         retention_days=retention_days,
         retention_interval_seconds=retention_interval_seconds,
         data_rate_limit=data_rate_limit,
+        max_actions_per_user=max_actions_per_user,
         bans=bans,
         ban_connects=ban_connects,
         ban_subscribes=ban_subscribes,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from stonechat.domain.actions import ActionSpec
+
 
 @dataclass(slots=True, frozen=True)
 class User:
@@ -168,3 +170,39 @@ class Token:
     last_used_at: int | None
     created_at: int
     updated_at: int
+
+
+@dataclass(slots=True, frozen=True)
+class StoredAction:
+    """An action a user defined (``spec``), as stored."""
+
+    id: int
+    user_id: int
+    spec: ActionSpec
+    created_at: int
+    updated_at: int
+
+
+@dataclass(slots=True, frozen=True)
+class RunOutput:
+    """What one output of a run did: ``detail`` says what was sent, or why it failed."""
+
+    type: str  # email | webhook | publish | log
+    ok: bool
+    detail: str
+
+
+@dataclass(slots=True, frozen=True)
+class ActionRun:
+    """One run of an action: why it ran, with which value, and what each output did."""
+
+    id: int
+    action_id: int
+    user_id: int
+    started_at: int
+    finished_at: int | None
+    reason: str  # data | schedule | run
+    trigger_value: str | None
+    status: str  # ok | failed | skipped
+    outputs: tuple[RunOutput, ...]
+    error: str | None

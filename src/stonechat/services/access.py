@@ -183,6 +183,8 @@ class AccessService:
         return owns(principal, owner.id)
 
     def require_owner(self, principal: Principal, owner: User) -> None:
+        """Only the owner with every right (master key or session) manages the account's
+        tokens, access lists and actions: never a token, never another user."""
         if not owns(principal, owner.id):
             raise Forbidden(
                 f"forbidden - {_who(principal)} may not change resources of {owner.username}"

@@ -8,6 +8,7 @@ from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter
 from stonechat.services.access import AccessService
 from stonechat.services.accounts import AccountService
+from stonechat.services.actions import ActionService
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
 from stonechat.services.feeds import FeedService
@@ -37,6 +38,7 @@ class Services:
     sessions: SessionService
     sharing: SharingService
     tokens: TokenService
+    actions: ActionService
     writes: WriteService
     counter: MinuteCounter
     limiter: Limiter

@@ -295,3 +295,39 @@ tokens = Table(
     Index("ix_tokens_user", "user_id"),
     sqlite_autoincrement=True,
 )
+
+# Actions (docs/actions.md): ``spec`` is the JSON of domain.actions.action_json, as the user
+# defined it; ``name`` and ``enabled`` repeat it for listings and the engine's queries.
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("spec", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("ix_actions_user", "user_id"),
+    sqlite_autoincrement=True,
+)
+
+# What each run of an action did; storage/actions.py keeps the last 50 of each action.
+# ``reason``: data | schedule | run; ``status``: ok | failed | skipped; ``outputs`` a JSON
+# list of {"type", "ok", "detail"}, one per output.
+action_runs = Table(
+    "action_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("action_id", Integer, ForeignKey("actions.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("finished_at", BigInteger),
+    Column("reason", String(16), nullable=False),
+    Column("trigger_value", Text),
+    Column("status", String(16), nullable=False),
+    Column("outputs", Text, nullable=False, default="[]"),
+    Column("error", Text),
+    Index("ix_action_runs_action", "action_id", "id"),
+    sqlite_autoincrement=True,
+)

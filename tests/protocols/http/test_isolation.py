@@ -51,6 +51,11 @@ FEED = {"name": "Evil Feed", "description": "evil"}
 GROUP = {"name": "Evil Group", "description": "evil"}
 DASHBOARD = {"name": "Evil Dashboard"}
 BLOCK = {"visual_type": "gauge", "name": "evil", "block_feeds": [{"feed_id": "secret"}]}
+ACTION = {
+    "name": "evil",
+    "trigger": {"type": "schedule", "cron": "* * * * *"},
+    "outputs": [{"type": "publish", "feed": "secret", "value": "evil"}],
+}
 
 # Every (method, path) under /api/v2 must appear here (or in NOT_USER_SCOPED).
 CASES: dict[tuple[str, str], Any] = {
@@ -115,6 +120,18 @@ CASES: dict[tuple[str, str], Any] = {
     ("PATCH", "/{username}/tokens/{token_id}"): {"name": "evil"},
     ("DELETE", "/{username}/tokens/{token_id}"): None,
 }
+for _prefix in ("/{username}/actions", "/{username}/triggers"):
+    CASES.update(
+        {
+            ("GET", _prefix): None,
+            ("POST", _prefix): {"action": ACTION},
+            ("GET", f"{_prefix}/{{action_id}}"): None,
+            ("PUT", f"{_prefix}/{{action_id}}"): {"action": ACTION},
+            ("PATCH", f"{_prefix}/{{action_id}}"): {"enabled": False},
+            ("DELETE", f"{_prefix}/{{action_id}}"): None,
+            ("GET", f"{_prefix}/{{action_id}}/runs"): None,
+        }
+    )
 for _prefix in (
     "/{username}/feeds/{feed_key}",
     "/{username}/groups/{group_key}",
@@ -232,6 +249,16 @@ def world(server: Server) -> Iterator[World]:
         token = _check(
             a.post("/tokens", json={"name": "dev", "permissions": [{"key": "secret", "mode": "r"}]})
         )
+        action = _check(
+            a.post(
+                "/actions",
+                json={
+                    "name": "hot",
+                    "trigger": {"feed": "secret", "operator": "gt", "value": "40"},
+                    "outputs": [{"type": "publish", "feed": "shared", "value": "on"}],
+                },
+            )
+        )
     yield World(
         server,
         a_name,
@@ -253,6 +280,7 @@ def world(server: Server) -> Iterator[World]:
             "inner_datum_id": inner["id"],
             "permission_id": str(share["id"]),
             "token_id": str(token["id"]),
+            "action_id": str(action["id"]),
         },
     )
 
@@ -278,6 +306,7 @@ def snapshot(world: World) -> dict[str, Any]:
         shot["activities"] = _check(a.get(f"{base}/activities"))
         shot["acl secret"] = _check(a.get(f"{base}/feeds/secret/acl"))
         shot["tokens"] = _check(a.get(f"{base}/tokens"))
+        shot["actions"] = _check(a.get(f"{base}/actions"))
     return shot
 
 

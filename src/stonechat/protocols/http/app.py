@@ -19,6 +19,7 @@ from stonechat.protocols.http.responses import JSON, install_error_handlers
 from stonechat.protocols.http.routes import (
     account,
     acl,
+    actions,
     dashboards,
     data,
     feeds,
@@ -65,7 +66,14 @@ def create_app(services: Services) -> FastAPI:
     # Order matters: literal sub-paths before the ones with parameters.
     for module in (account, webhooks, integrations, groups, dashboards):
         api.include_router(module.router)
-    for router in (acl.feeds, acl.groups, acl.dashboards, acl.shared, tokens.router):
+    for router in (
+        acl.feeds,
+        acl.groups,
+        acl.dashboards,
+        acl.shared,
+        tokens.router,
+        actions.router,
+    ):
         api.include_router(router)
     api.include_router(data.feed_data)
     api.include_router(data.group_feed_data)
