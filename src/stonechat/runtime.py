@@ -14,6 +14,8 @@ from collections.abc import Iterator
 import uvicorn
 from argon2 import PasswordHasher
 
+from stonechat.actions.mail import Mailer
+from stonechat.actions.webhook import WebhookSender
 from stonechat.bus.base import Bus
 from stonechat.bus.memory import MemoryBus
 from stonechat.bus.redis import RedisBus
@@ -29,6 +31,9 @@ from stonechat.protocols.mqtt.listeners import listen, tls_context
 from stonechat.protocols.mqtt.websocket import mqtt_over_websocket
 from stonechat.services.access import AccessService
 from stonechat.services.accounts import AccountService
+from stonechat.services.action_engine import ROLE as ENGINE_ROLE
+from stonechat.services.action_engine import ActionEngine
+from stonechat.services.action_runner import ActionRunner
 from stonechat.services.actions import ActionService
 from stonechat.services.activity import ActivityLog
 from stonechat.services.dashboards import DashboardService
@@ -44,8 +49,10 @@ from stonechat.services.sharing import SharingService
 from stonechat.services.tokens import TokenService
 from stonechat.services.webhooks import WebhookService
 from stonechat.services.writes import WriteService
+from stonechat.storage.actions import ActionStore
 from stonechat.storage.activities import ActivityStore
 from stonechat.storage.database import Database
+from stonechat.storage.leader import LeaderLock
 from stonechat.storage.mqtt_state import MqttStateStore
 from stonechat.storage.users import UserStore
 from stonechat.storage.webhooks import WebhookStore
@@ -103,6 +110,18 @@ def build_limiter(settings: Settings, db: Database) -> Limiter:
     return Limiter(config, UserStore(db).data_rate_overrides)
 
 
+def build_outputs(settings: Settings) -> tuple[Mailer, WebhookSender]:
+    """Where actions send email and webhooks (email is off without an SMTP URL)."""
+    mailer = Mailer(
+        settings.smtp_url.get_secret_value() if settings.smtp_url else None,
+        mail_from=settings.mail_from,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        starttls=settings.smtp_starttls,
+    )
+    return mailer, WebhookSender(allow_private_networks=settings.actions_allow_private_networks)
+
+
 def build_services(settings: Settings, db: Database) -> Services:
     activity_store = ActivityStore(db)
     activity = ActivityLog(activity_store)
@@ -122,12 +141,15 @@ def build_services(settings: Settings, db: Database) -> Services:
         queue_size=settings.ingest_queue_size,
         batch_size=settings.ingest_batch_size,
     )
+    writes = WriteService(access, feeds, groups, ingest, limiter)
+    data = DataService(db)
+    runner = ActionRunner(ActionStore(db), feeds, writes, accounts, *build_outputs(settings))
     return Services(
         accounts=accounts,
         access=access,
         feeds=feeds,
         groups=groups,
-        data=DataService(db),
+        data=data,
         ingest=ingest,
         dashboards=dashboards,
         webhooks=WebhookService(db),
@@ -140,8 +162,8 @@ def build_services(settings: Settings, db: Database) -> Services:
         ),
         sharing=SharingService(access, accounts, feeds, groups, dashboards),
         tokens=TokenService(access, feeds, groups),
-        actions=ActionService(db, access, feeds, settings.max_actions_per_user),
-        writes=WriteService(access, feeds, groups, ingest, limiter),
+        actions=ActionService(db, access, feeds, data, runner, settings.max_actions_per_user),
+        writes=writes,
         counter=counter,
         limiter=limiter,
         retention_ms=settings.retention_days * DAY_MS,
@@ -214,6 +236,11 @@ async def serve(settings: Settings) -> None:
     await bootstrap_first_user(settings, services.accounts)
     await services.ingest.bus.start()
     await services.ingest.start()
+    bus = services.ingest.bus
+    engine = ActionEngine(
+        services.actions, services.actions.runner, bus, bus, LeaderLock(db, ENGINE_ROLE)
+    )
+    await engine.start()
     broker = Broker(
         BrokerConfig(
             max_packet_size=settings.mqtt_max_packet_size,
@@ -242,6 +269,8 @@ async def serve(settings: Settings) -> None:
             )
     except OSError as error:
         await broker.stop()
+        await engine.close()
+        await services.actions.runner.webhooks.aclose()
         await services.ingest.stop()
         await db.close()
         raise SystemExit(
@@ -300,6 +329,8 @@ async def serve(settings: Settings) -> None:
         for listener in listeners:
             listener.close()
         await broker.stop()
+        await engine.close()
+        await services.actions.runner.webhooks.aclose()
         await services.ingest.stop()
         await services.ingest.bus.close()
         await db.close()

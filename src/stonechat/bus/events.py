@@ -39,3 +39,6 @@ class FeedEvent:
     qos: int = ANY_QOS
     # The publishing MQTT session, None for other writes.
     origin: Origin | None = None
+    # Written by an action's publish output: how many action runs led to it (0: a device,
+    # a user). The actions engine stops a chain past its bound (``action_rules``).
+    chain: int = 0

@@ -22,6 +22,9 @@ SHARE_ASK = "share ask"  # a process starts: tell it what you hold
 ACCESS_CHANGED = "access"  # a share, a visibility or a token scope changed
 TOKEN_REVOKED = "token_revoked"  # a token was deleted or changed
 
+# -- actions (services.action_engine) -------------------------------------------------------
+ACTIONS_CHANGED = "actions"  # a user's actions changed: the engine's process reloads them
+
 # -- Redis (``P`` is the installation's prefix) --------------------------------------------
 DEFAULT_PREFIX = "stonechat"
 

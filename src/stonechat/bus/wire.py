@@ -35,6 +35,8 @@ def encode_events(origin: str, events: list[FeedEvent]) -> bytes:
                 ]
                 for e in events
             ],
+            # Action chain depths, only when a point has one (``FeedEvent.chain``).
+            **({"c": [e.chain for e in events]} if any(e.chain for e in events) else {}),
         }
     )
 
@@ -42,8 +44,9 @@ def encode_events(origin: str, events: list[FeedEvent]) -> bytes:
 def decode_events(data: bytes) -> tuple[str, list[FeedEvent]]:
     """``(origin, events)``; raises ValueError/TypeError/KeyError on a malformed message."""
     message = orjson.loads(data)
+    chains = message.get("c") or []
     events = []
-    for username, feed_values, datum_values, batch, *mqtt in message["e"]:
+    for index, (username, feed_values, datum_values, batch, *mqtt) in enumerate(message["e"]):
         feed_values[_MEMBER_GROUPS] = tuple(feed_values[_MEMBER_GROUPS])
         qos, origin = ANY_QOS, None
         if mqtt:  # written by an MQTT PUBLISH (or will)
@@ -59,6 +62,7 @@ def decode_events(data: bytes) -> tuple[str, list[FeedEvent]]:
                 int(batch),
                 qos,
                 origin,
+                int(chains[index]) if index < len(chains) else 0,
             )
         )
     return str(message["o"]), events

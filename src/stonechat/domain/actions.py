@@ -283,3 +283,14 @@ def action_json(spec: ActionSpec) -> dict[str, Any]:
         "cooldown_seconds": spec.cooldown_seconds,
         "outputs": [asdict(o) for o in spec.outputs],
     }
+
+
+def templates_of(output: Output) -> list[tuple[str, str]]:
+    """The output's template fields: (field name, text)."""
+    if isinstance(output, EmailOutput):
+        return [("subject", output.subject), ("body", output.body)]
+    if isinstance(output, WebhookOutput):
+        return [("body", output.body)] if output.body else []
+    if isinstance(output, PublishOutput):
+        return [("value", output.value)]
+    return [("message", output.message)]

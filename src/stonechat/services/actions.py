@@ -10,39 +10,64 @@ cron expression and time zone. Each problem is a 422 naming the field.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import CroniterBadDateError, croniter  # type: ignore[import-untyped]
-
+from stonechat.actions.templates import check_template
 from stonechat.domain.access import READ, WRITE, Principal
+from stonechat.domain.action_dry_run import MAX_POINTS, Verdict, dry_run
+from stonechat.domain.action_schedule import check_schedule, due_between
 from stonechat.domain.actions import (
     ActionSpec,
     DataTrigger,
     PublishOutput,
     ScheduleTrigger,
     parse_action,
+    templates_of,
 )
 from stonechat.domain.errors import Invalid, NotFound
-from stonechat.domain.records import ActionRun, StoredAction, User
-from stonechat.domain.timestamps import now_ms
+from stonechat.domain.records import ActionRun, Feed, StoredAction, User
+from stonechat.domain.timestamps import iso_ms, now_ms, parse_time
 from stonechat.services.access import AccessService
+from stonechat.services.action_runner import ActionRunner, Trigger
+from stonechat.services.data import DataService
 from stonechat.services.feeds import FeedService
 from stonechat.storage.actions import KEEP_RUNS, ActionStore
 from stonechat.storage.database import Database
+
+
+@dataclass(slots=True)
+class DryRun:
+    """A replay: the range (ms), a verdict per point (data trigger) or the due times
+    (schedule, epoch seconds)."""
+
+    start: int
+    end: int
+    verdicts: list[Verdict]
+    due: list[float]
 
 
 class ActionService:
     """``max_per_user``: the most actions one user may have; 0 = no limit."""
 
     def __init__(
-        self, db: Database, access: AccessService, feeds: FeedService, max_per_user: int = 0
+        self,
+        db: Database,
+        access: AccessService,
+        feeds: FeedService,
+        data: DataService,
+        runner: ActionRunner,
+        max_per_user: int = 0,
     ) -> None:
         self.store = ActionStore(db)  # the engine reads enabled actions and writes runs here
         self.access = access
         self.feeds = feeds
+        self.data = data
+        self.runner = runner
         self.max_per_user = max_per_user
+        # Told the owner's id after every change (the actions engine reloads them).
+        self.on_change: Callable[[int], None] | None = None
 
     async def for_user(self, principal: Principal, owner: User) -> list[StoredAction]:
         self.access.require_owner(principal, owner)
@@ -62,6 +87,7 @@ class ActionService:
             raise Invalid(
                 f"a user may have at most {self.max_per_user} actions: delete unused ones first"
             )
+        self._changed(owner)
         return action
 
     async def replace(
@@ -86,6 +112,7 @@ class ActionService:
         action = await self._action(owner, action_id)
         if not await self.store.delete(owner.id, action.id):
             raise _missing(action_id)
+        self._changed(owner)
         return action
 
     async def runs(self, principal: Principal, owner: User, action_id: str) -> list[ActionRun]:
@@ -93,6 +120,98 @@ class ActionService:
         self.access.require_owner(principal, owner)
         action = await self._action(owner, action_id)
         return await self.store.runs(action.id, KEEP_RUNS)
+
+    async def run_now(self, principal: Principal, owner: User, action_id: str) -> ActionRun:
+        """Run the action's outputs now, with its feed's last value (a schedule: none),
+        whether or not it is enabled; the run is recorded like the others."""
+        self.access.require_owner(principal, owner)
+        action = await self._action(owner, action_id)
+        trigger = Trigger("run")
+        if isinstance(action.spec.trigger, DataTrigger):
+            feed = await self.feed_of(owner.id, action.spec.trigger.feed)
+            if feed is not None:
+                trigger = Trigger("run", feed.last_value, feed, feed.last_value_at)
+        return await self.runner.run(action.id, owner, action.spec, trigger)
+
+    async def dry_run(self, principal: Principal, owner: User, body: Any) -> DryRun:
+        """Replay the stored points of ``start_time`` .. ``end_time`` (default: the last
+        day) through an action body, saved or not: when it would have fired, and why not
+        at the other points. At most ``MAX_POINTS`` points of each feed."""
+        self.access.require_owner(principal, owner)
+        if not isinstance(body, dict):
+            raise Invalid("body must be a JSON object")
+        spec = await self._checked(principal, parse_action(body.get("action", body)))
+        end = parse_time(body["end_time"], "end_time") if body.get("end_time") else now_ms()
+        start = (
+            parse_time(body["start_time"], "start_time")
+            if body.get("start_time")
+            else end - 86_400_000
+        )
+        if start >= end:
+            raise Invalid("start_time must be before end_time")
+        trigger = spec.trigger
+        if not isinstance(trigger, DataTrigger):
+            return DryRun(
+                start,
+                end,
+                [],
+                due_between(trigger.cron, trigger.time_zone, start / 1000, end / 1000),
+            )
+        feed = await self.feed_of(owner.id, trigger.feed)
+        assert feed is not None  # checked above
+        points = await self._history(feed, start, end)
+        compare = None
+        if trigger.compare_feed is not None:
+            other = await self.feed_of(owner.id, trigger.compare_feed)
+            assert other is not None
+            compare = await self._history(other, start, end)
+        return DryRun(start, end, dry_run(spec, points, compare, end=end / 1000), [])
+
+    async def _history(self, feed: Feed, start: int, end: int) -> list[tuple[float, str]]:
+        points: list[tuple[float, str]] = []
+        cursor: str | None = None
+        while len(points) <= MAX_POINTS:
+            page = await self.data.page(
+                [feed], start_time=iso_ms(start), end_time=iso_ms(end), limit=None, before=cursor
+            )
+            points += [(d.created_at / 1000, d.value) for d in page.data]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        if len(points) > MAX_POINTS:
+            raise Invalid(
+                f"more than {MAX_POINTS} points of {feed.full_key} in this range: choose a "
+                "shorter one"
+            )
+        return points
+
+    # -- for the engine -----------------------------------------------------------------
+
+    async def enabled(self, user_id: int | None = None) -> list[tuple[int, int, ActionSpec]]:
+        """Enabled actions (of one user, or all): (action id, owner id, spec)."""
+        if user_id is None:
+            return await self.store.all_enabled()
+        return await self.store.enabled_actions(user_id)
+
+    async def feed_of(self, owner_id: int, ref: str) -> Feed | None:
+        """The feed an action names: the owner's by key, ``group.key``, id or name, or
+        another user's as ``username/key`` (whether it may be used is the access policy's
+        question, asked when the action is saved)."""
+        key = ref.strip()
+        if "/" in key:
+            username, _, key = key.partition("/")
+            other = await self.access.accounts.users.by_username(username)
+            if other is None:
+                return None
+            owner_id = other.id
+        return await self.feeds.find(owner_id, key) if key else None
+
+    async def owner(self, user_id: int) -> User | None:
+        return await self.access.accounts.users.by_id(user_id)
+
+    def _changed(self, owner: User) -> None:
+        if self.on_change is not None:
+            self.on_change(owner.id)
 
     # -- helpers -------------------------------------------------------------------------
 
@@ -113,6 +232,7 @@ class ActionService:
         saved = await self.store.update(owner.id, action.id, spec, now_ms())
         if saved is None:  # deleted meanwhile
             raise _missing(str(action.id))
+        self._changed(owner)
         return saved
 
     async def _checked(self, principal: Principal, spec: ActionSpec) -> ActionSpec:
@@ -123,8 +243,10 @@ class ActionService:
             if trigger.compare_feed is not None:
                 await self._feed(principal, trigger.compare_feed, "trigger.compare_feed", READ)
         elif isinstance(trigger, ScheduleTrigger):
-            _check_schedule(trigger)
+            check_schedule(trigger.cron, trigger.time_zone)
         for index, output in enumerate(spec.outputs):
+            for name, text in templates_of(output):
+                check_template(text, f"outputs[{index}].{name}")
             if isinstance(output, PublishOutput):
                 await self._feed(principal, output.feed, f"outputs[{index}].feed", WRITE)
         return spec
@@ -132,28 +254,11 @@ class ActionService:
     async def _feed(self, principal: Principal, ref: str, where: str, right: str) -> None:
         """``ref`` names a feed the principal may ``right``: one of the owner's (key,
         ``group.key``, id or name) or another user's as ``username/key``."""
-        owner = principal.user
-        key = ref.strip()
-        if "/" in key:
-            username, _, key = key.partition("/")
-            owner = await self.access.accounts.users.by_username(username)
-        feed = await self.feeds.find(owner.id, key) if owner is not None and key else None
+        assert principal.user is not None
+        feed = await self.feed_of(principal.user.id, ref)
         if feed is None or not await self.access.can(principal, feed, right):
             verb = "read" if right == READ else "write to"
             raise Invalid(f"{where}: there is no feed '{ref}' you may {verb}")
-
-
-def _check_schedule(trigger: ScheduleTrigger) -> None:
-    try:
-        zone = ZoneInfo(trigger.time_zone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a directory ("America")
-        raise Invalid(f"trigger.time_zone: unknown time zone '{trigger.time_zone}'") from None
-    if not croniter.is_valid(trigger.cron):
-        raise Invalid(f"trigger.cron: '{trigger.cron}' is not a valid cron expression")
-    try:
-        croniter(trigger.cron, datetime.now(zone)).get_next(datetime)
-    except CroniterBadDateError:  # "0 0 30 2 *": valid, but no such day
-        raise Invalid(f"trigger.cron: '{trigger.cron}' never comes") from None
 
 
 def _missing(action_id: str) -> NotFound:

@@ -43,6 +43,7 @@ class _Submission:
     done: asyncio.Future[None]
     qos: int = ANY_QOS
     origin: Origin | None = None
+    chain: int = 0  # written by an action (see ``FeedEvent.chain``)
 
 
 class IngestService:
@@ -134,16 +135,22 @@ class IngestService:
         )
 
     async def store(
-        self, owner: User, items: Sequence[tuple[Feed, PointInput]], qos: int = ANY_QOS
+        self,
+        owner: User,
+        items: Sequence[tuple[Feed, PointInput]],
+        qos: int = ANY_QOS,
+        chain: int = 0,
     ) -> list[Datum]:
         """Validate and store points of ``owner``'s feeds; returns after they are committed.
 
         Callers go through ``services.writes`` (the access policy and the data rate are
         checked there, before anything changes). Validation errors are raised before
         anything is stored: a batch is all or nothing. ``qos``: the QoS the points go out
-        at (an MQTT will's); other writes go at each subscription's QoS.
+        at (an MQTT will's); other writes go at each subscription's QoS. ``chain``: the
+        points are an action's output, that many runs deep.
         """
         submission = self._submission(owner, items, qos)
+        submission.chain = chain
         if not submission.points:
             return []
         await self._queue.put(submission)  # a full queue makes writers wait here
@@ -236,6 +243,7 @@ class IngestService:
                         self.submissions,
                         submission.qos,
                         submission.origin,
+                        submission.chain,
                     )
                 )
         await self.bus.publish(events)

@@ -54,12 +54,14 @@ class WriteService:
         pairs: Pairs,
         group_key: str | None = None,
         qos: int = ANY_QOS,
+        chain: int = 0,
     ) -> tuple[list[Datum], list[Feed], Quota | None]:
         """Write to ``owner``'s feeds and wait for the commit: the stored points, their
         feeds, and where the writer stands against the data rate (None: unlimited).
-        ``qos``: the highest QoS MQTT subscribers get the points at (an MQTT will's)."""
+        ``qos``: the highest QoS MQTT subscribers get the points at (an MQTT will's).
+        ``chain``: written by an action's publish output, that many runs deep."""
         items, quota = await self._prepare(principal, owner, pairs, group_key)
-        data = await self.ingest.store(owner, items, qos)
+        data = await self.ingest.store(owner, items, qos, chain)
         return data, [feed for feed, _ in items], quota
 
     def submit(

@@ -219,3 +219,36 @@ class ActionBody(BaseModel):
         None, ge=0, le=MAX_COOLDOWN_SECONDS, description="Default 5"
     )
     outputs: list[OutputBody] | None = Field(None, min_length=1, max_length=MAX_OUTPUTS)
+
+
+class DryRunBody(BaseModel):
+    """An action (saved or not) and the range of stored points to replay it over."""
+
+    action: ActionBody
+    start_time: str | None = Field(
+        None, description="ISO-8601 or epoch seconds; default: a day before end_time"
+    )
+    end_time: str | None = Field(None, description="ISO-8601 or epoch seconds; default: now")
+
+
+class Verdict(BaseModel):
+    at: Time = Field(description="The point's time (ISO-8601 with milliseconds)")
+    value: str
+    fired: bool
+    fired_at: Time | None = Field(
+        description="When it fired: the point's time, or the end of its delay"
+    )
+    reason: str = Field(
+        description="Why it fired, or why not (condition, cooldown, delay cancelled...)"
+    )
+
+
+class DryRun(BaseModel):
+    """When the action would have fired over the range: a verdict per stored point of its
+    trigger feed (data trigger) or its due times (schedule)."""
+
+    start_time: Time
+    end_time: Time
+    points: list[Verdict]
+    fired: int = Field(description="How many times it would have fired")
+    due: list[Time] = Field(description="Schedule triggers: each due time in the range")

@@ -160,6 +160,56 @@ async def delete_action(acc: AccountDep, action_id: str) -> Response:
 
 
 @_route(
+    "POST",
+    "/{action_id}/run",
+    "run_trigger",
+    summary="Run an action's outputs now, with its feed's last value",
+    description="Runs whether or not the action is enabled; the run is recorded with "
+    "reason `run` and answered.",
+    status_code=201,
+    response_model=shapes.ActionRun,
+    responses=_errors(401, 403, 404),
+)
+async def run_action(acc: AccountDep, action_id: str) -> Response:
+    made = await acc.services.actions.run_now(acc.principal, acc.owner, action_id)
+    return JSON(run(made), status_code=201)
+
+
+@_route(
+    "POST",
+    "/dry-run",
+    "dry_run_trigger",
+    summary="Replay stored points through an action: when it would have fired, and why not",
+    description="The action need not be saved. At most 10,000 points of each feed it reads; "
+    "a longer range gets 422.",
+    response_model=shapes.DryRun,
+    responses=_errors(401, 403, 404, 422),
+    openapi_extra=request_body(shapes.DryRunBody, "dry run", form=False),
+)
+async def dry_run_action(acc: AccountDep, request: Request) -> Response:
+    body = await read_object(request)
+    replay = await acc.services.actions.dry_run(acc.principal, acc.owner, body)
+    return JSON(
+        {
+            "start_time": iso_ms(replay.start),
+            "end_time": iso_ms(replay.end),
+            "points": [
+                {
+                    "at": iso_ms(round(v.at * 1000)),
+                    "value": v.value,
+                    "fired": v.fired,
+                    "fired_at": iso_ms(round(v.fired_at * 1000)) if v.fired_at else None,
+                    "reason": v.reason,
+                }
+                for v in replay.verdicts
+            ],
+            "fired": sum(v.fired for v in replay.verdicts) + len(replay.due),
+            "due": [iso_ms(round(t * 1000)) for t in replay.due],
+        }
+    )
+
+
+@_route(
     "GET",
     "/{action_id}/runs",
     "list_trigger_runs",
