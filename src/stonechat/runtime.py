@@ -143,7 +143,8 @@ def build_services(settings: Settings, db: Database) -> Services:
     )
     writes = WriteService(access, feeds, groups, ingest, limiter)
     data = DataService(db)
-    runner = ActionRunner(ActionStore(db), feeds, writes, accounts, *build_outputs(settings))
+    mailer, webhooks = build_outputs(settings)
+    runner = ActionRunner(ActionStore(db), feeds, writes, accounts, mailer, webhooks)
     return Services(
         accounts=accounts,
         access=access,
@@ -171,6 +172,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         signup_enabled=settings.signup_enabled,
         public_url=settings.public_url,
         mqtt_port=settings.mqtt_port,
+        mailer=mailer,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stonechat.actions.mail import Mailer
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter
 from stonechat.services.access import AccessService
@@ -49,3 +50,6 @@ class Services:
     public_url: str | None = None
     # Where devices reach the broker (shown in the web UI's ready-to-paste snippets).
     mqtt_port: int = 1883
+    # Email (actions, feed status, password reset); ``mailer.configured`` is False without
+    # an SMTP server, and the server runs without email.
+    mailer: Mailer | None = None
