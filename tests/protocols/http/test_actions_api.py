@@ -289,15 +289,15 @@ def test_unknown_ids_are_404(api: httpx.Client) -> None:
         (schedule_action(trigger={"type": "schedule", "cron": "0 7 * *"}), "trigger.cron"),
         (
             schedule_action(trigger={"type": "schedule", "cron": "61 7 * * *"}),
-            "trigger.cron: '61 7 * * *' is not a valid cron expression",
+            "trigger.cron: [61 7 * * *] is not acceptable, out of range",
         ),
         (
             schedule_action(trigger={"type": "schedule", "cron": "0 0 30 2 *"}),
-            "trigger.cron: '0 0 30 2 *' never comes",
+            "trigger.cron: never due",
         ),
         (
             schedule_action(trigger={"type": "schedule", "cron": "* * * * *", "time_zone": "Mars"}),
-            "trigger.time_zone: unknown time zone 'Mars'",
+            "trigger.time_zone: unknown time zone",
         ),
         (
             schedule_action(

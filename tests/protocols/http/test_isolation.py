@@ -130,6 +130,8 @@ for _prefix in ("/{username}/actions", "/{username}/triggers"):
             ("PATCH", f"{_prefix}/{{action_id}}"): {"enabled": False},
             ("DELETE", f"{_prefix}/{{action_id}}"): None,
             ("GET", f"{_prefix}/{{action_id}}/runs"): None,
+            ("POST", f"{_prefix}/{{action_id}}/run"): None,
+            ("POST", f"{_prefix}/dry-run"): {"action": ACTION},
         }
     )
 for _prefix in (

@@ -18,6 +18,8 @@ NO_BODY = {
     ("post", "/api/v2/webhooks/feed/{token}/notify"),
     ("post", "/api/v2/{username}/feeds/{feed_key}/webhooks"),
     ("post", "/api/v2/{username}/integrations/{service}/{rest}"),
+    ("post", "/api/v2/{username}/actions/{action_id}/run"),
+    ("post", "/api/v2/{username}/triggers/{action_id}/run"),
 }
 
 
