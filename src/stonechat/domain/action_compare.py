@@ -21,6 +21,7 @@ import math
 import operator as ops
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 # Text longer than this is not read as a number (bounds float() on hostile input).
@@ -38,6 +39,7 @@ _ORDERINGS: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+@lru_cache(maxsize=4096)  # the engine asks for the same texts (constants, repeated values)
 def number(text: str) -> float | None:
     """``text`` as a finite number, or ``None`` when it is not a plain finite number."""
     if len(text) > MAX_NUMBER_TEXT or not _NUMBER.fullmatch(text):

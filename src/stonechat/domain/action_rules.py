@@ -104,10 +104,13 @@ def on_point(
     compare_value: str | None,
     now: float,
     depth: int = 0,
+    *,
+    explain: bool = True,
 ) -> Decision:
     """A new point of the trigger feed, committed at ``now``. ``depth``: how many publish
     outputs led to it (0 for a client's point). ``compare_value``: the compare feed's last
-    value (ignored unless ``trigger.compare_feed`` is set)."""
+    value (ignored unless ``trigger.compare_feed`` is set). ``explain=False`` (the engine,
+    on every point of every action) leaves the reason empty unless the action fires."""
     trigger = _data_trigger(spec)
     other = _other(trigger, compare_value)
     truth = compares(trigger.operator, value, other)
@@ -115,7 +118,8 @@ def on_point(
     if not spec.enabled:
         state.deadline = None
         return Decision("none", "disabled", depth=depth)
-    hit, why = _when(trigger, before, truth, value, other)
+    hit = _hit(trigger.when, before, truth)
+    why = _when(trigger, before, truth, value, other, hit) if explain or hit else ""
     if spec.delay_seconds > 0:
         return _delayed(spec, state, hit, truth == HOLDS[trigger.when], why, now, depth)
     if not hit:
@@ -189,26 +193,42 @@ def _fire(spec: ActionSpec, state: ActionState, now: float, depth: int, why: str
     return Decision("fire", why, now, depth)
 
 
-def _when(
-    trigger: DataTrigger, before: bool | None, truth: bool, value: str, other: str | None
-) -> tuple[bool, str]:
-    """Whether this point is a trigger under ``trigger.when``, and a reason that says so."""
-    compared = _compared(trigger, value, other, truth)
-    kind = trigger.when
-    was = "unknown" if before is None else str(before).lower()
+def _hit(kind: str, before: bool | None, truth: bool) -> bool:
+    """Whether this point is a trigger under ``when`` = ``kind``."""
     if kind == "matches":
-        return truth, compared
+        return truth
     if kind == "starts":
-        hit = truth and before is not True
-        return hit, f"{compared}; {'starts' if hit else 'not a start'} (was {was})"
+        return truth and before is not True
     if kind == "stops":
-        hit = not truth and before is True
-        return hit, f"{compared}; {'stops' if hit else 'not a stop'} (was {was})"
+        return not truth and before is True
     if kind == "keeps":
-        hit = truth and before is True
-        return hit, f"{compared}; {'keeps' if hit else 'does not keep'} (was {was})"
-    hit = not truth and before is False  # avoids
-    return hit, f"{compared}; {'avoids' if hit else 'does not avoid'} (was {was})"
+        return truth and before is True
+    return not truth and before is False  # avoids
+
+
+_SAID = {
+    "starts": ("starts", "not a start"),
+    "stops": ("stops", "not a stop"),
+    "keeps": ("keeps", "does not keep"),
+    "avoids": ("avoids", "does not avoid"),
+}
+
+
+def _when(
+    trigger: DataTrigger,
+    before: bool | None,
+    truth: bool,
+    value: str,
+    other: str | None,
+    hit: bool,
+) -> str:
+    """The reason this point is (``hit``) or is not a trigger under ``trigger.when``."""
+    compared = _compared(trigger, value, other, truth)
+    if trigger.when == "matches":
+        return compared
+    was = "unknown" if before is None else str(before).lower()
+    yes, no = _SAID[trigger.when]
+    return f"{compared}; {yes if hit else no} (was {was})"
 
 
 def _compared(trigger: DataTrigger, value: str, other: str | None, truth: bool) -> str:

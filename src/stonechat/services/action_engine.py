@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ log = logging.getLogger(__name__)
 
 ROLE = "actions engine"
 HOLD_EVERY = 5.0  # seconds between tries to take the role (and checks that it is held)
-QUEUE_SIZE = 10_000  # batches of points waiting for the engine; past it they are counted
+QUEUE_POINTS = 100_000  # points waiting for the engine; past it they are dropped and counted
 MAX_RUNNING = 100  # runs at the same time (emails and webhooks wait on the network)
 
 
@@ -86,7 +87,9 @@ class ActionEngine:
         self.by_feed: dict[int, list[Live]] = {}
         self.live: dict[int, Live] = {}
         self.stats: dict[str, int] = {"points": 0, "runs": 0, "dropped": 0, "loops": 0}
-        self._queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue(QUEUE_SIZE)
+        self._queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        self._waiting = 0  # points in the queue (what bounds it)
+        self._last_drop_log = -math.inf
         self._running: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(MAX_RUNNING)
         self._tasks: list[asyncio.Task[None]] = []
@@ -195,8 +198,18 @@ class ActionEngine:
         if not self.leading:
             return
         mine = [e for e in events if e.feed.id in self.by_feed or self._compared(e.feed.id)]
-        if mine:
-            self._enqueue(("points", mine))
+        if not mine:
+            return
+        if self._waiting + len(mine) > QUEUE_POINTS:
+            self.stats["dropped"] += len(mine)
+            if time.monotonic() - self._last_drop_log > 60:  # one line a minute, not one a point
+                self._last_drop_log = time.monotonic()
+                log.warning(
+                    "actions engine behind: %d points not evaluated so far", self.stats["dropped"]
+                )
+            return
+        self._waiting += len(mine)
+        self._enqueue(("points", mine))
 
     def _compared(self, feed_id: int) -> bool:
         return any(
@@ -205,11 +218,7 @@ class ActionEngine:
         )
 
     def _enqueue(self, item: tuple[Any, ...]) -> None:
-        try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
-            self.stats["dropped"] += 1
-            log.warning("actions engine behind: %s dropped", item[0])
+        self._queue.put_nowait(item)  # unbounded queue: points are bounded in _on_points
 
     async def _work(self) -> None:
         while True:
@@ -225,6 +234,7 @@ class ActionEngine:
             if self.leading:
                 await self._load(item[1])
         elif kind == "points":
+            self._waiting -= len(item[1])
             for event in item[1]:
                 self._point(event)
         elif kind == "deadline":
@@ -247,7 +257,9 @@ class ActionEngine:
             if state.deadline is not None and state.deadline <= now:  # a late timer first
                 self._apply(live, on_deadline(live.spec, state, now), None)
             compare = live.compare_feed.last_value if live.compare_feed else None
-            decision = on_point(live.spec, state, event.datum.value, compare, now, depth)
+            decision = on_point(
+                live.spec, state, event.datum.value, compare, now, depth, explain=False
+            )
             trigger = Trigger("data", event.datum.value, event.feed, event.datum.created_at)
             self._apply(live, decision, trigger)
 
