@@ -26,12 +26,15 @@ function LastRun({ actions, id, timeZone }: { actions: Actions; id: number; time
 function EnabledSwitch({ action, actions, onChange }: { action: Action; actions: Actions; onChange: (a: Action) => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Shown switched at once; switched back if the server refuses.
   const toggle = async (enabled: boolean) => {
     setBusy(true);
     setError(null);
+    onChange({ ...action, enabled });
     try {
       onChange(await actions.setEnabled(action.id, enabled));
     } catch (err) {
+      onChange(action);
       setError(err instanceof Error ? err.message : String(err));
     } finally {
       setBusy(false);
