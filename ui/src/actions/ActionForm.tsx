@@ -24,12 +24,15 @@ export function ActionForm({
   feeds,
   onSubmit,
   onCancel,
+  timeZone,
 }: {
   action?: Action;
   actions: Actions;
   feeds: { key: string; name: string }[];
   onSubmit: (body: ActionBody) => Promise<void>;
   onCancel: () => void;
+  /** Of the times the dry run shows. */
+  timeZone: string;
 }) {
   const [draft, setDraft] = useState<ActionDraft>(() => (action ? draftOf(action) : emptyDraft()));
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -88,7 +91,7 @@ export function ActionForm({
         onChange={(outputs) => change({ outputs })}
       />
       <TemplateVariables />
-      <DryRunPanel actions={actions} body={body} onError={(err) => setProblem(problemOf(err))} />
+      <DryRunPanel actions={actions} body={body} onError={(err) => setProblem(problemOf(err))} timeZone={timeZone} />
       {problem && (
         <p className="form-error" role="alert" data-testid="action-error">
           {problem.message}

@@ -2,7 +2,6 @@
  * saving or sending anything. */
 import { useState } from "react";
 import type { ActionBody, Actions, DryRun } from "../api/actions";
-import { useAuth } from "../auth";
 import { formatTime } from "../lib/format";
 import { DryRunTimeline } from "./DryRunTimeline";
 
@@ -60,15 +59,15 @@ export function DryRunPanel({
   actions,
   body,
   onError,
+  timeZone,
 }: {
   actions: Actions;
   /** The form's action as it stands, or null when the form shows why it cannot be sent. */
   body: () => ActionBody | null;
   /** A refusal of the server (422 naming a field), shown on the form. */
   onError: (error: unknown) => void;
+  timeZone: string;
 }) {
-  const { session } = useAuth();
-  const timeZone = session?.user.time_zone || "UTC";
   const [result, setResult] = useState<DryRun | null>(null);
   const [busy, setBusy] = useState(false);
 

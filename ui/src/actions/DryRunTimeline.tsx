@@ -30,7 +30,13 @@ export function DryRunTimeline({ result }: { result: DryRun }) {
     >
       <line x1={PAD} x2={WIDTH - PAD} y1={HEIGHT - 1} y2={HEIGHT - 1} className="dry-run-axis" />
       {result.points.map((p, i) => (
-        <circle key={i} cx={x(p.at)} cy={y(p.value)} r={p.fired ? 6 : 3} className={p.fired ? "dry-run-fired" : "dry-run-point"}>
+        <circle
+          key={i}
+          cx={x(p.at)}
+          cy={y(p.value)}
+          r={p.fired ? 6 : 3}
+          className={p.fired ? "dry-run-fired" : "dry-run-point"}
+        >
           <title>{`${p.at}: ${p.value} (${p.reason})`}</title>
         </circle>
       ))}

@@ -27,7 +27,14 @@ function OutputEditor({ index, output, feeds, problem, onChange }: EditorProps) 
     case "email":
       return (
         <>
-          <TextField {...field("to")} label="To" type="email" value={output.to} onChange={(to) => onChange({ ...output, to })} placeholder="me@example.com" />
+          <TextField
+            {...field("to")}
+            label="To"
+            type="email"
+            value={output.to}
+            onChange={(to) => onChange({ ...output, to })}
+            placeholder="me@example.com"
+          />
           <TextField {...field("subject")} label="Subject" value={output.subject} onChange={(subject) => onChange({ ...output, subject })} />
           <TextField {...field("body")} label="Body" multiline value={output.body} onChange={(body) => onChange({ ...output, body })} />
         </>
@@ -35,7 +42,14 @@ function OutputEditor({ index, output, feeds, problem, onChange }: EditorProps) 
     case "webhook":
       return (
         <>
-          <TextField {...field("url")} label="URL" type="url" value={output.url} onChange={(url) => onChange({ ...output, url })} placeholder="https://example.com/hook" />
+          <TextField
+            {...field("url")}
+            label="URL"
+            type="url"
+            value={output.url}
+            onChange={(url) => onChange({ ...output, url })}
+            placeholder="https://example.com/hook"
+          />
           <SelectField<"json" | "form">
             {...field("format")}
             label="Format"
@@ -46,19 +60,42 @@ function OutputEditor({ index, output, feeds, problem, onChange }: EditorProps) 
             ]}
             onChange={(format) => onChange({ ...output, format })}
           />
-          <TextField {...field("body")} label="Body" multiline value={output.body} onChange={(body) => onChange({ ...output, body })} help="Empty: the point as JSON." />
-          <TextField {...field("headers")} label="Headers" multiline value={output.headers} onChange={(headers) => onChange({ ...output, headers })} placeholder="Authorization: Bearer …" help="One per line, Name: value." />
+          <TextField
+            {...field("body")}
+            label="Body"
+            multiline
+            value={output.body}
+            onChange={(body) => onChange({ ...output, body })}
+            help="Empty: the point as JSON."
+          />
+          <TextField
+            {...field("headers")}
+            label="Headers"
+            multiline
+            value={output.headers}
+            onChange={(headers) => onChange({ ...output, headers })}
+            placeholder="Authorization: Bearer …"
+            help="One per line, Name: value."
+          />
         </>
       );
     case "publish":
       return (
         <>
-          <SelectField {...field("feed")} label="Feed" value={output.feed} choices={feedChoices(feeds, output.feed)} onChange={(feed) => onChange({ ...output, feed })} />
+          <SelectField
+            {...field("feed")}
+            label="Feed"
+            value={output.feed}
+            choices={feedChoices(feeds, output.feed)}
+            onChange={(feed) => onChange({ ...output, feed })}
+          />
           <TextField {...field("value")} label="Value" value={output.value} onChange={(value) => onChange({ ...output, value })} />
         </>
       );
     case "log":
-      return <TextField {...field("message")} label="Message" value={output.message} onChange={(message) => onChange({ ...output, message })} />;
+      return (
+        <TextField {...field("message")} label="Message" value={output.message} onChange={(message) => onChange({ ...output, message })} />
+      );
   }
 }
 

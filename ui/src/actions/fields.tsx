@@ -112,7 +112,10 @@ export function SelectField<T extends string>({
 
 /** The user's feeds as choices, keeping a value that is not among them (a shared feed). */
 export function feedChoices(feeds: { key: string; name: string }[], current: string) {
-  const choices = [{ value: "", label: "Choose a feed…" }, ...feeds.map((f) => ({ value: f.key, label: `${f.name} (${f.key})` }))];
+  const choices = [
+    { value: "", label: "Choose a feed…" },
+    ...feeds.map((f) => ({ value: f.key, label: `${f.name} (${f.key})` })),
+  ];
   if (current && !feeds.some((f) => f.key === current)) choices.push({ value: current, label: current });
   return choices;
 }

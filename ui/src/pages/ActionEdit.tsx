@@ -2,7 +2,7 @@
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { ActionForm } from "../actions/ActionForm";
 import { useActions } from "../actions/useActions";
-import { useAio } from "../auth";
+import { useAio, useAuth } from "../auth";
 import { ErrorBox, Loading } from "../components/States";
 import { useAsync } from "../lib/useAsync";
 
@@ -11,6 +11,7 @@ export default function ActionEdit() {
   const aio = useAio();
   const actions = useActions();
   const navigate = useNavigate();
+  const { session } = useAuth();
   const feeds = useAsync(() => aio.feeds(), [aio]);
   const action = useAsync(() => (id ? actions.get(id) : Promise.resolve(null)), [actions, id]);
 
@@ -27,6 +28,7 @@ export default function ActionEdit() {
       <ActionForm
         action={existing}
         actions={actions}
+        timeZone={session?.user.time_zone || "UTC"}
         feeds={feeds.data.map((f) => ({ key: f.key, name: f.name }))}
         onCancel={() => navigate(existing ? `/actions/${existing.id}` : "/actions")}
         onSubmit={async (body) => {
