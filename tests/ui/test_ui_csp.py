@@ -103,7 +103,7 @@ def test_the_ui_works_under_its_policy(
     assert response is not None
     assert "script-src 'self'" in response.headers["content-security-policy"]
     sign_in(tab, users[0][0])
-    for path in ("/feeds", "/groups", "/dashboards", "/settings"):
+    for path in ("/feeds", "/groups", "/dashboards", "/actions", "/actions/new", "/settings"):
         tab.goto(path)
         expect(tab.get_by_test_id("signout")).to_be_visible()
     assert not violations.found, "\n".join(violations.found)

@@ -14,6 +14,9 @@ const DashboardsPage = lazy(() => import("./pages/Dashboards"));
 const DashboardPage = lazy(() => import("./pages/DashboardPage"));
 const PublicDashboardPage = lazy(() => import("./pages/PublicDashboard"));
 const SettingsPage = lazy(() => import("./pages/Settings"));
+const ActionsPage = lazy(() => import("./pages/Actions"));
+const ActionPage = lazy(() => import("./pages/ActionPage"));
+const ActionEdit = lazy(() => import("./pages/ActionEdit"));
 
 export function ThemeToggle() {
   const [theme, setTheme] = useState<Theme>(currentTheme());
@@ -70,6 +73,9 @@ function Header() {
           </NavLink>
           <NavLink to="/groups" data-testid="nav-groups">
             Groups
+          </NavLink>
+          <NavLink to="/actions" data-testid="nav-actions">
+            Actions
           </NavLink>
           <NavLink to="/settings" data-testid="nav-settings">
             Settings
@@ -181,6 +187,38 @@ export function App() {
               element={
                 <RequireAuth>
                   <DashboardPage />
+                </RequireAuth>
+              }
+            />
+            <Route
+              path="/actions"
+              element={
+                <RequireAuth>
+                  <ActionsPage />
+                </RequireAuth>
+              }
+            />
+            <Route
+              path="/actions/new"
+              element={
+                <RequireAuth>
+                  <ActionEdit />
+                </RequireAuth>
+              }
+            />
+            <Route
+              path="/actions/:id"
+              element={
+                <RequireAuth>
+                  <ActionPage />
+                </RequireAuth>
+              }
+            />
+            <Route
+              path="/actions/:id/edit"
+              element={
+                <RequireAuth>
+                  <ActionEdit />
                 </RequireAuth>
               }
             />

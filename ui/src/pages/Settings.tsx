@@ -9,17 +9,7 @@ import { CopyButton } from "../components/Snippet";
 import { FormError } from "../components/States";
 import { TokensSection } from "../components/TokensSection";
 import { targetFromWindow } from "../lib/snippets";
-
-function timeZones(): string[] {
-  try {
-    const intl = Intl as unknown as { supportedValuesOf?: (k: string) => string[] };
-    const zones = intl.supportedValuesOf?.("timeZone");
-    if (zones?.length) return zones.includes("UTC") ? zones : ["UTC", ...zones];
-  } catch {
-    /* old browser */
-  }
-  return ["UTC", "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Asia/Tokyo"];
-}
+import { timeZones } from "../lib/timeZones";
 
 function Profile() {
   const { session, setUser } = useAuth();

@@ -31,6 +31,10 @@ ROUTES = (
     "/groups/{key}",
     "/dashboards",
     "/dashboards/{key}",
+    "/actions",
+    "/actions/new",
+    "/actions/{action_id}",
+    "/actions/{action_id}/edit",
     "/settings",
     "/public/{username}/dashboards/{key}",
 )
