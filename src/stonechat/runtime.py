@@ -28,6 +28,7 @@ from stonechat.protocols.mqtt.adafruit.hooks import AdafruitHooks
 from stonechat.protocols.mqtt.broker import Broker
 from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.listeners import listen, tls_context
+from stonechat.protocols.mqtt.notices import publish_error
 from stonechat.protocols.mqtt.websocket import mqtt_over_websocket
 from stonechat.services.access import AccessService
 from stonechat.services.accounts import AccountService
@@ -38,6 +39,8 @@ from stonechat.services.actions import ActionService
 from stonechat.services.activity import ActivityLog
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
+from stonechat.services.feed_status import ROLE as FEED_STATUS_ROLE
+from stonechat.services.feed_status import FeedStatusWatcher
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
@@ -52,6 +55,7 @@ from stonechat.services.writes import WriteService
 from stonechat.storage.actions import ActionStore
 from stonechat.storage.activities import ActivityStore
 from stonechat.storage.database import Database
+from stonechat.storage.feed_status import FeedStatusStore
 from stonechat.storage.leader import LeaderLock
 from stonechat.storage.mqtt_state import MqttStateStore
 from stonechat.storage.users import UserStore
@@ -173,6 +177,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         public_url=settings.public_url,
         mqtt_port=settings.mqtt_port,
         mailer=mailer,
+        feed_status=FeedStatusStore(db),
     )
 
 
@@ -261,6 +266,17 @@ async def serve(settings: Settings) -> None:
         MqttStateStore(db, services.ingest.bus.node),
     )
     await broker.start()
+    watcher = FeedStatusWatcher(
+        services.feed_status or FeedStatusStore(db),
+        services.accounts.users,
+        bus,
+        LeaderLock(db, FEED_STATUS_ROLE),
+        services.mailer,
+        lambda username, text: publish_error(broker, username, text),
+        check_seconds=settings.feed_status_check_seconds,
+        public_url=settings.public_url,
+    )
+    await watcher.start()
     try:
         reuse = settings.reuse_port
         listeners = [await listen(broker, settings.host, settings.mqtt_port, reuse_port=reuse)]
@@ -270,6 +286,7 @@ async def serve(settings: Settings) -> None:
                 await listen(broker, settings.host, settings.mqtts_port, context, reuse_port=reuse)
             )
     except OSError as error:
+        await watcher.close()
         await broker.stop()
         await engine.close()
         await services.actions.runner.webhooks.aclose()
@@ -330,6 +347,7 @@ async def serve(settings: Settings) -> None:
         await retention.stop()
         for listener in listeners:
             listener.close()
+        await watcher.close()
         await broker.stop()
         await engine.close()
         await services.actions.runner.webhooks.aclose()

@@ -125,6 +125,13 @@ def serve(
         float | None,
         typer.Option(help="Seconds between rounds of removing expired points. [default: 300]"),
     ] = None,
+    feed_status_check_seconds: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds between two checks for feeds with status notifications that got "
+            "no data for their status timeout. [default: 30]"
+        ),
+    ] = None,
     data_rate_limit: Annotated[
         int | None,
         typer.Option(help="Data points per minute per user, 0 = unlimited. [default: 30]"),
@@ -309,6 +316,7 @@ def serve(
         secret_key=secret_key,
         retention_days=retention_days,
         retention_interval_seconds=retention_interval_seconds,
+        feed_status_check_seconds=feed_status_check_seconds,
         data_rate_limit=data_rate_limit,
         max_actions_per_user=max_actions_per_user,
         bans=bans,

@@ -21,6 +21,7 @@ from stonechat.services.tokens import TokenService
 from stonechat.services.webhooks import WebhookService
 from stonechat.services.writes import WriteService
 from stonechat.storage.activities import ActivityStore
+from stonechat.storage.feed_status import FeedStatusStore
 from stonechat.storage.webhooks import WebhookStore
 
 
@@ -53,3 +54,5 @@ class Services:
     # Email (actions, feed status, password reset); ``mailer.configured`` is False without
     # an SMTP server, and the server runs without email.
     mailer: Mailer | None = None
+    # Feeds' status changes (``services.feed_status`` writes them; feed JSON shows them).
+    feed_status: FeedStatusStore | None = None
