@@ -132,9 +132,7 @@ def test_a_quiet_feed_goes_offline_with_email_and_notice_and_comes_back(
 
         silence(status_server, feed["id"], 6)
         silence(status_server, quiet["id"], 600)
-        shown = wait_for(
-            lambda: (f := ok(client.get("/feeds/door")))["status"] == "offline" and f
-        )
+        shown = wait_for(lambda: (f := ok(client.get("/feeds/door")))["status"] == "offline" and f)
         [change] = shown["feed_status_changes"]
         assert change["status"] == "offline" and change["created_at"].endswith("Z")
 
