@@ -96,6 +96,12 @@ class Settings(BaseSettings):
     signup_window_seconds: int = Field(
         3600, ge=1, description="Window of the sign-up limit, seconds."
     )
+    password_resets_per_address: int = Field(
+        10, ge=0, description="Password reset requests per hour from one address; 0 = no limit."
+    )
+    password_resets_per_account: int = Field(
+        3, ge=0, description="Password reset emails per hour to one account; 0 = no limit."
+    )
     password_hash_concurrency: int = Field(
         2,
         ge=1,

@@ -44,6 +44,7 @@ from stonechat.services.feed_status import FeedStatusWatcher
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
+from stonechat.services.password_resets import PasswordResets
 from stonechat.services.registry import Services
 from stonechat.services.retention import RetentionService
 from stonechat.services.secrets import KeyVault, load_or_create_secret
@@ -110,6 +111,8 @@ def build_limiter(settings: Settings, db: Database) -> Limiter:
         login_window_seconds=settings.login_window_seconds,
         signups_per_address=settings.signups_per_address,
         signup_window_seconds=settings.signup_window_seconds,
+        password_resets_per_address=settings.password_resets_per_address,
+        password_resets_per_account=settings.password_resets_per_account,
     )
     return Limiter(config, UserStore(db).data_rate_overrides)
 
@@ -149,6 +152,11 @@ def build_services(settings: Settings, db: Database) -> Services:
     data = DataService(db)
     mailer, webhooks = build_outputs(settings)
     runner = ActionRunner(ActionStore(db), feeds, writes, accounts, mailer, webhooks)
+    sessions = SessionService(
+        db,
+        idle_ms=round(settings.session_idle_minutes * 60_000),
+        max_ms=round(settings.session_max_days * DAY_MS),
+    )
     return Services(
         accounts=accounts,
         access=access,
@@ -160,11 +168,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         webhooks=WebhookService(db),
         activities=activity_store,
         receivers=WebhookStore(db),
-        sessions=SessionService(
-            db,
-            idle_ms=round(settings.session_idle_minutes * 60_000),
-            max_ms=round(settings.session_max_days * DAY_MS),
-        ),
+        sessions=sessions,
         sharing=SharingService(access, accounts, feeds, groups, dashboards),
         tokens=TokenService(access, feeds, groups),
         actions=ActionService(db, access, feeds, data, runner, settings.max_actions_per_user),
@@ -178,6 +182,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         mqtt_port=settings.mqtt_port,
         mailer=mailer,
         feed_status=FeedStatusStore(db),
+        password_resets=PasswordResets(accounts, sessions.store, limiter, mailer),
     )
 
 
@@ -350,6 +355,8 @@ async def serve(settings: Settings) -> None:
         await watcher.close()
         await broker.stop()
         await engine.close()
+        if services.password_resets is not None:
+            await services.password_resets.close()
         await services.actions.runner.webhooks.aclose()
         await services.ingest.stop()
         await services.ingest.bus.close()

@@ -192,6 +192,18 @@ def serve(
     signup_window_seconds: Annotated[
         int | None, typer.Option(help="Window of the sign-up limit. [default: 3600]")
     ] = None,
+    password_resets_per_address: Annotated[
+        int | None,
+        typer.Option(
+            help="Password reset requests per hour from one address, 0 = no limit. [default: 10]"
+        ),
+    ] = None,
+    password_resets_per_account: Annotated[
+        int | None,
+        typer.Option(
+            help="Password reset emails per hour to one account, 0 = no limit. [default: 3]"
+        ),
+    ] = None,
     password_hash_concurrency: Annotated[
         int | None,
         typer.Option(help="Password hashes (64 MiB each) running at once. [default: 2]"),
@@ -332,6 +344,8 @@ def serve(
         login_window_seconds=login_window_seconds,
         signups_per_address=signups_per_address,
         signup_window_seconds=signup_window_seconds,
+        password_resets_per_address=password_resets_per_address,
+        password_resets_per_account=password_resets_per_account,
         password_hash_concurrency=password_hash_concurrency,
         http_max_header_bytes=http_max_header_bytes,
         http_max_headers=http_max_headers,

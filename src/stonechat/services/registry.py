@@ -15,6 +15,7 @@ from stonechat.services.data import DataService
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
+from stonechat.services.password_resets import PasswordResets
 from stonechat.services.sessions import SessionService
 from stonechat.services.sharing import SharingService
 from stonechat.services.tokens import TokenService
@@ -56,3 +57,5 @@ class Services:
     mailer: Mailer | None = None
     # Feeds' status changes (``services.feed_status`` writes them; feed JSON shows them).
     feed_status: FeedStatusStore | None = None
+    # Password reset by email (``available`` only when email is set up).
+    password_resets: PasswordResets | None = None

@@ -346,3 +346,16 @@ feed_status_changes = Table(
     Index("ix_feed_status_changes_feed", "feed_id", "id"),
     sqlite_autoincrement=True,
 )
+
+# Password reset links (services/password_resets.py): one live link per user at most. Only
+# the SHA-256 of the token is stored; using it or changing the password deletes the row.
+password_resets = Table(
+    "password_resets",
+    metadata,
+    Column("token_hash", String(64), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("token_hash", name="pk_password_resets"),
+    UniqueConstraint("user_id", name="uq_password_resets_user"),
+)
