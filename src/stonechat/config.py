@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     retention_days: int = Field(30, ge=1)
     retention_interval_seconds: float = Field(300.0, gt=0)  # between retention rounds
+    feed_status_check_seconds: float = Field(
+        30.0, gt=0, description="Seconds between two checks for feeds that went offline."
+    )
     key_cache_seconds: float = Field(1.0, ge=0)
     ingest_queue_size: int = Field(10_000, ge=1)
     ingest_batch_size: int = Field(1_000, ge=1)
@@ -92,6 +95,12 @@ class Settings(BaseSettings):
     )
     signup_window_seconds: int = Field(
         3600, ge=1, description="Window of the sign-up limit, seconds."
+    )
+    password_resets_per_address: int = Field(
+        10, ge=0, description="Password reset requests per hour from one address; 0 = no limit."
+    )
+    password_resets_per_account: int = Field(
+        3, ge=0, description="Password reset emails per hour to one account; 0 = no limit."
     )
     password_hash_concurrency: int = Field(
         2,

@@ -28,6 +28,7 @@ from stonechat.protocols.mqtt.adafruit.hooks import AdafruitHooks
 from stonechat.protocols.mqtt.broker import Broker
 from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.listeners import listen, tls_context
+from stonechat.protocols.mqtt.notices import publish_error
 from stonechat.protocols.mqtt.websocket import mqtt_over_websocket
 from stonechat.services.access import AccessService
 from stonechat.services.accounts import AccountService
@@ -38,9 +39,12 @@ from stonechat.services.actions import ActionService
 from stonechat.services.activity import ActivityLog
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
+from stonechat.services.feed_status import ROLE as FEED_STATUS_ROLE
+from stonechat.services.feed_status import FeedStatusWatcher
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
+from stonechat.services.password_resets import PasswordResets
 from stonechat.services.registry import Services
 from stonechat.services.retention import RetentionService
 from stonechat.services.secrets import KeyVault, load_or_create_secret
@@ -52,6 +56,7 @@ from stonechat.services.writes import WriteService
 from stonechat.storage.actions import ActionStore
 from stonechat.storage.activities import ActivityStore
 from stonechat.storage.database import Database
+from stonechat.storage.feed_status import FeedStatusStore
 from stonechat.storage.leader import LeaderLock
 from stonechat.storage.mqtt_state import MqttStateStore
 from stonechat.storage.users import UserStore
@@ -106,6 +111,8 @@ def build_limiter(settings: Settings, db: Database) -> Limiter:
         login_window_seconds=settings.login_window_seconds,
         signups_per_address=settings.signups_per_address,
         signup_window_seconds=settings.signup_window_seconds,
+        password_resets_per_address=settings.password_resets_per_address,
+        password_resets_per_account=settings.password_resets_per_account,
     )
     return Limiter(config, UserStore(db).data_rate_overrides)
 
@@ -145,6 +152,11 @@ def build_services(settings: Settings, db: Database) -> Services:
     data = DataService(db)
     mailer, webhooks = build_outputs(settings)
     runner = ActionRunner(ActionStore(db), feeds, writes, accounts, mailer, webhooks)
+    sessions = SessionService(
+        db,
+        idle_ms=round(settings.session_idle_minutes * 60_000),
+        max_ms=round(settings.session_max_days * DAY_MS),
+    )
     return Services(
         accounts=accounts,
         access=access,
@@ -156,11 +168,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         webhooks=WebhookService(db),
         activities=activity_store,
         receivers=WebhookStore(db),
-        sessions=SessionService(
-            db,
-            idle_ms=round(settings.session_idle_minutes * 60_000),
-            max_ms=round(settings.session_max_days * DAY_MS),
-        ),
+        sessions=sessions,
         sharing=SharingService(access, accounts, feeds, groups, dashboards),
         tokens=TokenService(access, feeds, groups),
         actions=ActionService(db, access, feeds, data, runner, settings.max_actions_per_user),
@@ -173,6 +181,8 @@ def build_services(settings: Settings, db: Database) -> Services:
         public_url=settings.public_url,
         mqtt_port=settings.mqtt_port,
         mailer=mailer,
+        feed_status=FeedStatusStore(db),
+        password_resets=PasswordResets(accounts, sessions.store, limiter, mailer),
     )
 
 
@@ -261,6 +271,17 @@ async def serve(settings: Settings) -> None:
         MqttStateStore(db, services.ingest.bus.node),
     )
     await broker.start()
+    watcher = FeedStatusWatcher(
+        services.feed_status or FeedStatusStore(db),
+        services.accounts.users,
+        bus,
+        LeaderLock(db, FEED_STATUS_ROLE),
+        services.mailer,
+        lambda username, text: publish_error(broker, username, text),
+        check_seconds=settings.feed_status_check_seconds,
+        public_url=settings.public_url,
+    )
+    await watcher.start()
     try:
         reuse = settings.reuse_port
         listeners = [await listen(broker, settings.host, settings.mqtt_port, reuse_port=reuse)]
@@ -270,6 +291,7 @@ async def serve(settings: Settings) -> None:
                 await listen(broker, settings.host, settings.mqtts_port, context, reuse_port=reuse)
             )
     except OSError as error:
+        await watcher.close()
         await broker.stop()
         await engine.close()
         await services.actions.runner.webhooks.aclose()
@@ -330,8 +352,11 @@ async def serve(settings: Settings) -> None:
         await retention.stop()
         for listener in listeners:
             listener.close()
+        await watcher.close()
         await broker.stop()
         await engine.close()
+        if services.password_resets is not None:
+            await services.password_resets.close()
         await services.actions.runner.webhooks.aclose()
         await services.ingest.stop()
         await services.ingest.bus.close()

@@ -166,3 +166,64 @@ def test_actions_cascade_and_go_down_and_up(fresh_url: str) -> None:
             await db.close()
 
     asyncio.run(go())
+
+
+def test_feed_status_goes_down_and_up_keeping_feeds(fresh_url: str) -> None:
+    """0009: down drops feeds.offline_at and feed_status_changes, and keeps every feed."""
+    now = int(time.time() * 1000)
+
+    async def go() -> None:
+        db = Database(fresh_url)
+        try:
+            await db.upgrade()
+            async with db.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO users (id, username, username_lower, password_hash, "
+                        "key_hash, key_enc, is_admin, created_at, updated_at) VALUES "
+                        "(1, 'u', 'u', 'x', 'u', 'x', false, :at, :at)"
+                    ),
+                    {"at": now},
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO groups (id, user_id, key, name, visibility, is_default, "
+                        "created_at, updated_at) VALUES (1, 1, 'default', 'D', 'private', true, "
+                        ":at, :at)"
+                    ),
+                    {"at": now},
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO feeds (id, user_id, group_id, key, name, history, "
+                        "visibility, status_notify, status_timeout, data_count, offline_at, "
+                        "created_at, updated_at) VALUES (1, 1, 1, 'f', 'f', true, 'private', "
+                        "true, 5, 0, :at, :at, :at)"
+                    ),
+                    {"at": now},
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO feed_status_changes (feed_id, user_id, status, created_at) "
+                        "VALUES (1, 1, 'offline', :at)"
+                    ),
+                    {"at": now},
+                )
+            async with db.engine.begin() as conn:
+                await conn.run_sync(_migrate, "0008", True)
+            async with db.connect() as conn:
+                tables = await conn.run_sync(lambda sync: set(sync.dialect.get_table_names(sync)))
+                columns = await conn.run_sync(
+                    lambda sync: {c["name"] for c in sync.dialect.get_columns(sync, "feeds")}
+                )
+                kept = (await conn.execute(text("SELECT count(*) FROM feeds"))).scalar_one()
+            assert "feed_status_changes" not in tables and "offline_at" not in columns
+            assert kept == 1
+            await db.upgrade()
+            async with db.connect() as conn:
+                row = (await conn.execute(text("SELECT offline_at FROM feeds"))).one()
+            assert row.offline_at is None  # online after the way back up
+        finally:
+            await db.close()
+
+    asyncio.run(go())

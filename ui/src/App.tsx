@@ -6,6 +6,7 @@ import { Loading } from "./components/States";
 import { currentTheme, toggleTheme } from "./lib/theme";
 import type { Theme } from "./lib/theme";
 import { SignIn, SignUp } from "./pages/Account";
+import { ForgotPassword, ResetPassword } from "./pages/PasswordReset";
 import { FeedsPage } from "./pages/Feeds";
 
 const FeedPage = lazy(() => import("./pages/FeedPage"));
@@ -150,6 +151,8 @@ export function App() {
             <Route path="/" element={<Home />} />
             <Route path="/signin" element={<SignIn />} />
             <Route path="/signup" element={<SignUp />} />
+            <Route path="/forgot-password" element={<ForgotPassword />} />
+            <Route path="/reset-password" element={<ResetPassword />} />
             <Route
               path="/feeds"
               element={

@@ -125,6 +125,13 @@ def serve(
         float | None,
         typer.Option(help="Seconds between rounds of removing expired points. [default: 300]"),
     ] = None,
+    feed_status_check_seconds: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds between two checks for feeds with status notifications that got "
+            "no data for their status timeout. [default: 30]"
+        ),
+    ] = None,
     data_rate_limit: Annotated[
         int | None,
         typer.Option(help="Data points per minute per user, 0 = unlimited. [default: 30]"),
@@ -184,6 +191,18 @@ def serve(
     ] = None,
     signup_window_seconds: Annotated[
         int | None, typer.Option(help="Window of the sign-up limit. [default: 3600]")
+    ] = None,
+    password_resets_per_address: Annotated[
+        int | None,
+        typer.Option(
+            help="Password reset requests per hour from one address, 0 = no limit. [default: 10]"
+        ),
+    ] = None,
+    password_resets_per_account: Annotated[
+        int | None,
+        typer.Option(
+            help="Password reset emails per hour to one account, 0 = no limit. [default: 3]"
+        ),
     ] = None,
     password_hash_concurrency: Annotated[
         int | None,
@@ -309,6 +328,7 @@ def serve(
         secret_key=secret_key,
         retention_days=retention_days,
         retention_interval_seconds=retention_interval_seconds,
+        feed_status_check_seconds=feed_status_check_seconds,
         data_rate_limit=data_rate_limit,
         max_actions_per_user=max_actions_per_user,
         bans=bans,
@@ -324,6 +344,8 @@ def serve(
         login_window_seconds=login_window_seconds,
         signups_per_address=signups_per_address,
         signup_window_seconds=signup_window_seconds,
+        password_resets_per_address=password_resets_per_address,
+        password_resets_per_account=password_resets_per_account,
         password_hash_concurrency=password_hash_concurrency,
         http_max_header_bytes=http_max_header_bytes,
         http_max_headers=http_max_headers,

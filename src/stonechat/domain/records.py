@@ -57,11 +57,23 @@ class Feed:
     updated_at: int
     # Keys of the non-default groups the feed belongs to, when the caller loaded them.
     member_groups: tuple[str, ...] = ()
+    # When the feed status watcher marked it offline (status_notify); None while online.
+    offline_at: int | None = None
 
     @property
     def full_key(self) -> str:
         """``key`` in the default group, ``group.key`` in any other (rest-api.md §4)."""
         return self.key if self.group_is_default else f"{self.group_key}.{self.key}"
+
+
+@dataclass(slots=True, frozen=True)
+class FeedStatusChange:
+    """A feed went ``offline`` (no data for its status_timeout) or ``online`` again."""
+
+    id: int
+    feed_id: int
+    status: str
+    created_at: int
 
 
 @dataclass(slots=True)

@@ -14,6 +14,7 @@ from stonechat.domain.records import (
     Dashboard,
     Datum,
     Feed,
+    FeedStatusChange,
     Group,
     User,
     WebhookReceiver,
@@ -66,6 +67,7 @@ def feed(
     groups: list[Group],
     receivers: list[WebhookReceiver] | None = None,
     details: dict[str, Any] | None = None,
+    status_changes: list[FeedStatusChange] | None = None,
 ) -> dict[str, Any]:
     primary = next((g for g in groups if g.id == f.group_id), None)
     shape: dict[str, Any] = {
@@ -83,7 +85,7 @@ def feed(
         "enabled": True,
         "last_value": f.last_value,
         "last_value_at": iso(f.last_value_at) if f.last_value_at is not None else None,
-        "status": "online" if f.last_value_at is not None else "offline",
+        "status": status(f),
         "status_notify": f.status_notify,
         "status_timeout": f.status_timeout,
         "created_at": iso(f.created_at),
@@ -93,11 +95,20 @@ def feed(
         "feed_webhook_receivers": [
             {"id": r.id, "token": r.token, "created_at": iso(r.created_at)} for r in receivers or []
         ],
-        "feed_status_changes": [],
+        "feed_status_changes": [
+            {"id": c.id, "status": c.status, "created_at": iso(c.created_at)}
+            for c in status_changes or []
+        ],
     }
     if details is not None:
         shape["details"] = details
     return shape
+
+
+def status(f: Feed) -> str:
+    """``offline`` while the feed status watcher holds it so (no data for status_timeout
+    minutes, with status_notify on) or before its first point; ``online`` otherwise."""
+    return "online" if f.offline_at is None and f.last_value_at is not None else "offline"
 
 
 def group(g: Group, username: str, feeds: list[dict[str, Any]]) -> dict[str, Any]:

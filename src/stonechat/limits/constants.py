@@ -20,6 +20,9 @@ EVENT_KEY = "event"  # + event name + username
 LOGIN_ACCOUNT_KEY = "login-account"  # + account (lower-case username): sorted set of attempts
 LOGIN_ADDRESS_KEY = "login-address"  # + address: sorted set of attempts
 SIGNUP_ADDRESS_KEY = "signup-address"  # + address
+RESET_ADDRESS_KEY = "reset-address"  # + address: password reset requests
+RESET_ACCOUNT_KEY = "reset-account"  # + user id: reset emails sent
+RESET_WINDOW_SECONDS = 3600  # password reset requests count for an hour
 BANS_KEY = "bans"  # sorted set: username -> banned until (unix seconds)
 BAN_HISTORY_KEY = "ban-history"  # + username: sorted set of ban start times
 

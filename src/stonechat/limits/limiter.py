@@ -69,6 +69,8 @@ class LimiterConfig:
     login_window_seconds: int = 900
     signups_per_address: int = 5
     signup_window_seconds: int = 3600
+    password_resets_per_address: int = 10  # reset requests per hour from one address
+    password_resets_per_account: int = 3  # reset emails per hour to one account
     refresh_seconds: float = c.REFRESH_SECONDS
 
     def threshold(self, event: str) -> int:
@@ -338,6 +340,30 @@ class Limiter:
         _, reset_at = await self.windows.used(item, key)
         seconds = wait_seconds(reset_at - self._clock())
         raise TooManyRequests(f"too many sign-ups, try again in {seconds} seconds", seconds)
+
+    async def reset_request(self, address: str) -> None:
+        """Count one password reset request from ``address``; TooManyRequests when over."""
+        cfg = self.config
+        if cfg.password_resets_per_address <= 0 or not address:
+            return
+        item = self._item(cfg.password_resets_per_address, c.RESET_WINDOW_SECONDS)
+        key = f"{c.RESET_ADDRESS_KEY}/{address}"
+        if await self.windows.hit(item, key):
+            return
+        _, reset_at = await self.windows.used(item, key)
+        seconds = wait_seconds(reset_at - self._clock())
+        raise TooManyRequests(
+            f"too many password reset requests, try again in {seconds} seconds", seconds
+        )
+
+    async def reset_email(self, user_id: int) -> bool:
+        """Count one reset email to an account; False when it had its share this hour
+        (the caller sends nothing and answers as usual: no one learns the account exists)."""
+        cfg = self.config
+        if cfg.password_resets_per_account <= 0:
+            return True
+        item = self._item(cfg.password_resets_per_account, c.RESET_WINDOW_SECONDS)
+        return await self.windows.hit(item, f"{c.RESET_ACCOUNT_KEY}/{user_id}")
 
     # -- the throttle endpoint -------------------------------------------------------------
 

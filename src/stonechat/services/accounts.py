@@ -21,6 +21,7 @@ from stonechat.domain.timestamps import now_ms
 from stonechat.services.secrets import KeyVault
 from stonechat.storage.database import Database
 from stonechat.storage.groups import GroupStore
+from stonechat.storage.password_resets import PasswordResetStore
 from stonechat.storage.users import UserStore
 
 MIN_PASSWORD_LENGTH = 8
@@ -41,6 +42,7 @@ class AccountService:
         self.db = db
         self.users = UserStore(db)
         self.groups = GroupStore(db)
+        self.resets = PasswordResetStore(db)
         self.vault = vault
         self._hasher = password_hasher or PasswordHasher()
         # Each argon2 hash or check holds 64 MiB (argon2-cffi's default memory cost): a
@@ -171,8 +173,14 @@ class AccountService:
         except Unauthorized:
             # Not 401: the caller is signed in, only the password it typed is wrong.
             raise Forbidden("the current password is wrong") from None
+        await self.set_password(user, new)
+
+    async def set_password(self, user: User, new: str) -> None:
+        """Store a new password (checked); a pending reset link stops working."""
+        check_password(new)
         password_hash = await self._argon2(self._hasher.hash, new)
         await self.users.update(user.id, password_hash=password_hash, updated_at=now_ms())
+        await self.resets.forget(user.id)
 
     async def update_profile(
         self, user: User, *, email: str | None = None, time_zone: str | None = None

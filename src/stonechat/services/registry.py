@@ -15,12 +15,14 @@ from stonechat.services.data import DataService
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
+from stonechat.services.password_resets import PasswordResets
 from stonechat.services.sessions import SessionService
 from stonechat.services.sharing import SharingService
 from stonechat.services.tokens import TokenService
 from stonechat.services.webhooks import WebhookService
 from stonechat.services.writes import WriteService
 from stonechat.storage.activities import ActivityStore
+from stonechat.storage.feed_status import FeedStatusStore
 from stonechat.storage.webhooks import WebhookStore
 
 
@@ -53,3 +55,7 @@ class Services:
     # Email (actions, feed status, password reset); ``mailer.configured`` is False without
     # an SMTP server, and the server runs without email.
     mailer: Mailer | None = None
+    # Feeds' status changes (``services.feed_status`` writes them; feed JSON shows them).
+    feed_status: FeedStatusStore | None = None
+    # Password reset by email (``available`` only when email is set up).
+    password_resets: PasswordResets | None = None

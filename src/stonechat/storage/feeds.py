@@ -8,7 +8,14 @@ from sqlalchemy import Select, delete, insert, select, update
 
 from stonechat.domain.records import Feed
 from stonechat.storage.database import Database
-from stonechat.storage.schema import data, feed_groups, feeds, groups, webhook_receivers
+from stonechat.storage.schema import (
+    data,
+    feed_groups,
+    feed_status_changes,
+    feeds,
+    groups,
+    webhook_receivers,
+)
 
 _COLUMNS = [
     *feeds.c,
@@ -43,6 +50,7 @@ def _feed(row: Any) -> Feed:
         data_count=row.data_count,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        offline_at=row.offline_at,
     )
 
 
@@ -155,6 +163,9 @@ class FeedStore:
             await conn.execute(delete(feed_groups).where(feed_groups.c.feed_id == feed_id))
             await conn.execute(
                 delete(webhook_receivers).where(webhook_receivers.c.feed_id == feed_id)
+            )
+            await conn.execute(
+                delete(feed_status_changes).where(feed_status_changes.c.feed_id == feed_id)
             )
             await conn.execute(delete(feeds).where(feeds.c.id == feed_id))
 

@@ -85,6 +85,7 @@ feeds = Table(
     Column("last_value_at", BigInteger),
     Column("data_count", BigInteger, nullable=False, default=0),
     Column("queue_position", String(26)),
+    Column("offline_at", BigInteger),  # set while the feed status watcher holds it offline
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("user_id", "group_id", "key", name="uq_feeds_user_group_key"),
@@ -330,4 +331,31 @@ action_runs = Table(
     Column("error", Text),
     Index("ix_action_runs_action", "action_id", "id"),
     sqlite_autoincrement=True,
+)
+
+# Feed status (services/feed_status.py): each time a feed with status_notify went offline
+# (no data for status_timeout minutes) or online again; the store keeps the last 20 of a feed.
+feed_status_changes = Table(
+    "feed_status_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("feed_id", Integer, ForeignKey("feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_feed_status_changes_feed", "feed_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+# Password reset links (services/password_resets.py): one live link per user at most. Only
+# the SHA-256 of the token is stored; using it or changing the password deletes the row.
+password_resets = Table(
+    "password_resets",
+    metadata,
+    Column("token_hash", String(64), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("token_hash", name="pk_password_resets"),
+    UniqueConstraint("user_id", name="uq_password_resets_user"),
 )

@@ -21,6 +21,8 @@ export interface UiConfig {
   mqtt_ws_path: string;
   mqtt_port?: number;
   base_url: string;
+  /** False when the server has no SMTP server: no password reset by email. */
+  email_enabled?: boolean;
   /** Optional: whether the request carried a valid session (saves a 401 probe). */
   signed_in?: boolean;
 }

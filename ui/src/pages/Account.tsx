@@ -4,6 +4,7 @@ import { Link, Navigate, useLocation, useNavigate } from "react-router-dom";
 import { ApiError } from "../api/client";
 import { useAuth } from "../auth";
 import { FormError, Loading } from "../components/States";
+import { EmailNotSetUp } from "./PasswordReset";
 
 function browserTimeZone(): string {
   try {
@@ -34,6 +35,7 @@ export function SignIn() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const from = (location.state as { from?: string } | null)?.from;
+  const wasReset = (location.state as { reset?: boolean } | null)?.reset === true;
 
   if (loading) return <Loading />;
   if (session && !busy) return <Navigate to={from || "/feeds"} replace />;
@@ -56,6 +58,11 @@ export function SignIn() {
       <form className="card auth-card" onSubmit={submit} noValidate>
         <h1>Sign in</h1>
         <p className="muted">Welcome back to Stonechat.</p>
+        {wasReset && (
+          <p className="muted" role="status" data-testid="reset-done">
+            Your password is changed. Sign in with the new one.
+          </p>
+        )}
         <label htmlFor="signin-username">Username or email</label>
         <input
           id="signin-username"
@@ -80,6 +87,15 @@ export function SignIn() {
         <button className="btn btn-primary btn-block" data-testid="signin-submit" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
+        {config?.email_enabled === false ? (
+          <EmailNotSetUp />
+        ) : (
+          <p className="muted small">
+            <Link to="/forgot-password" data-testid="forgot-password">
+              Forgot password?
+            </Link>
+          </p>
+        )}
         {config?.signup_enabled !== false && (
           <p className="muted small">
             New here? <Link to="/signup">Create an account</Link>

@@ -141,6 +141,12 @@ class FeedDetails(BaseModel):
     data: DataSummary
 
 
+class FeedStatusChange(BaseModel):
+    id: int
+    status: Literal["online", "offline"]
+    created_at: Time
+
+
 class Feed(BaseModel):
     username: str
     owner: Owner
@@ -164,7 +170,9 @@ class Feed(BaseModel):
     group: GroupRef | None
     groups: list[GroupRef]
     feed_webhook_receivers: list[ReceiverRef] = Field(description="For the owner only")
-    feed_status_changes: list[Any]
+    feed_status_changes: list[FeedStatusChange] = Field(
+        description="The last 20 status changes (status_notify), newest first"
+    )
     details: FeedDetails | None = Field(None, description="Only from /details")
 
 

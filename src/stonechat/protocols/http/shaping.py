@@ -26,6 +26,7 @@ async def feeds(
     owns = services.access.owns(principal, owner)
     groups = await services.groups.store.groups_of_feeds(ids)
     receivers = await services.receivers.for_feeds(ids) if owns else {}
+    changes = await services.feed_status.changes(ids) if services.feed_status else {}
     result = []
     for f in items:
         extra = None
@@ -47,7 +48,11 @@ async def feeds(
                 },
             }
         visible = await services.access.readable(principal, groups.get(f.id, []))
-        result.append(shapes.feed(f, owner.username, visible, receivers.get(f.id, []), extra))
+        result.append(
+            shapes.feed(
+                f, owner.username, visible, receivers.get(f.id, []), extra, changes.get(f.id)
+            )
+        )
     return result
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from stonechat import __version__
-from stonechat.domain.errors import BadRequest, Conflict, Forbidden, Unauthorized
+from stonechat.domain.errors import BadRequest, Conflict, Forbidden, Unauthorized, Unavailable
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import iso
 from stonechat.protocols.http.bodies import read_body
@@ -22,11 +22,17 @@ from stonechat.protocols.http.session_auth import (
     set_cookie,
 )
 from stonechat.services.accounts import check_email, check_new_user
+from stonechat.services.password_resets import NOT_SET_UP
 from stonechat.services.registry import Services
 from stonechat.services.sessions import Session
 
 router = APIRouter(tags=["web UI"])
 
+MAX_LOGIN = 255  # a username or an email address
+RESET_SENT = (
+    "if this account has an email address, a link to reset its password is on its way "
+    "(it works for an hour)"
+)
 SIGNUP_DISABLED = "sign-up is turned off on this server: ask its administrator for an account"
 
 
@@ -108,6 +114,8 @@ async def config(request: Request, services: ServicesDep) -> Response:
             "mqtt_ws_path": "/mqtt",
             "mqtt_port": services.mqtt_port,
             "base_url": base_url(request, services),
+            # False: email is not set up, so no password reset links (the page says so).
+            "email_enabled": services.mailer is not None and services.mailer.configured,
         }
     )
 
@@ -155,6 +163,41 @@ async def signin(request: Request, services: ServicesDep) -> Response:
     async with services.limiter.password_attempt(account, address(request)):
         user = await services.accounts.check_password(found, password)
     return await signed_in(request, services, user)
+
+
+@router.post(
+    "/password-reset",
+    summary="Email a password reset link (same answer whether or not the account exists)",
+    status_code=202,
+)
+async def password_reset(request: Request, services: ServicesDep) -> Response:
+    resets = services.password_resets
+    if resets is None or not resets.available:
+        raise Unavailable(NOT_SET_UP)
+    body = await json_object(request)
+    login = text_field(body, "login")
+    assert login is not None
+    if len(login) > MAX_LOGIN:
+        raise BadRequest(f"login must be at most {MAX_LOGIN} characters")
+    await resets.request(login, address(request), base_url(request, services))
+    return JSON({"message": RESET_SENT}, 202)
+
+
+@router.post(
+    "/password-reset/confirm",
+    summary="Set a new password with the token of a reset link",
+    status_code=204,
+)
+async def password_reset_confirm(request: Request, services: ServicesDep) -> Response:
+    resets = services.password_resets
+    if resets is None:
+        raise Unavailable(NOT_SET_UP)
+    body = await json_object(request)
+    token = text_field(body, "token")
+    new = text_field(body, "new_password")
+    assert token is not None and new is not None
+    await resets.reset(token, new)
+    return Response(status_code=204)
 
 
 @router.post("/signout", summary="End this session", status_code=204)

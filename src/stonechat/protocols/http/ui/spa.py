@@ -25,6 +25,8 @@ ROUTES = (
     "/",
     "/signin",
     "/signup",
+    "/forgot-password",
+    "/reset-password",
     "/feeds",
     "/feeds/{key}",
     "/groups",

@@ -1,0 +1,42 @@
+"""Password reset links: the SHA-256 of each token, its user and when it expires."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, insert
+
+from stonechat.storage.database import Database
+from stonechat.storage.schema import password_resets
+
+
+class PasswordResetStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def replace(self, user_id: int, token_hash: str, now: int, expires_at: int) -> None:
+        """The user's one live link (an earlier one stops working)."""
+        async with self.db.begin() as conn:
+            await conn.execute(delete(password_resets).where(password_resets.c.user_id == user_id))
+            await conn.execute(
+                insert(password_resets).values(
+                    token_hash=token_hash, user_id=user_id, created_at=now, expires_at=expires_at
+                )
+            )
+
+    async def take(self, token_hash: str, now: int) -> int | None:
+        """Use a link once: delete it, and return its user when it had not expired."""
+        async with self.db.begin() as conn:
+            row = (
+                await conn.execute(
+                    delete(password_resets)
+                    .where(password_resets.c.token_hash == token_hash)
+                    .returning(password_resets.c.user_id, password_resets.c.expires_at)
+                )
+            ).first()
+        if row is None or row.expires_at <= now:
+            return None
+        return int(row.user_id)
+
+    async def forget(self, user_id: int) -> None:
+        """The password changed: the user's link stops working."""
+        async with self.db.begin() as conn:
+            await conn.execute(delete(password_resets).where(password_resets.c.user_id == user_id))
