@@ -252,16 +252,16 @@ class ActionEngine:
         for live in self.live.values():  # keep compare feeds' last values current
             if live.compare_feed is not None and live.compare_feed.id == event.feed.id:
                 live.compare_feed.last_value = event.datum.value
+        value = event.datum.value
         for live in list(self.by_feed.get(event.feed.id, ())):
             state = live.state
             if state.deadline is not None and state.deadline <= now:  # a late timer first
                 self._apply(live, on_deadline(live.spec, state, now), None)
             compare = live.compare_feed.last_value if live.compare_feed else None
-            decision = on_point(
-                live.spec, state, event.datum.value, compare, now, depth, explain=False
-            )
-            trigger = Trigger("data", event.datum.value, event.feed, event.datum.created_at)
-            self._apply(live, decision, trigger)
+            decision = on_point(live.spec, state, value, compare, now, depth, explain=False)
+            if decision.kind != "none" or decision.reason.startswith("loop"):
+                trigger = Trigger("data", value, event.feed, event.datum.created_at)
+                self._apply(live, decision, trigger)
 
     def _apply(self, live: Live, decision: Decision, trigger: Trigger | None) -> None:
         if decision.kind == "schedule" and decision.at is not None:
