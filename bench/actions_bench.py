@@ -183,9 +183,8 @@ def main() -> None:
         print(f"| ingest, no action: points/s (runs; median) | {runs(none)}; {a:,.0f} |")
         print(f"| ingest, 100 actions: points/s (runs; median) | {runs(hundred)}; {b:,.0f} |")
         print(f"| ratio 100 actions / none | {b / a:.2f} |")
-        print(
-            f"| engine caught up after the last write, s (runs; inf: points dropped) | {runs(lags)} |"
-        )
+        caught = "engine caught up after the last write, s (runs; inf: points dropped)"
+        print(f"| {caught} | {runs(lags)} |")
     if args.only != "ingest":
         lat = sorted(measure_latency(args.backend, args.seconds * 2))
         if not lat:
