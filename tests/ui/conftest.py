@@ -56,3 +56,32 @@ def short_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     srv.stop()
     if url:
         drop_pg_database(url)
+
+
+LIMITED_RATE = 5  # points per minute on limited_server
+
+
+@pytest.fixture(scope="session")
+def limited_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of its own (per backend) with a data rate of LIMITED_RATE points a minute,
+    to be throttled in a test."""
+    url = None
+    if backend == "postgresql":
+        if not postgres_available():
+            if IN_CI:
+                pytest.fail("PostgreSQL is not running on 127.0.0.1:5432 (required in CI)")
+            pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+        url = create_pg_database()
+    srv = Server(
+        backend=backend,
+        data_dir=Path(tmp_path_factory.mktemp(f"limited-{backend}")),
+        database_url=url,
+        http_port=free_port(),
+        mqtt_port=free_port(),
+        extra_env={"STONECHAT_DATA_RATE_LIMIT": str(LIMITED_RATE)},
+    )
+    srv.start()
+    yield srv
+    srv.stop()
+    if url:
+        drop_pg_database(url)

@@ -18,6 +18,7 @@ const SettingsPage = lazy(() => import("./pages/Settings"));
 const ActionsPage = lazy(() => import("./pages/Actions"));
 const ActionPage = lazy(() => import("./pages/ActionPage"));
 const ActionEdit = lazy(() => import("./pages/ActionEdit"));
+const MonitorPage = lazy(() => import("./pages/Monitor"));
 
 export function ThemeToggle() {
   const [theme, setTheme] = useState<Theme>(currentTheme());
@@ -77,6 +78,9 @@ function Header() {
           </NavLink>
           <NavLink to="/actions" data-testid="nav-actions">
             Actions
+          </NavLink>
+          <NavLink to="/monitor" data-testid="nav-monitor">
+            Monitor
           </NavLink>
           <NavLink to="/settings" data-testid="nav-settings">
             Settings
@@ -190,6 +194,14 @@ export function App() {
               element={
                 <RequireAuth>
                   <DashboardPage />
+                </RequireAuth>
+              }
+            />
+            <Route
+              path="/monitor"
+              element={
+                <RequireAuth>
+                  <MonitorPage />
                 </RequireAuth>
               }
             />

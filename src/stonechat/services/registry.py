@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stonechat.actions.mail import Mailer
 from stonechat.limits.counter import MinuteCounter
@@ -15,6 +15,7 @@ from stonechat.services.data import DataService
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
+from stonechat.services.notices import Notices
 from stonechat.services.password_resets import PasswordResets
 from stonechat.services.sessions import SessionService
 from stonechat.services.sharing import SharingService
@@ -59,3 +60,5 @@ class Services:
     feed_status: FeedStatusStore | None = None
     # Password reset by email (``available`` only when email is set up).
     password_resets: PasswordResets | None = None
+    # Notices ({user}/errors, {user}/throttle) for the web UI; the broker publishes them.
+    notices: Notices = field(default_factory=Notices)

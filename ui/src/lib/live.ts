@@ -3,6 +3,8 @@
  * Keeps a reference count per feed topic ("{username}/{feed_key}"), subscribes on the
  * first listener and unsubscribes after the last one, resubscribes everything after a
  * reconnect, and reconnects with exponential backoff (and jitter) while anyone listens.
+ * Notice listeners follow the signed-in user's {user}/errors and {user}/throttle notices
+ * ({"notices": true} while at least one listens).
  */
 import type { LiveDatum } from "../api/types";
 
@@ -18,6 +20,12 @@ export interface SocketLike {
 
 export type LiveStatus = "idle" | "connecting" | "open" | "reconnecting";
 export type DataListener = (datum: LiveDatum, topic: string) => void;
+export interface LiveNotice {
+  topic: string;
+  message: string;
+  at: string;
+}
+export type NoticeListener = (notice: LiveNotice) => void;
 export type StatusListener = (status: LiveStatus, reconnected: boolean) => void;
 
 export interface LiveOptions {
@@ -49,6 +57,7 @@ export function backoffDelay(attempt: number, base = 500, max = 15_000, random =
 export class LiveClient {
   private readonly listeners = new Map<string, Set<DataListener>>();
   private readonly statusListeners = new Set<StatusListener>();
+  private readonly noticeListeners = new Set<NoticeListener>();
   private socket: SocketLike | null = null;
   private timer: unknown = null;
   private attempt = 0;
@@ -88,6 +97,30 @@ export class LiveClient {
     return () => this.statusListeners.delete(listener);
   }
 
+  /** Follow the signed-in user's notices until the returned function is called. */
+  onNotice(listener: NoticeListener): () => void {
+    const first = this.noticeListeners.size === 0;
+    this.noticeListeners.add(listener);
+    this.stopped = false;
+    if (first) {
+      if (this.socket && this.socket.readyState === OPEN) this.send({ notices: true });
+      else this.ensureConnected();
+    }
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      this.noticeListeners.delete(listener);
+      if (this.noticeListeners.size === 0 && this.socket && this.socket.readyState === OPEN) {
+        this.send({ notices: false });
+      }
+    };
+  }
+
+  private wanted(): boolean {
+    return this.listeners.size > 0 || this.noticeListeners.size > 0;
+  }
+
   subscribe(topic: string, listener: DataListener): () => void {
     const key = topic.toLowerCase();
     let set = this.listeners.get(key);
@@ -120,6 +153,7 @@ export class LiveClient {
   close(): void {
     this.stopped = true;
     this.listeners.clear();
+    this.noticeListeners.clear();
     if (this.timer !== null) this.opts.clearTimer(this.timer);
     this.timer = null;
     const socket = this.socket;
@@ -160,7 +194,7 @@ export class LiveClient {
 
   private connect(): void {
     this.timer = null;
-    if (this.stopped || this.listeners.size === 0) {
+    if (this.stopped || !this.wanted()) {
       this.setStatus("idle", false);
       return;
     }
@@ -179,6 +213,7 @@ export class LiveClient {
       this.attempt = 0;
       const topics = this.topics;
       if (topics.length) this.send({ subscribe: topics });
+      if (this.noticeListeners.size) this.send({ notices: true });
       this.setStatus("open", reconnected);
     };
     socket.onmessage = (ev: MessageEvent) => this.handle(ev.data);
@@ -193,7 +228,7 @@ export class LiveClient {
   }
 
   private scheduleReconnect(): void {
-    if (this.stopped || this.listeners.size === 0) {
+    if (this.stopped || !this.wanted()) {
       this.setStatus("idle", false);
       return;
     }
@@ -217,12 +252,23 @@ export class LiveClient {
       return;
     }
     if (!message || typeof message !== "object") return;
-    const m = message as { type?: string; feed?: string; datum?: LiveDatum; error?: string };
+    const m = message as {
+      type?: string;
+      feed?: string;
+      datum?: LiveDatum;
+      error?: string;
+      topic?: string;
+      message?: string;
+      at?: string;
+    };
     if (m.type === "data" && typeof m.feed === "string" && m.datum) {
       const key = m.feed.toLowerCase();
       const set = this.listeners.get(key);
       if (!set) return;
       for (const listener of [...set]) listener(m.datum, key);
+    } else if (m.type === "notice" && typeof m.topic === "string") {
+      const notice = { topic: m.topic, message: m.message ?? "", at: m.at ?? "" };
+      for (const listener of [...this.noticeListeners]) listener(notice);
     } else if (m.type === "error") {
       this.lastError = m.error ?? "live updates failed";
     }

@@ -85,6 +85,12 @@ class Hooks(Protocol):
     def subscribe_refused(self, username: str) -> None:
         """A filter was refused for what it is (it counts toward a ban)."""
 
+    # -- notices ---------------------------------------------------------------------------
+
+    def noticed(self, username: str, name: str, payload: bytes) -> None:
+        """A notice on ``{username}/{name}`` was delivered in this process (made here or in
+        another process): for the application's other listeners. Must not block."""
+
     # -- PUBLISH ---------------------------------------------------------------------------
 
     def publish(self, conn: Connection, topic: FeedTopic | GroupTopic, packet: Publish) -> Handled:

@@ -55,6 +55,7 @@ def notice_here(
             session.deliver(msg, sub)
         except Exception as error:
             delivery_failed(session, error)
+    state.hooks.noticed(username, name, payload)
 
 
 def reject_publish(

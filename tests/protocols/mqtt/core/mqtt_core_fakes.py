@@ -87,6 +87,7 @@ class FakeHooks:
         self.published: list[tuple[str, bytes]] = []
         self.wills: list[tuple[str, bytes]] = []
         self.counted: list[str] = []
+        self.notices: list[tuple[str, str, bytes]] = []
         self.started = self.stopped_ = False
 
     def attach(self, broker: Any) -> None:
@@ -136,6 +137,9 @@ class FakeHooks:
 
     def subscribe_refused(self, username: str) -> None:
         self.counted.append("subscribe refused")
+
+    def noticed(self, username: str, name: str, payload: bytes) -> None:
+        self.notices.append((username, name, payload))
 
     def publish(self, conn: Any, topic: Any, packet: Any) -> None:
         from stonechat.protocols.mqtt.replies import acknowledge

@@ -20,6 +20,7 @@ from stonechat.protocols.mqtt.connection import Connection
 from stonechat.protocols.mqtt.messages import Message, Subscription
 from stonechat.protocols.mqtt.notices import publish_error
 from stonechat.protocols.mqtt.session import Session
+from stonechat.services.notices import Notices
 
 USER = User(1, "ann", None, False, None, None, 0, 0)
 
@@ -28,6 +29,7 @@ def broker() -> Broker:
     services: Any = SimpleNamespace(
         limiter=SimpleNamespace(banned={}),
         access=SimpleNamespace(),
+        notices=Notices(),
         retention_ms=86_400_000,
         ingest=SimpleNamespace(bus=SimpleNamespace(distributed=False, node="here")),
     )

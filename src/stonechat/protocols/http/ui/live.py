@@ -11,10 +11,17 @@ resources changes (``access.on_change``, in every process through the bus), so a
 private or a share revoked stops flowing within a second. A socket follows a feed once,
 whatever names it used for it: each point arrives once, labelled with the first name.
 
+A signed-in socket may also follow its own user's notices (``{user}/errors`` and
+``{user}/throttle``, as MQTT subscribers get them), which the broker hands to
+``services.notices`` in every process.
+
 Protocol (JSON text frames), see docs/ui-api.md:
   client → server  {"subscribe": ["user/feed_key", ...]}   {"unsubscribe": [...]}
+                   {"notices": true | false}
   server → client  {"type": "subscribed", "feeds": [...]}  {"type": "error", "error": "..."}
                    {"type": "data", "feed": "user/feed_key", "datum": {...}}
+                   {"type": "notices", "on": bool}
+                   {"type": "notice", "topic": "user/errors", "message": "...", "at": iso}
 """
 
 from __future__ import annotations
@@ -32,9 +39,10 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from stonechat.bus.events import FeedEvent
 from stonechat.domain.access import NOBODY, READ, Principal
 from stonechat.domain.errors import Unauthorized
-from stonechat.domain.timestamps import iso
+from stonechat.domain.timestamps import iso, now_ms
 from stonechat.protocols.http.session_auth import session_token
 from stonechat.services.access import Change
+from stonechat.services.notices import Notice
 from stonechat.services.rechecks import Rechecks
 from stonechat.services.registry import Services
 
@@ -66,7 +74,7 @@ class Followed:
 class LiveClient:
     """One socket: who it is, what it follows (feed id -> names used) and its queue."""
 
-    __slots__ = ("dropped", "feeds", "names", "principal", "queue")
+    __slots__ = ("dropped", "feeds", "names", "notices", "principal", "queue")
 
     def __init__(self, principal: Principal) -> None:
         self.principal = principal
@@ -74,6 +82,7 @@ class LiveClient:
         self.names: dict[str, int] = {}  # name -> feed id
         self.queue: asyncio.Queue[str] = asyncio.Queue(QUEUE_SIZE)
         self.dropped = 0
+        self.notices = False  # follows its user's notices
 
     def tell(self, message: dict[str, Any]) -> None:
         try:
@@ -87,6 +96,7 @@ class LiveHub:
         self.services = services
         self._by_feed: dict[int, set[LiveClient]] = {}
         self._by_owner: dict[int, set[LiveClient]] = {}
+        self._by_notices: dict[str, set[LiveClient]] = {}  # lower-case username -> sockets
         self._listening = False
         self._rechecks = Rechecks(self._recheck, "live subscriptions on the feeds")
         self.dropped = 0
@@ -95,6 +105,7 @@ class LiveHub:
         if not self._listening:
             self.services.ingest.bus.subscribe(self.on_events)
             self.services.access.on_change.append(self.changed)
+            self.services.notices.listeners.append(self.on_notice)
             self._listening = True
 
     def on_events(self, events: list[FeedEvent]) -> None:
@@ -125,6 +136,41 @@ class LiveHub:
                     client.dropped += 1
                     self.dropped += 1
 
+    def on_notice(self, notice: Notice) -> None:
+        """``services.notices`` listener: the notice to its user's sockets that follow them."""
+        clients = self._by_notices.get(notice.username.lower())
+        if not clients:
+            return
+        message = {
+            "type": "notice",
+            "topic": notice.topic,
+            "message": notice.text,
+            "at": iso(now_ms()),
+        }
+        for client in clients:
+            client.tell(message)
+
+    def follow_notices(self, client: LiveClient, on: bool) -> str | None:
+        """Start or stop sending the socket's user's notices; an error for a socket
+        nobody signed in to."""
+        user = client.principal.user
+        if user is None:
+            return "sign in to follow notices"
+        name = user.username.lower()
+        client.notices = on
+        if on:
+            self._by_notices.setdefault(name, set()).add(client)
+        else:
+            self._stop_notices(client, name)
+        return None
+
+    def _stop_notices(self, client: LiveClient, name: str) -> None:
+        clients = self._by_notices.get(name)
+        if clients is not None:
+            clients.discard(client)
+            if not clients:
+                del self._by_notices[name]
+
     def add(self, client: LiveClient, feed_id: int, owner_id: int, name: str) -> None:
         followed = client.feeds.get(feed_id)
         if followed is None:
@@ -148,6 +194,8 @@ class LiveHub:
     def drop(self, client: LiveClient) -> None:
         for feed_id in list(client.feeds):
             self._forget(client, feed_id)
+        if client.notices and client.principal.user is not None:
+            self._stop_notices(client, client.principal.user.username.lower())
 
     def _forget(self, client: LiveClient, feed_id: int) -> list[str]:
         followed = client.feeds.pop(feed_id, None)
@@ -322,6 +370,16 @@ async def _handle(hub: LiveHub, client: LiveClient, text: str) -> None:
     if not isinstance(body, dict):
         await client.queue.put(reply({"type": "error", "error": "send a JSON object"}))
         return
+    if "notices" in body:
+        on = body["notices"]
+        if not isinstance(on, bool):
+            await client.queue.put(reply({"type": "error", "error": "notices takes true or false"}))
+            return
+        refused = hub.follow_notices(client, on)
+        if refused is not None:
+            await client.queue.put(reply({"type": "error", "error": refused}))
+            return
+        await client.queue.put(reply({"type": "notices", "on": on}))
     if "unsubscribe" in body:
         names = _names(body["unsubscribe"])
         for name in names or ():

@@ -37,6 +37,7 @@ ROUTES = (
     "/actions/new",
     "/actions/{action_id}",
     "/actions/{action_id}/edit",
+    "/monitor",
     "/settings",
     "/public/{username}/dashboards/{key}",
 )

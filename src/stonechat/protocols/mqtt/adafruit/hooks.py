@@ -87,6 +87,11 @@ class AdafruitHooks:
     def subscribe_refused(self, username: str) -> None:
         self.enforcement.count(FAILED_SUBSCRIBES, username)
 
+    # -- notices ---------------------------------------------------------------------------
+
+    def noticed(self, username: str, name: str, payload: bytes) -> None:
+        self.services.notices.publish(username, name, payload)
+
     # -- PUBLISH ---------------------------------------------------------------------------
 
     def publish(self, conn: Connection, topic: FeedTopic | GroupTopic, packet: Publish) -> Handled:
