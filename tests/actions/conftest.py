@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from support import free_port
+from support import backend_url, free_port
 
 _HERE = str(Path(__file__).resolve().parent)
 if _HERE not in sys.path:
@@ -73,3 +73,11 @@ def http_receiver() -> Iterator[HttpReceiver]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@pytest.fixture
+def own_database(backend: str) -> Iterator[str | None]:
+    """A database of the test's own (None: SQLite in the server's data directory). The
+    session's shared server must not hold the roles one process holds per database (the
+    actions engine, the feed status watcher: PostgreSQL advisory locks)."""
+    yield from backend_url(backend)

@@ -22,14 +22,14 @@ API = "/api/v2"
 @pytest.fixture
 def actions_server(
     backend: str,
-    database_url: str | None,
+    own_database: str | None,
     tmp_path: Path,
     smtp_server: SmtpServer,
 ) -> Iterator[Server]:
     server = Server(
         backend=backend,
         data_dir=tmp_path / "server",
-        database_url=database_url,
+        database_url=own_database,
         http_port=free_port(),
         mqtt_port=free_port(),
         extra_env={
@@ -128,9 +128,9 @@ def test_a_point_over_the_limit_sends_email_and_webhook(
 
 
 def test_webhooks_to_private_addresses_are_refused_by_default(
-    backend: str, database_url: str | None, tmp_path: Path, http_receiver: HttpReceiver
+    backend: str, own_database: str | None, tmp_path: Path, http_receiver: HttpReceiver
 ) -> None:
-    server = Server(backend, tmp_path / "s", database_url, free_port(), free_port())
+    server = Server(backend, tmp_path / "s", own_database, free_port(), free_port())
     server.start()
     try:
         username, key = server.create_user("ssrf")

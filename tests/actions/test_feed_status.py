@@ -31,12 +31,12 @@ API = "/api/v2"
 
 @pytest.fixture
 def status_server(
-    backend: str, database_url: str | None, tmp_path: Path, smtp_server: SmtpServer
+    backend: str, own_database: str | None, tmp_path: Path, smtp_server: SmtpServer
 ) -> Iterator[Server]:
     server = Server(
         backend=backend,
         data_dir=tmp_path / "server",
-        database_url=database_url,
+        database_url=own_database,
         http_port=free_port(),
         mqtt_port=free_port(),
         extra_env={

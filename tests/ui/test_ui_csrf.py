@@ -21,7 +21,12 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Authenticated by their own secret in the path, never by a session: nothing to forge.
 NOT_SESSION = ("/api/v2/webhooks/",)
 # Nobody is signed in yet: these take only JSON instead (see test_ui_accounts).
-NO_SESSION_YET = {("POST", "/ui/api/signup"), ("POST", "/ui/api/signin")}
+NO_SESSION_YET = {
+    ("POST", "/ui/api/signup"),
+    ("POST", "/ui/api/signin"),
+    ("POST", "/ui/api/password-reset"),
+    ("POST", "/ui/api/password-reset/confirm"),
+}
 
 SAMPLES = {
     "feed_key": "csrf-feed",
