@@ -115,11 +115,25 @@ class ActionRunner:
             error=why[:MAX_DETAIL],
         )
 
-    async def _context(self, owner: User, spec: ActionSpec, trigger: Trigger) -> dict[str, Any]:
+    async def preview(self, owner: User, text: str, feed: Feed | None) -> str:
+        """``text`` rendered as a run with ``feed``'s last value would render it."""
+        trigger = Trigger(
+            "run", feed.last_value if feed else None, feed, feed.last_value_at if feed else None
+        )
+        context = await self._context(owner, [text], trigger)
+        return await _render(text, context)
+
+    async def _context(
+        self, owner: User, spec: ActionSpec | list[str], trigger: Trigger
+    ) -> dict[str, Any]:
+        texts = (
+            spec
+            if isinstance(spec, list)
+            else [text for output in spec.outputs for _name, text in templates_of(output)]
+        )
         keys: set[str] = set()
-        for output in spec.outputs:
-            for _name, text in templates_of(output):
-                keys |= referenced_feeds(text)
+        for text in texts:
+            keys |= referenced_feeds(text)
         others: dict[str, dict[str, Any]] = {}
         for key in sorted(keys)[:50]:  # bounded: a template naming 10,000 feeds loads 50
             found = await self.feeds.find(owner.id, key)

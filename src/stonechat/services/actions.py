@@ -19,6 +19,8 @@ from stonechat.domain.access import READ, WRITE, Principal
 from stonechat.domain.action_dry_run import MAX_POINTS, Verdict, dry_run
 from stonechat.domain.action_schedule import check_schedule, due_between
 from stonechat.domain.actions import (
+    MAX_NAME,
+    MAX_TEMPLATE,
     ActionSpec,
     DataTrigger,
     PublishOutput,
@@ -27,6 +29,7 @@ from stonechat.domain.actions import (
     templates_of,
 )
 from stonechat.domain.errors import Invalid, NotFound
+from stonechat.domain.fields import to_text
 from stonechat.domain.records import ActionRun, Feed, StoredAction, User
 from stonechat.domain.timestamps import iso_ms, now_ms, parse_time
 from stonechat.services.access import AccessService
@@ -184,6 +187,23 @@ class ActionService:
                 "shorter one"
             )
         return points
+
+    async def preview(
+        self, principal: Principal, owner: User, body: Any
+    ) -> tuple[str, Feed | None]:
+        """A template rendered with the last value of ``feed`` (a key of a feed the owner
+        may read, or null): what a run would send. Returns the text and the feed."""
+        self.access.require_owner(principal, owner)
+        if not isinstance(body, dict):
+            raise Invalid("body must be a JSON object")
+        text = to_text(body.get("template", ""), "template", MAX_TEMPLATE)
+        check_template(text, "template")
+        feed = None
+        if body.get("feed") is not None:
+            ref = to_text(body["feed"], "feed", MAX_NAME)
+            await self._feed(principal, ref, "feed", READ)
+            feed = await self.feed_of(owner.id, ref)
+        return await self.runner.preview(owner, text, feed), feed
 
     # -- for the engine -----------------------------------------------------------------
 

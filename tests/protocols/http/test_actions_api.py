@@ -584,3 +584,41 @@ def test_openapi_documents_the_action_routes(server: Server) -> None:
     assert {"Action", "ActionRun", "DataTrigger", "ScheduleTrigger", "ActionBody"} <= set(
         spec["components"]["schemas"]
     )
+
+
+def test_template_preview(owner: Owner, api: httpx.Client) -> None:
+    feed = new_feed(api, "21.5")
+    other = new_feed(api, "7")
+    body = {"template": "{{ feed.key }} is {{ value }}, other {{ feeds['" + other + "'].value }}"}
+    preview = ok(api.post("/actions/preview", json={**body, "feed": feed}))
+    assert preview == {"text": f"{feed} is 21.5, other 7", "value": "21.5"}
+    assert ok(api.post("/triggers/preview", json={"template": "{{ user.username }}"}))["text"] == (
+        owner.name
+    )
+    # Bad templates and feeds are 422 naming the field; nothing is stored.
+    assert refused(api.post("/actions/preview", json={"template": "{{ value"}), 422).startswith(
+        "template: "
+    )
+    assert "unknown variable" in refused(
+        api.post("/actions/preview", json={"template": "{{ secret }}"}), 422
+    )
+    missing = refused(api.post("/actions/preview", json={"template": "x", "feed": "nope"}), 422)
+    assert missing.startswith("feed: ")
+    refused(api.post("/actions/preview", json={"template": "x" * 20_000}), 422)
+    refused(api.post("/actions/preview", json=["x"]), 400)
+    # Another user's feed without a share, another user, a token, nobody.
+    with owner.client(owner.other_key, owner.other) as other_own:
+        refused(
+            other_own.post(
+                "/actions/preview", json={"template": "x", "feed": f"{owner.name}/{feed}"}
+            ),
+            422,
+        )
+    with owner.client(owner.other_key) as stranger, owner.client(None) as nobody:
+        refused(stranger.post("/actions/preview", json={"template": "x"}), 403)
+        refused(nobody.post("/actions/preview", json={"template": "x"}), 401)
+    token = ok(
+        api.post("/tokens", json={"name": "p", "permissions": [{"key": feed, "mode": "r"}]}), 201
+    )["token"]
+    with owner.client(token) as device:
+        refused(device.post("/actions/preview", json={"template": "x", "feed": feed}), 403)

@@ -132,6 +132,7 @@ for _prefix in ("/{username}/actions", "/{username}/triggers"):
             ("GET", f"{_prefix}/{{action_id}}/runs"): None,
             ("POST", f"{_prefix}/{{action_id}}/run"): None,
             ("POST", f"{_prefix}/dry-run"): {"action": ACTION},
+            ("POST", f"{_prefix}/preview"): {"template": "{{ value }}"},
         }
     )
 for _prefix in (

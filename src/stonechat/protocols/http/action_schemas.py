@@ -252,3 +252,15 @@ class DryRun(BaseModel):
     points: list[Verdict]
     fired: int = Field(description="How many times it would have fired")
     due: list[Time] = Field(description="Schedule triggers: each due time in the range")
+
+
+class PreviewBody(BaseModel):
+    template: str = Field(max_length=MAX_TEMPLATE, description="An output's template")
+    feed: str | None = Field(
+        None, max_length=MAX_NAME, description="The trigger feed, whose last value is used"
+    )
+
+
+class Preview(BaseModel):
+    text: str = Field(description="The template rendered as a run would render it now")
+    value: str | None = Field(description="The feed's last value ({{ value }})")

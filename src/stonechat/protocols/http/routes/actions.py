@@ -210,6 +210,23 @@ async def dry_run_action(acc: AccountDep, request: Request) -> Response:
 
 
 @_route(
+    "POST",
+    "/preview",
+    "preview_trigger_template",
+    summary="Render an output's template with a feed's last value, as a run would",
+    description="A template that does not compile or render, or a feed you may not read, "
+    "gets 422 naming `template` or `feed`.",
+    response_model=shapes.Preview,
+    responses=_errors(401, 403, 404, 422),
+    openapi_extra=request_body(shapes.PreviewBody, "preview", form=False),
+)
+async def preview_action_template(acc: AccountDep, request: Request) -> Response:
+    body = await read_object(request)
+    text, feed = await acc.services.actions.preview(acc.principal, acc.owner, body)
+    return JSON({"text": text, "value": feed.last_value if feed is not None else None})
+
+
+@_route(
     "GET",
     "/{action_id}/runs",
     "list_trigger_runs",
