@@ -100,4 +100,43 @@ describe("ActionForm", () => {
     expect(screen.getByTestId("action-error-outputs[1].headers").textContent).toMatch(/line 1/);
     expect(onSubmit).not.toHaveBeenCalled();
   });
+
+  it("previews a template field with the trigger feed's last value", async () => {
+    const f = form(
+      async () => undefined,
+      () => json({ text: "Hot: 31.5", value: "31.5" }),
+    );
+    change("action-feed", "temp");
+    change("action-output-add-type", "email");
+    fireEvent.click(screen.getByTestId("action-output-add"));
+    change("action-output-1-subject", "Hot: {{ value }}");
+    const button = screen.getByTestId("preview-1-subject");
+    expect(button.getAttribute("aria-label")).toBe("Preview Subject of output 2");
+    fireEvent.click(button);
+    const text = await screen.findByTestId("preview-text-1-subject");
+    expect(text.textContent).toBe("Hot: 31.5");
+    expect(text.closest("[aria-live]")?.getAttribute("aria-live")).toBe("polite");
+    expect(f.calls[0].url).toBe("/api/v2/al/actions/preview");
+    expect(f.calls[0].init.method).toBe("POST");
+    expect(JSON.parse(String(f.calls[0].init.body))).toEqual({ template: "Hot: {{ value }}", feed: "temp" });
+    expect(screen.queryByTestId("preview-text-1-body")).toBeNull();
+    change("action-output-1-subject", "Hot!");
+    expect(screen.queryByTestId("preview-text-1-subject")).toBeNull();
+  });
+
+  it("shows why a template does not render, and sends no feed for a schedule", async () => {
+    const f = form(
+      async () => undefined,
+      () => json({ error: "template: unexpected '}'" }, 422),
+    );
+    change("action-feed", "temp");
+    change("action-trigger-type", "schedule");
+    change("action-output-0-message", "{{ value }");
+    fireEvent.click(screen.getByTestId("preview-0-message"));
+    const error = await screen.findByTestId("preview-error-0-message");
+    expect(error.textContent).toBe("template: unexpected '}'");
+    expect(screen.queryByTestId("preview-text-0-message")).toBeNull();
+    expect(JSON.parse(String(f.calls[0].init.body))).toEqual({ template: "{{ value }", feed: null });
+    expect(screen.queryByTestId("action-error")).toBeNull();
+  });
 });

@@ -38,6 +38,8 @@ export function ActionForm({
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
   const change = (patch: Partial<ActionDraft>) => setDraft((old) => ({ ...old, ...patch }));
+  /** Whose last value previews use: none for a schedule, or before a feed is chosen. */
+  const triggerFeed = draft.triggerType === "data" && draft.feed ? draft.feed : null;
 
   /** The body, or null after showing why the form cannot be sent. */
   const body = (): ActionBody | null => {
@@ -89,6 +91,7 @@ export function ActionForm({
         feeds={feeds}
         problem={problem}
         onChange={(outputs) => change({ outputs })}
+        preview={(template) => actions.preview(template, triggerFeed)}
       />
       <TemplateVariables />
       <DryRunPanel actions={actions} body={body} onError={(err) => setProblem(problemOf(err))} timeZone={timeZone} />

@@ -5,6 +5,8 @@ import type { OutputDraft } from "../lib/actionDraft";
 import { newOutput, OUTPUT_TYPES } from "../lib/actionDraft";
 import type { Problem } from "./fields";
 import { feedChoices, FieldProblem, SelectField, TextField } from "./fields";
+import type { Previewer } from "./PreviewTemplate";
+import { PreviewTemplate } from "./PreviewTemplate";
 
 const MAX_OUTPUTS = 10;
 
@@ -14,15 +16,20 @@ interface EditorProps {
   feeds: { key: string; name: string }[];
   problem: Problem | null;
   onChange: (output: OutputDraft) => void;
+  preview: Previewer;
 }
 
-/** The fields of one output; ids and error paths are `outputs[i].field`. */
-function OutputEditor({ index, output, feeds, problem, onChange }: EditorProps) {
+/** The fields of one output; ids and error paths are `outputs[i].field`. Each template
+ * field has a preview under it. */
+function OutputEditor({ index, output, feeds, problem, onChange, preview }: EditorProps) {
   const field = (name: string) => ({
     id: `action-output-${index}-${name}`,
     path: `outputs[${index}].${name}`,
     problem,
   });
+  const previewOf = (name: string, label: string, template: string) => (
+    <PreviewTemplate index={index} field={name} label={label} template={template} preview={preview} />
+  );
   switch (output.type) {
     case "email":
       return (
@@ -36,7 +43,9 @@ function OutputEditor({ index, output, feeds, problem, onChange }: EditorProps) 
             placeholder="me@example.com"
           />
           <TextField {...field("subject")} label="Subject" value={output.subject} onChange={(subject) => onChange({ ...output, subject })} />
+          {previewOf("subject", "Subject", output.subject)}
           <TextField {...field("body")} label="Body" multiline value={output.body} onChange={(body) => onChange({ ...output, body })} />
+          {previewOf("body", "Body", output.body)}
         </>
       );
     case "webhook":
@@ -68,6 +77,7 @@ function OutputEditor({ index, output, feeds, problem, onChange }: EditorProps) 
             onChange={(body) => onChange({ ...output, body })}
             help="Empty: the point as JSON."
           />
+          {previewOf("body", "Body", output.body)}
           <TextField
             {...field("headers")}
             label="Headers"
@@ -90,11 +100,15 @@ function OutputEditor({ index, output, feeds, problem, onChange }: EditorProps) 
             onChange={(feed) => onChange({ ...output, feed })}
           />
           <TextField {...field("value")} label="Value" value={output.value} onChange={(value) => onChange({ ...output, value })} />
+          {previewOf("value", "Value", output.value)}
         </>
       );
     case "log":
       return (
-        <TextField {...field("message")} label="Message" value={output.message} onChange={(message) => onChange({ ...output, message })} />
+        <>
+          <TextField {...field("message")} label="Message" value={output.message} onChange={(message) => onChange({ ...output, message })} />
+          {previewOf("message", "Message", output.message)}
+        </>
       );
   }
 }
@@ -104,11 +118,14 @@ export function OutputFields({
   feeds,
   problem,
   onChange,
+  preview,
 }: {
   outputs: OutputDraft[];
   feeds: { key: string; name: string }[];
   problem: Problem | null;
   onChange: (outputs: OutputDraft[]) => void;
+  /** Renders a template field with the trigger feed's last value. */
+  preview: Previewer;
 }) {
   const [adding, setAdding] = useState<OutputType>("email");
   const label = (type: OutputType) => OUTPUT_TYPES.find((t) => t.value === type)?.label ?? type;
@@ -138,6 +155,7 @@ export function OutputFields({
             feeds={feeds}
             problem={problem}
             onChange={(next) => onChange(outputs.map((o, j) => (j === i ? next : o)))}
+            preview={preview}
           />
           <FieldProblem problem={problem} path={`outputs[${i}]`} />
         </div>

@@ -1,4 +1,4 @@
-/** What a template may use; the real result comes from "Run now" on the action's page. */
+/** What a template may use; "Preview" under a field shows what it gives. */
 import { Fragment } from "react";
 
 const VARIABLES: [string, string][] = [
@@ -15,8 +15,9 @@ export function TemplateVariables() {
     <details className="template-help" data-testid="action-template-help">
       <summary>Template variables</summary>
       <p className="small muted">
-        Subjects, bodies, values and messages are Jinja2 templates. Save the action and use{" "}
-        <strong>Run now</strong> on its page to see what they give with the feed&apos;s last value.
+        Subjects, bodies, values and messages are Jinja2 templates. <strong>Preview</strong> under a
+        field shows what it gives with the trigger feed&apos;s last value; <strong>Run now</strong> on
+        the action&apos;s page runs the saved action.
       </p>
       <dl className="kv">
         {VARIABLES.map(([name, meaning]) => (

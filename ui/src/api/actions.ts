@@ -104,6 +104,12 @@ export interface DryRun {
   due: string[];
 }
 
+/** A template rendered with a feed's last value (null: no feed, or the feed has none). */
+export interface TemplatePreview {
+  text: string;
+  value: string | null;
+}
+
 export class Actions {
   constructor(
     readonly username: string,
@@ -153,5 +159,10 @@ export class Actions {
       start_time: startTime,
       end_time: endTime,
     });
+  }
+
+  /** Renders `template` as an output would, with the last value of `feed` (null: no feed). */
+  preview(template: string, feed: string | null): Promise<TemplatePreview> {
+    return this.client.post<TemplatePreview>(this.path("/preview"), { template, feed });
   }
 }
