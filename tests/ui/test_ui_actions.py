@@ -246,7 +246,11 @@ def test_run_now_shows_the_run(
         time.sleep(0.1)
 
 
-def test_dry_run_over_the_last_day(user: User, open_page: OpenPage) -> None:  # noqa: F811
+def test_dry_run_over_the_last_day(
+    user: User,
+    open_page: OpenPage,  # noqa: F811
+    console: Console,  # noqa: F811
+) -> None:
     hum = user.make_feed("Humidity")
     for value in ("10", "50", "60", "20"):
         user.post(hum, value)
@@ -268,6 +272,14 @@ def test_dry_run_over_the_last_day(user: User, open_page: OpenPage) -> None:  # 
     expect(missed.first).to_contain_text("10")
     expect(page.get_by_test_id("dry-run-timeline").locator("circle")).to_have_count(4)
     shot(page, "action-dry-run")
+    # Preview renders a template with the feed's last value, as a run would.
+    page.get_by_test_id("action-output-0-message").fill("{{ feed.name }} at {{ value }}%")
+    page.get_by_test_id("preview-0-message").click()
+    expect(page.get_by_test_id("preview-text-0-message")).to_contain_text("Humidity at 20%")
+    page.get_by_test_id("action-output-0-message").fill("{{ nope }}")
+    page.get_by_test_id("preview-0-message").click()
+    expect(page.get_by_test_id("preview-error-0-message")).to_contain_text("unknown variable")
+    console.errors = [e for e in console.errors if "422" not in e]  # the refused preview
     with user.api() as api:
         assert [a["name"] for a in api.get("/actions").json()] == ["Too hot"]  # nothing saved
 
