@@ -516,10 +516,6 @@ def test_wrong_method_on_user(server: Server, api: httpx.Client) -> None:
 @pytest.mark.parametrize(
     "path",
     [
-        "/triggers",
-        "/triggers/1",
-        "/actions",
-        "/actions/1",
         "/permissions",
     ],
 )
