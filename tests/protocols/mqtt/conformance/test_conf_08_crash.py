@@ -10,6 +10,7 @@ their "now it is kept" point; they never sleep for a batch window.
 from __future__ import annotations
 
 import resource
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -283,9 +284,10 @@ def test_a_suback_to_a_persistent_session_means_the_subscription_is_kept(
     tmp_path: Path, paho: PahoFactory, raw: RawFactory
 ) -> None:
     """A SUBACK granting a filter to a persistent session comes after the subscription is
-    committed: with the disk full (the server's file size limit lowered, as in
-    test_mqtt_storage_failure) the new filter is refused (0x80) and taken back; once writes
-    succeed again one is granted, and after a kill -9 the session holds exactly that one."""
+    committed: with the disk full (the server's file size limit lowered below the emptied
+    write-ahead log's first page, as in test_mqtt_storage_failure) the new filter is
+    refused (0x80) and taken back; once writes succeed again one is granted, and after a
+    kill -9 the session holds exactly that one."""
     server = Server(
         backend="sqlite",
         data_dir=tmp_path / "server",
@@ -312,7 +314,11 @@ def test_a_suback_to_a_persistent_session_means_the_subscription_is_kept(
         kept(paho, acct, port)  # the session row is committed
         assert server.process is not None
         pid = server.process.pid
-        resource.prlimit(pid, resource.RLIMIT_FSIZE, (256 * 1024, resource.RLIM_INFINITY))
+        # Empty the write-ahead log first: after a checkpoint SQLite writes the log again
+        # from its start, inside the file's old size, where a size limit does not bite.
+        with sqlite3.connect(server.data_dir / "stonechat.db") as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        resource.prlimit(pid, resource.RLIMIT_FSIZE, (1024, resource.RLIM_INFINITY))
         try:
             assert conn.subscribe(1, (acct.t("refused"), 1)) == b"\x80"
         finally:
