@@ -84,7 +84,8 @@ class ActionEngine:
         self.lock = lock
         self.clock = clock
         self.leading = False
-        self.by_feed: dict[int, list[Live]] = {}
+        self.by_feed: dict[int, list[Live]] = {}  # trigger feed id -> its actions
+        self.by_compare: dict[int, list[Live]] = {}  # compare feed id -> the actions reading it
         self.live: dict[int, Live] = {}
         self.stats: dict[str, int] = {"points": 0, "runs": 0, "dropped": 0, "loops": 0}
         self._queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
@@ -140,7 +141,7 @@ class ActionEngine:
                 live.timer.cancel()
         if self._schedule is not None:
             self._schedule.cancel()
-        self.live, self.by_feed = {}, {}
+        self.live, self.by_feed, self.by_compare = {}, {}, {}
 
     # -- what the engine holds -----------------------------------------------------------
 
@@ -175,6 +176,8 @@ class ActionEngine:
                     compare = live.compare_feed.last_value if live.compare_feed else None
                     live.state.truth = condition(spec, feed.last_value, compare)
                 self.by_feed.setdefault(feed.id, []).append(live)
+                if live.compare_feed is not None:
+                    self.by_compare.setdefault(live.compare_feed.id, []).append(live)
             self.live[action_id] = live
         self._plan_schedules()
 
@@ -185,11 +188,9 @@ class ActionEngine:
         if live.timer is not None:
             live.timer.cancel()
         if live.feed_id is not None:
-            kept = [x for x in self.by_feed.get(live.feed_id, []) if x is not live]
-            if kept:
-                self.by_feed[live.feed_id] = kept
-            else:
-                self.by_feed.pop(live.feed_id, None)
+            _drop(self.by_feed, live.feed_id, live)
+        if live.compare_feed is not None:
+            _drop(self.by_compare, live.compare_feed.id, live)
 
     # -- events --------------------------------------------------------------------------
 
@@ -197,7 +198,7 @@ class ActionEngine:
         """Bus listener (must not block): hand points that may trigger something over."""
         if not self.leading:
             return
-        mine = [e for e in events if e.feed.id in self.by_feed or self._compared(e.feed.id)]
+        mine = [e for e in events if e.feed.id in self.by_feed or e.feed.id in self.by_compare]
         if not mine:
             return
         if self._waiting + len(mine) > QUEUE_POINTS:
@@ -210,12 +211,6 @@ class ActionEngine:
             return
         self._waiting += len(mine)
         self._enqueue(("points", mine))
-
-    def _compared(self, feed_id: int) -> bool:
-        return any(
-            live.compare_feed is not None and live.compare_feed.id == feed_id
-            for live in self.live.values()
-        )
 
     def _enqueue(self, item: tuple[Any, ...]) -> None:
         self._queue.put_nowait(item)  # unbounded queue: points are bounded in _on_points
@@ -249,9 +244,9 @@ class ActionEngine:
         self.stats["points"] += 1
         depth = event.chain
         now = self.clock()
-        for live in self.live.values():  # keep compare feeds' last values current
-            if live.compare_feed is not None and live.compare_feed.id == event.feed.id:
-                live.compare_feed.last_value = event.datum.value
+        for live in self.by_compare.get(event.feed.id, ()):  # compare feeds' last values
+            assert live.compare_feed is not None
+            live.compare_feed.last_value = event.datum.value
         value = event.datum.value
         for live in list(self.by_feed.get(event.feed.id, ())):
             state = live.state
@@ -348,3 +343,12 @@ class ActionEngine:
             await self.runner.skipped(live.action_id, live.user_id, trigger, why)
         except Exception:
             log.exception("action %d: the skipped run could not be recorded", live.action_id)
+
+
+def _drop(index: dict[int, list[Live]], feed_id: int, live: Live) -> None:
+    """Take ``live`` out of ``index[feed_id]`` (and the key, once empty)."""
+    kept = [x for x in index.get(feed_id, []) if x is not live]
+    if kept:
+        index[feed_id] = kept
+    else:
+        index.pop(feed_id, None)
