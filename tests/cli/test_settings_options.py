@@ -215,3 +215,9 @@ def test_broker_settings_reach_the_broker() -> None:
     config = Settings(mqtt_max_inflight=7, mqtt_max_retained_per_user=9).broker_config()
     assert (config.max_inflight, config.max_retained_per_user) == (7, 9)
     assert config.max_input_bytes == 2 * config.max_packet_size
+
+
+def test_every_setting_is_documented() -> None:
+    table = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    missing = [n for n in setting_names() if f"`STONECHAT_{n.upper()}`" not in table]
+    assert not missing, missing
