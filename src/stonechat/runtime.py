@@ -21,12 +21,11 @@ from stonechat.bus.memory import MemoryBus
 from stonechat.bus.redis import RedisBus
 from stonechat.config import Settings
 from stonechat.limits.counter import MinuteCounter
-from stonechat.limits.limiter import Limiter, LimiterConfig
+from stonechat.limits.limiter import Limiter
 from stonechat.protocols.http.app import create_app
 from stonechat.protocols.http.bounded_httptools import HeadBounds, bounded_protocol
 from stonechat.protocols.mqtt.adafruit.hooks import AdafruitHooks
 from stonechat.protocols.mqtt.broker import Broker
-from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.listeners import listen, tls_context
 from stonechat.protocols.mqtt.notices import publish_error
 from stonechat.protocols.mqtt.websocket import mqtt_over_websocket
@@ -94,27 +93,7 @@ def build_bus(settings: Settings) -> Bus:
 
 def build_limiter(settings: Settings, db: Database) -> Limiter:
     """The one limiter of this process; in Redis (shared by processes) when configured."""
-    config = LimiterConfig(
-        data_rate_limit=settings.data_rate_limit,
-        redis_url=settings.redis_url,
-        key_prefix=f"{settings.redis_prefix}:limits",
-        bans=settings.bans,
-        ban_connects=settings.ban_connects,
-        ban_subscribes=settings.ban_subscribes,
-        ban_failed_subscribes=settings.ban_failed_subscribes,
-        ban_failed_publishes=settings.ban_failed_publishes,
-        ban_throttled_publishes=settings.ban_throttled_publishes,
-        ban_seconds=settings.ban_seconds,
-        ban_max_seconds=settings.ban_max_seconds,
-        login_failures_per_account=settings.login_failures_per_account,
-        login_failures_per_address=settings.login_failures_per_address,
-        login_window_seconds=settings.login_window_seconds,
-        signups_per_address=settings.signups_per_address,
-        signup_window_seconds=settings.signup_window_seconds,
-        password_resets_per_address=settings.password_resets_per_address,
-        password_resets_per_account=settings.password_resets_per_account,
-    )
-    return Limiter(config, UserStore(db).data_rate_overrides)
+    return Limiter(settings.limiter_config(), UserStore(db).data_rate_overrides)
 
 
 def build_outputs(settings: Settings) -> tuple[Mailer, WebhookSender]:
@@ -176,7 +155,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         counter=counter,
         limiter=limiter,
         retention_ms=settings.retention_days * DAY_MS,
-        data_rate_limit=settings.data_rate_limit,
+        data_rate_limit=settings.data_rate(),
         signup_enabled=settings.signup_enabled,
         public_url=settings.public_url,
         mqtt_port=settings.mqtt_port,
@@ -241,36 +220,42 @@ def prepare(settings: Settings) -> None:
 
 
 async def serve(settings: Settings) -> None:
-    """Run the server until SIGINT/SIGTERM, then drain the ingest queue and stop."""
+    """Run the server until SIGINT/SIGTERM, then drain the ingest queue and stop.
+
+    Every part is stopped on one exit stack, in the reverse order of its start, right
+    after it started: a start that fails half way (a port taken) cleans up like a stop.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        await _serve(settings, stack)
+
+
+async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
     db = open_database(settings)
+    stack.push_async_callback(db.close)
     await db.upgrade()
     services = build_services(settings, db)
     await bootstrap_first_user(settings, services.accounts)
-    await services.ingest.bus.start()
-    await services.ingest.start()
     bus = services.ingest.bus
+    await bus.start()
+    stack.push_async_callback(bus.close)
+    await services.ingest.start()
+    stack.push_async_callback(services.ingest.stop)
+    stack.push_async_callback(services.actions.runner.webhooks.aclose)
+    if services.password_resets is not None:
+        stack.push_async_callback(services.password_resets.close)
     engine = ActionEngine(
         services.actions, services.actions.runner, bus, bus, LeaderLock(db, ENGINE_ROLE)
     )
     await engine.start()
+    stack.push_async_callback(engine.close)
     broker = Broker(
-        BrokerConfig(
-            max_packet_size=settings.mqtt_max_packet_size,
-            connect_timeout=settings.mqtt_connect_timeout,
-            max_input_bytes=settings.mqtt_max_input_bytes or 2 * settings.mqtt_max_packet_size,
-            max_subscribe_filters=settings.mqtt_max_subscribe_filters,
-            max_subscriptions_per_session=settings.mqtt_max_subscriptions_per_session,
-            max_subscriptions_per_user=settings.mqtt_max_subscriptions_per_user,
-            max_persistent_sessions_per_user=settings.mqtt_max_persistent_sessions_per_user,
-            share_announce_seconds=settings.mqtt_share_announce_seconds,
-            max_queued_bytes_per_session=settings.mqtt_max_queued_bytes_per_session,
-            max_queued_bytes_per_user=settings.mqtt_max_queued_bytes_per_user,
-        ),
-        services.ingest.bus,
+        settings.broker_config(),
+        bus,
         AdafruitHooks(services),
-        MqttStateStore(db, services.ingest.bus.node),
+        MqttStateStore(db, bus.node),
     )
     await broker.start()
+    stack.push_async_callback(broker.stop)
     watcher = FeedStatusWatcher(
         services.feed_status or FeedStatusStore(db),
         services.accounts.users,
@@ -282,29 +267,13 @@ async def serve(settings: Settings) -> None:
         public_url=settings.public_url,
     )
     await watcher.start()
-    try:
-        reuse = settings.reuse_port
-        listeners = [await listen(broker, settings.host, settings.mqtt_port, reuse_port=reuse)]
-        if settings.tls_cert and settings.tls_key:
-            context = tls_context(settings.tls_cert, settings.tls_key)
-            listeners.append(
-                await listen(broker, settings.host, settings.mqtts_port, context, reuse_port=reuse)
-            )
-    except OSError as error:
-        await watcher.close()
-        await broker.stop()
-        await engine.close()
-        await services.actions.runner.webhooks.aclose()
-        await services.ingest.stop()
-        await db.close()
-        raise SystemExit(
-            f"stonechat: cannot listen for MQTT on {settings.host}: {error.strerror or error}. "
-            "Is another broker running? Choose a port with --mqtt-port (STONECHAT_MQTT_PORT)."
-        ) from None
+    stack.push_async_callback(watcher.close)
+    mqtts = await _listen_for_mqtt(settings, broker, stack)
     retention = RetentionService(
         db, settings.retention_days * DAY_MS, interval=settings.retention_interval_seconds
     )
     await retention.start()
+    stack.push_async_callback(retention.stop)
     app = create_app(services)
     app.state.broker = broker
     app.add_api_websocket_route("/mqtt", mqtt_over_websocket)
@@ -333,7 +302,7 @@ async def serve(settings: Settings) -> None:
         settings.host,
         settings.http_port,
         settings.mqtt_port,
-        f", MQTTS on {settings.mqtts_port}" if len(listeners) > 1 else "",
+        f", MQTTS on {settings.mqtts_port}" if mqtts else "",
         db.dialect,
     )
     # Everything built so far lives until shutdown: keep it out of the collector's scans,
@@ -341,26 +310,32 @@ async def serve(settings: Settings) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 50, 100)
-    orphan_watch = (
-        asyncio.create_task(_stop_when_orphaned(server)) if settings.worker_id is not None else None
-    )
+    if settings.worker_id is not None:
+        orphan_watch = asyncio.create_task(_stop_when_orphaned(server))
+        stack.callback(orphan_watch.cancel)
+    # A taken HTTP port: uvicorn logs it and raises SystemExit, which unwinds the stack.
+    await server.serve(sockets=[http_socket(settings)] if settings.reuse_port else None)
+
+
+async def _listen_for_mqtt(
+    settings: Settings, broker: Broker, stack: contextlib.AsyncExitStack
+) -> bool:
+    """Open the MQTT listeners (closed by ``stack``); whether MQTT over TLS is on."""
+    reuse = settings.reuse_port
     try:
-        await server.serve(sockets=[http_socket(settings)] if settings.reuse_port else None)
-    finally:
-        if orphan_watch is not None:
-            orphan_watch.cancel()
-        await retention.stop()
-        for listener in listeners:
-            listener.close()
-        await watcher.close()
-        await broker.stop()
-        await engine.close()
-        if services.password_resets is not None:
-            await services.password_resets.close()
-        await services.actions.runner.webhooks.aclose()
-        await services.ingest.stop()
-        await services.ingest.bus.close()
-        await db.close()
+        listener = await listen(broker, settings.host, settings.mqtt_port, reuse_port=reuse)
+        stack.callback(listener.close)
+        if not (settings.tls_cert and settings.tls_key):
+            return False
+        context = tls_context(settings.tls_cert, settings.tls_key)
+        tls = await listen(broker, settings.host, settings.mqtts_port, context, reuse_port=reuse)
+        stack.callback(tls.close)
+        return True
+    except OSError as error:
+        raise SystemExit(
+            f"stonechat: cannot listen for MQTT on {settings.host}: {error.strerror or error}. "
+            "Is another broker running? Choose a port with --mqtt-port (STONECHAT_MQTT_PORT)."
+        ) from None
 
 
 async def _stop_when_orphaned(server: uvicorn.Server) -> None:

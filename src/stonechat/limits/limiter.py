@@ -2,7 +2,7 @@
 
 - Data rate: points per user per minute (moving window), checked before a point is queued
   for storage. A limit of 0 means unlimited and costs one dict lookup: no await, no Redis.
-- Bans (mqtt-api.md §7): too many connection attempts, SUBSCRIBEs, failed SUBSCRIBEs or
+- Bans (mqtt-api.md §7): too many failed MQTT sign-ins, SUBSCRIBEs, failed SUBSCRIBEs or
   PUBLISHes, or publishes after being throttled, within a minute, ban the user for 30 s,
   30 s more per ban in the last hour, at most an hour.
 - Sign-in: failed password logins per account and per address, counted before the
@@ -53,11 +53,11 @@ OverridesLoader = Callable[[], Awaitable[dict[int, int]]]
 class LimiterConfig:
     """Limits, built from the settings. Every threshold of 0 turns its check off."""
 
-    data_rate_limit: int = 30  # points per minute per user, unless the user has its own
+    data_rate_limit: int = 0  # points per minute per user, unless the user has its own
     redis_url: str | None = None
     key_prefix: str = "stonechat"
     bans: bool = True
-    ban_connects: int = 20  # connection attempts per minute; more: CONNACK 6 and a ban
+    ban_connects: int = 20  # failed sign-ins per minute; more: CONNACK 6 and a ban
     ban_subscribes: int = 100
     ban_failed_subscribes: int = 10
     ban_failed_publishes: int = 10
@@ -198,6 +198,11 @@ class Limiter:
         if user.data_rate_limit is not None:
             return user.data_rate_limit
         return self.config.data_rate_limit
+
+    def reported_limit(self, user: User) -> int:
+        """The data rate shown to ``user`` (``/throttle``): its limit, or a large number
+        when it has none (``UNLIMITED_DATA_RATE``, never 0)."""
+        return self.data_limit(user) or c.UNLIMITED_DATA_RATE
 
     async def take_data(self, user: User, cost: int, limit: int) -> Quota:
         """Count ``cost`` points (all or none) against ``limit``; Throttled when over."""
