@@ -22,6 +22,8 @@ from stonechat.bus.redis import RedisBus
 from stonechat.config import Settings
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter, LimiterConfig
+from stonechat.metrics.exporter import build_metrics
+from stonechat.metrics.sampler import Sources
 from stonechat.protocols.http.app import create_app
 from stonechat.protocols.http.bounded_httptools import HeadBounds, bounded_protocol
 from stonechat.protocols.mqtt.adafruit.hooks import AdafruitHooks
@@ -305,7 +307,11 @@ async def serve(settings: Settings) -> None:
         db, settings.retention_days * DAY_MS, interval=settings.retention_interval_seconds
     )
     await retention.start()
-    app = create_app(services)
+    metrics = build_metrics(
+        settings, Sources(broker, services.ingest, bus, services.limiter, services.actions.runner)
+    )
+    await metrics.start()
+    app = create_app(services, metrics)
     app.state.broker = broker
     app.add_api_websocket_route("/mqtt", mqtt_over_websocket)
     config = uvicorn.Config(
@@ -359,6 +365,7 @@ async def serve(settings: Settings) -> None:
             await services.password_resets.close()
         await services.actions.runner.webhooks.aclose()
         await services.ingest.stop()
+        await metrics.stop()  # after the ingest's last batches: they count too
         await services.ingest.bus.close()
         await db.close()
 

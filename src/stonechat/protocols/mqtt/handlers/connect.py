@@ -98,6 +98,7 @@ async def handle_connect(state: BrokerState, conn: Connection, packet: Connect) 
                 int(expiry) if props.session_expiry_interval is not None else None
             ),
         )
+    state.stats["connect_accepted"] += 1
     conn.send_packet(Connack(session_present=present, reason_code=0, properties=connack_props))
     conn.start_keep_alive(packet.keep_alive)
     sessions.resume(state, session)
