@@ -4,8 +4,8 @@ databases): the exposition is parsed with prometheus-client's parser."""
 from __future__ import annotations
 
 import httpx
-from mqtt_adafruit_helpers import Client, connected, wait_for
 from metrics_scrape import scrape, total, value
+from mqtt_adafruit_helpers import Client, connected, wait_for
 
 from support import Server
 
