@@ -3,6 +3,10 @@ databases): the exposition is parsed with prometheus-client's parser."""
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import httpx
 from metrics_scrape import scrape, total, value
 from mqtt_adafruit_helpers import Client, connected, wait_for
@@ -84,3 +88,15 @@ def test_a_refused_connect_is_counted_by_reason(server: Server, user: tuple[str,
         return every - value(samples, "stonechat_mqtt_connects_total", result="accepted")
 
     wait_for(lambda: refused(scrape(server.base_url)) > refused(before))
+
+
+def test_the_grafana_dashboard_asks_for_exported_metrics(server: Server) -> None:
+    dashboard = Path(__file__).resolve().parents[2] / "docs" / "grafana-dashboard.json"
+    exprs = [
+        target["expr"]
+        for panel in json.loads(dashboard.read_text())["panels"]
+        for target in panel.get("targets", [])
+    ]
+    used = {name for expr in exprs for name in re.findall(r"\bstonechat_[a-z_]+", expr)}
+    exported = {name for name, _ in scrape(server.base_url)}
+    assert used and used <= exported, used - exported

@@ -35,6 +35,16 @@ REFUSALS = (
     *("banned", "quota", "malformed"),
 )
 DROP_REASONS = ("slow_consumer", "queue_bytes", "queue_full", "too_large")
+# Broker events (``stats`` keys) exported from the start at 0; a key added later is
+# exported when it first counts (tests/metrics checks this list against the source).
+EVENTS = (
+    *("rejected_publishes", "blocked_publishes", "throttled_publishes", "unstored_publishes"),
+    *("unkept_publishes", "rejected_subscribes", "blocked_subscribes", "banned_connects"),
+    *("quota_refusals", "auth_failures", "bans", "takeovers", "remote_takeovers", "wills"),
+    *("protocol_errors", "handler_errors", "revoked", "tokens_revoked", "tokens_expired"),
+    "subscriptions_revoked",
+)
+LIMITS = ("data_rate", "sign_in", "sign_up", "password_reset")
 
 
 @dataclass
@@ -83,6 +93,10 @@ class Sampler:
             f.mqtt_sessions.labels(state)
         for outcome in ("ok", "failed", "skipped"):
             f.action_runs.labels(outcome)
+        for event in EVENTS:
+            f.mqtt_events.labels(event)
+        for limit in LIMITS:
+            f.limit_refusals.labels(limit)
 
     def sample(self) -> None:
         """Copy every part's counts into the metrics now."""

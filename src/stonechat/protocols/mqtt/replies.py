@@ -164,7 +164,6 @@ def suback_failure(conn: Connection, reason: int) -> int:
 def refuse_connect(conn: Connection, why: ConnectRefusal) -> None:
     """CONNACK with a failure code, then close [MQTT-3.2.2-5]."""
     v3, v5 = CONNACK_REFUSALS[why]
-    conn.broker.stats[f"connect_refused_{why}"] += 1
     code = v5 if conn.protocol_level == 5 else v3
     conn.send_packet(Connack(session_present=False, reason_code=code))
     conn.close()
