@@ -9,6 +9,8 @@ import logging
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
+    Counter,
+    Histogram,
     ProcessCollector,
     generate_latest,
 )
@@ -32,14 +34,14 @@ class Metrics:
     """Families, the sampler that fills them, and the exposition for ``/metrics``."""
 
     def __init__(self, sources: Sources, token: str | None, directory: str | None) -> None:
-        self.token = token  # required from non-loopback scrapers (and from all when set)
+        self.token = token  # set: every scraper sends it; None: loopback scrapers only
         self.directory = directory  # multiprocess mode when set
         self.registry = CollectorRegistry()
         if directory is None:  # one process: its own resource use too
             ProcessCollector(registry=self.registry)
         self.families = Families(self.registry)
         self.sampler = Sampler(self.families, sources)
-        self._children: dict[tuple[str, str, int], tuple[object, object]] = {}
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self._task: asyncio.Task[None] | None = None
 
     # -- observed directly: once per HTTP request, once per committed batch -----------------
@@ -56,8 +58,8 @@ class Metrics:
                 f.http_requests.labels(method, route, str(status)),
                 f.http_duration.labels(method, route),
             )
-        children[0].inc()  # type: ignore[attr-defined]
-        children[1].observe(seconds)  # type: ignore[attr-defined]
+        children[0].inc()
+        children[1].observe(seconds)
 
     def batch_committed(self, points: int, seconds: float) -> None:
         """The ingest committed a batch of ``points`` in ``seconds``."""
