@@ -237,7 +237,10 @@ class IngestService:
                     return False
             return True
         if self.on_commit is not None:
-            self.on_commit(len(points), time.perf_counter() - started)
+            try:
+                self.on_commit(len(points), time.perf_counter() - started)
+            except Exception:  # metrics must never stop the writer
+                log.exception("the commit callback failed")
         self.outage.ended()
         self.batches += 1
         events: list[FeedEvent] = []
