@@ -317,6 +317,11 @@ class Settings(BaseSettings):
         "auto", description="On smtp://: STARTTLS when offered (auto), always, or never."
     )
     mail_from: str = Field("stonechat@localhost", description="Sender address of emails.")
+    metrics_token: SecretStr | None = Field(
+        None,
+        description="Bearer token for /metrics (Authorization: Bearer TOKEN). Without it only "
+        "loopback clients may scrape; when set, every scraper must send it, loopback too.",
+    )
     actions_allow_private_networks: bool = Field(
         False,
         description="Let webhooks reach loopback, private, link-local and metadata addresses.",

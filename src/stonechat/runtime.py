@@ -22,6 +22,8 @@ from stonechat.bus.redis import RedisBus
 from stonechat.config import Settings
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter
+from stonechat.metrics.exporter import build_metrics
+from stonechat.metrics.sampler import Sources
 from stonechat.protocols.http.app import create_app
 from stonechat.protocols.http.bounded_httptools import HeadBounds, bounded_protocol
 from stonechat.protocols.mqtt.adafruit.hooks import AdafruitHooks
@@ -236,8 +238,17 @@ async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
     services = build_services(settings, db)
     await bootstrap_first_user(settings, services.accounts)
     bus = services.ingest.bus
+    # The broker is built (not started) first: the metrics read it.
+    broker = Broker(
+        settings.broker_config(), bus, AdafruitHooks(services), MqttStateStore(db, bus.node)
+    )
+    metrics = build_metrics(
+        settings, Sources(broker, services.ingest, bus, services.limiter, services.actions.runner)
+    )
     await bus.start()
     stack.push_async_callback(bus.close)
+    await metrics.start()
+    stack.push_async_callback(metrics.stop)  # after the ingest's last batches: they count too
     await services.ingest.start()
     stack.push_async_callback(services.ingest.stop)
     stack.push_async_callback(services.actions.runner.webhooks.aclose)
@@ -248,12 +259,6 @@ async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
     )
     await engine.start()
     stack.push_async_callback(engine.close)
-    broker = Broker(
-        settings.broker_config(),
-        bus,
-        AdafruitHooks(services),
-        MqttStateStore(db, bus.node),
-    )
     await broker.start()
     stack.push_async_callback(broker.stop)
     watcher = FeedStatusWatcher(
@@ -274,7 +279,7 @@ async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
     )
     await retention.start()
     stack.push_async_callback(retention.stop)
-    app = create_app(services)
+    app = create_app(services, metrics)
     app.state.broker = broker
     app.add_api_websocket_route("/mqtt", mqtt_over_websocket)
     config = uvicorn.Config(

@@ -20,6 +20,7 @@ import logging
 import math
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -138,6 +139,10 @@ class Limiter:
         self.banned: dict[str, float] = {}
         self._items: dict[tuple[int, int], RateLimitItem] = {}
         self._task: asyncio.Task[None] | None = None
+        # Counted in this process for metrics: requests refused by a limit (by limit), and
+        # bans this process started (by the event that crossed its threshold).
+        self.refusals: Counter[str] = Counter()
+        self.bans_started: Counter[str] = Counter()
 
     def now(self) -> float:
         """The limiter's clock (Unix seconds; a fake one in tests)."""
@@ -212,6 +217,7 @@ class Limiter:
         used, reset_at = await self.windows.used(item, key)
         reset = max(1, math.ceil(reset_at - self._clock())) if used else 0
         if not allowed:
+            self.refusals["data_rate"] += 1
             raise Throttled(throttle_message(user.username, reset), reset, limit=limit)
         return Quota(limit, max(0, limit - used), reset)
 
@@ -271,6 +277,7 @@ class Limiter:
         self.banned[name] = until
         if seconds == 0:
             return None  # another process banned the user a moment ago
+        self.bans_started[reason] += 1
         log.info("banned %s for %d s (%s)", name, seconds, reason)
         return Ban(username, reason, seconds, until)
 
@@ -317,6 +324,7 @@ class Limiter:
         at = self._clock()
         wait = await self.attempts.reserve(keys, token, at, self.config.login_window_seconds)
         if wait:
+            self.refusals["sign_in"] += 1
             seconds = wait_seconds(wait)
             raise TooManyRequests(
                 f"too many failed sign-ins, try again in {seconds} seconds", seconds
@@ -342,6 +350,7 @@ class Limiter:
         key = f"{c.SIGNUP_ADDRESS_KEY}/{address}"
         if await self.windows.hit(item, key):
             return
+        self.refusals["sign_up"] += 1
         _, reset_at = await self.windows.used(item, key)
         seconds = wait_seconds(reset_at - self._clock())
         raise TooManyRequests(f"too many sign-ups, try again in {seconds} seconds", seconds)
@@ -355,6 +364,7 @@ class Limiter:
         key = f"{c.RESET_ADDRESS_KEY}/{address}"
         if await self.windows.hit(item, key):
             return
+        self.refusals["password_reset"] += 1
         _, reset_at = await self.windows.used(item, key)
         seconds = wait_seconds(reset_at - self._clock())
         raise TooManyRequests(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,7 @@ class ActionRunner:
         self.writes = writes
         self.mailer = mailer
         self.webhooks = webhooks
+        self.outcomes: Counter[str] = Counter()  # runs recorded, by status (metrics)
 
     async def run(
         self, action_id: int, owner: User, spec: ActionSpec, trigger: Trigger, depth: int = 0
@@ -88,6 +90,7 @@ class ActionRunner:
                 log.exception("action %d: output %s failed", action_id, output.type)
                 results.append(RunOutput(output.type, False, f"internal error: {error!r}"))
         failed = [r for r in results if not r.ok]
+        self.outcomes["failed" if failed else "ok"] += 1
         run = await self.store.insert_run(
             action_id,
             owner.id,
@@ -103,6 +106,7 @@ class ActionRunner:
 
     async def skipped(self, action_id: int, owner_id: int, trigger: Trigger, why: str) -> None:
         """Record a run that did not happen (a loop stopped, the engine behind)."""
+        self.outcomes["skipped"] += 1
         at = now_ms()
         await self.store.insert_run(
             action_id,

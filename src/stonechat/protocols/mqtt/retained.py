@@ -121,6 +121,11 @@ class RetainedStore:
         owned = self._by_owner.get(owner)
         return owned.count if owned is not None else 0
 
+    def total(self) -> tuple[int, int]:
+        """Retained messages and their payload bytes, of every owner (metrics)."""
+        owned = list(self._by_owner.values())
+        return sum(o.count for o in owned), sum(o.bytes for o in owned)
+
     def all(self) -> Iterator[tuple[str, Message]]:
         """Every retained message with its owner (for saving at shutdown)."""
         for owner, owned in list(self._by_owner.items()):
