@@ -18,8 +18,14 @@ const REFRESH_MS = 5_000;
 
 export default function AdminPage() {
   const { session } = useAuth();
-  const me = session?.user.username ?? "";
-  const timeZone = session?.user.time_zone || "UTC";
+  if (!session?.user.is_admin) {
+    // No request at all: the API would answer 403 to anyone else.
+    return <ErrorBox error="Only administrators may open this page." />;
+  }
+  return <AdminConsole me={session.user.username} timeZone={session.user.time_zone || "UTC"} />;
+}
+
+function AdminConsole({ me, timeZone }: { me: string; timeZone: string }) {
   const admin = useMemo(() => new Admin(), []);
   const users = useAsync(() => admin.users(), [admin]);
   const live = useAsync(() => admin.connections(), [admin]);
@@ -41,9 +47,6 @@ export default function AdminPage() {
     return () => clearInterval(timer);
   }, [reload]);
 
-  if (!session?.user.is_admin) {
-    return <ErrorBox error="Only administrators may open this page." />;
-  }
   return (
     <div className="page" data-testid="admin-page">
       <div className="page-head">
