@@ -28,5 +28,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("disabled")
+    # Not a batch table copy on SQLite: dropping the old users table would cascade to every
+    # row that belongs to a user. SQLite 3.35+ drops a column in place, as PostgreSQL does.
+    op.execute("ALTER TABLE users DROP COLUMN disabled")
