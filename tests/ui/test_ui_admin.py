@@ -149,11 +149,15 @@ def test_disable_refuses_key_token_session_and_sign_in_then_enable(
         201,
     )
     secret = token["token"]
+    api = f"{server.base_url}/api/v2/{name}"
+    ok(httpx.post(f"{api}/feeds", headers={"X-AIO-Key": key}, json={"feed": {"name": "hook"}}), 201)
+    hook = ok(httpx.post(f"{api}/feeds/hook/webhooks", headers={"X-AIO-Key": key}), 201)["url"]
     with browser(server) as own:
         assert own.sign_in(name).status_code == 200
         assert ok(admin.unsafe("POST", f"/ui/api/admin/users/{name}/disable"))["disabled"] is True
         assert "disabled" in refused(rest(server, name, key), 403)
         refused(rest(server, name, secret), 403)
+        refused(httpx.post(hook, json={"value": "1"}), 403)  # its feed webhooks too
         refused(own.get("/ui/api/session"), 401)  # the session was ended
         assert "disabled" in refused(
             own.post("/ui/api/signin", json={"username": name, "password": PASSWORD}), 403
@@ -164,6 +168,7 @@ def test_disable_refuses_key_token_session_and_sign_in_then_enable(
         )
     assert ok(admin.unsafe("POST", f"/ui/api/admin/users/{name}/enable"))["disabled"] is False
     assert rest(server, name, key).status_code == 200
+    ok(httpx.post(hook, json={"value": "1"}))
 
 
 def test_admins_cannot_disable_or_delete_themselves(admin: Browser) -> None:

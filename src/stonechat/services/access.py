@@ -143,10 +143,11 @@ class AccessService:
 
     @staticmethod
     def webhook(owner: User, feed: Feed) -> Principal:
-        """A feed webhook's token is a write-only grant on that one feed, nothing more."""
+        """A feed webhook's token is a write-only grant on that one feed, nothing more
+        (AccountDisabled when the owner is disabled)."""
         scope = TokenScope("feed", feed.id, WRITE)
         token = Token(0, owner.id, "webhook", "", (scope,), None, None, 0, 0)
-        return Principal(owner, token)
+        return Principal(check_enabled(owner), token)
 
     async def valid_tokens(self, ids: list[int]) -> set[int]:
         """Which of these tokens are still there and unexpired (one query)."""
