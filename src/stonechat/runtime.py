@@ -38,6 +38,7 @@ from stonechat.services.action_engine import ActionEngine
 from stonechat.services.action_runner import ActionRunner
 from stonechat.services.actions import ActionService
 from stonechat.services.activity import ActivityLog
+from stonechat.services.admin import AdminService
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
 from stonechat.services.feed_status import ROLE as FEED_STATUS_ROLE
@@ -45,6 +46,7 @@ from stonechat.services.feed_status import FeedStatusWatcher
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
+from stonechat.services.live_connections import ConnectionDirectory
 from stonechat.services.password_resets import PasswordResets
 from stonechat.services.registry import Services
 from stonechat.services.retention import RetentionService
@@ -118,6 +120,7 @@ def build_services(settings: Settings, db: Database) -> Services:
     bus = build_bus(settings)
     accounts = build_accounts(settings, db)
     access = AccessService(db, accounts, bus, settings.key_cache_seconds)
+    connections = ConnectionDirectory(bus)
     feeds = FeedService(db, activity, access)
     groups = GroupService(db, feeds, activity)
     dashboards = DashboardService(db, feeds, activity)
@@ -150,6 +153,8 @@ def build_services(settings: Settings, db: Database) -> Services:
         activities=activity_store,
         receivers=WebhookStore(db),
         sessions=sessions,
+        admin=AdminService(db, accounts, access, limiter, connections, bus.health),
+        connections=connections,
         sharing=SharingService(access, accounts, feeds, groups, dashboards),
         tokens=TokenService(access, feeds, groups),
         actions=ActionService(db, access, feeds, data, runner, settings.max_actions_per_user),

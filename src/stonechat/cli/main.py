@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from stonechat import __version__
+from stonechat.cli import users
 from stonechat.cli.settings_options import add_settings_command
 from stonechat.config import Settings
 from stonechat.domain.errors import StonechatError
@@ -29,6 +30,7 @@ app = typer.Typer(
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+users.register(user_app)
 app.add_typer(db_app, name="db")
 
 

@@ -282,8 +282,21 @@ class Limiter:
         return Ban(username, reason, seconds, until)
 
     async def lift(self, username: str) -> None:
-        await self.book.lift(username.lower())
-        self.banned.pop(username.lower(), None)
+        """End the user's ban and forget the events counted toward the next one (an
+        administrator's decision: the next connection must not ban the user again)."""
+        name = username.lower()
+        await self.book.lift(name)
+        self.banned.pop(name, None)
+        for event in (
+            c.CONNECTS,
+            c.SUBSCRIBES,
+            c.FAILED_SUBSCRIBES,
+            c.FAILED_PUBLISHES,
+            c.THROTTLED_PUBLISHES,
+        ):
+            if self.watches(event):
+                item = self._item(self.config.threshold(event), c.EVENT_WINDOW_SECONDS)
+                await self.windows.clear(item, f"{c.EVENT_KEY}/{event}/{name}")
 
     async def event_count(self, event: str, username: str) -> int:
         if not self.watches(event):

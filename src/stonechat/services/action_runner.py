@@ -77,6 +77,9 @@ class ActionRunner:
     ) -> ActionRun:
         """Run every output and record the run. ``depth``: how many runs led to this one
         (its publish outputs' points carry ``depth + 1``, see ``FeedEvent.chain``)."""
+        current = await self.accounts.users.by_id(owner.id)
+        if current is None or current.disabled:  # no email, webhook or write of a disabled user
+            return await self.skipped(action_id, owner.id, trigger, "account disabled")
         started = now_ms()
         context = await self._context(owner, spec, trigger)
         results: list[RunOutput] = []
@@ -104,11 +107,12 @@ class ActionRunner:
         )
         return run
 
-    async def skipped(self, action_id: int, owner_id: int, trigger: Trigger, why: str) -> None:
-        """Record a run that did not happen (a loop stopped, the engine behind)."""
+    async def skipped(self, action_id: int, owner_id: int, trigger: Trigger, why: str) -> ActionRun:
+        """Record a run that did not happen (a loop stopped, the engine behind, the owner
+        disabled)."""
         self.outcomes["skipped"] += 1
         at = now_ms()
-        await self.store.insert_run(
+        return await self.store.insert_run(
             action_id,
             owner_id,
             started_at=at,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter, deque
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
@@ -94,6 +95,7 @@ class Connection(asyncio.Protocol):
         self.transport: Any = None  # asyncio.Transport or the WebSocket adapter
         self.session: Session | None = None
         self.peer = "?"
+        self.connected_at = time.time()  # shown to administrators (Unix seconds)
         self.protocol_level = 4
         self.keep_alive = 0
         self.last_received = self.loop.time()

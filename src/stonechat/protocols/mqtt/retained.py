@@ -39,6 +39,10 @@ class RetainedStore:
         self.max_per_user = max_per_user
         self.max_bytes_per_user = max_bytes_per_user
 
+    def forget(self, owner: str) -> None:
+        """Drop every retained message of ``owner`` (a deleted user)."""
+        self._by_owner.pop(owner, None)
+
     def put(self, owner: str, msg: Message) -> bool:
         """Keep ``msg`` for its topic; an empty payload removes it [MQTT-3.3.1-10].
 

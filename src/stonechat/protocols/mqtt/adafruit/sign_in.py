@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from stonechat.domain.access import Principal
-from stonechat.domain.errors import StonechatError, Unavailable
+from stonechat.domain.errors import AccountDisabled, StonechatError, Unavailable
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.adafruit.enforcement import Enforcement
@@ -48,6 +48,8 @@ class SignIn:
             principal = await self.services.access.authenticate(key)
         except Unavailable:  # the database is away: not the client's fault, nothing counted
             return "unavailable"
+        except AccountDisabled:  # the right key of a disabled account: 3.1.1 5, MQTT 5 0x87
+            return "authorized"
         except StonechatError:
             principal = Principal(None)
         user = principal.user
