@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -23,6 +23,17 @@ class Settings(BaseSettings):
     mqtts_port: int = Field(8883, ge=0, le=65535)
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    http_tls: bool = Field(
+        False,
+        description="Serve the HTTP port (REST, web UI, WebSockets: wss://.../mqtt) over TLS "
+        "with --tls-cert and --tls-key; without it, they are used for MQTTS only.",
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        description="Proxies trusted to say the client's address and scheme (X-Forwarded-For, "
+        "X-Forwarded-Proto): comma-separated addresses or networks, such as 127.0.0.1 for a "
+        "proxy on this host, or * for any. Default: none, the connection's address counts.",
+    )
     mqtt_max_packet_size: int = Field(1024 * 1024, ge=1024, le=268_435_455)
     # MQTT bounds under abuse (mqtt.md "Limits"): refusals carry 0x97 quota exceeded.
     mqtt_connect_timeout: float = Field(
@@ -135,6 +146,12 @@ class Settings(BaseSettings):
     worker_id: int | None = None
     reuse_port: bool = False
     log_level: str = "info"
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text, or as one JSON object a line."
+    )
+    access_log: bool = Field(
+        True, description="Log one line per HTTP request and WebSocket (at level info)."
+    )
     public_url: str | None = None
     signup_enabled: bool = True
     session_idle_minutes: float = Field(1440, gt=0)
@@ -154,6 +171,12 @@ class Settings(BaseSettings):
         False,
         description="Let webhooks reach loopback, private, link-local and metadata addresses.",
     )
+
+    @model_validator(mode="after")
+    def _http_tls_has_a_certificate(self) -> Settings:
+        if self.http_tls and not (self.tls_cert and self.tls_key):
+            raise ValueError("http_tls needs tls_cert and tls_key (--tls-cert, --tls-key)")
+        return self
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy async URL: the configured one, or SQLite in the data directory."""
