@@ -124,7 +124,8 @@ class Server:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port}"
+        tls = self.extra_env.get("STONECHAT_HTTP_TLS", "").lower() in ("1", "true")
+        return f"{'https' if tls else 'http'}://127.0.0.1:{self.http_port}"
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -166,7 +167,9 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{self.log()}")
             try:
-                if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
+                # Only to see it is up: an https test server has a certificate of a test CA.
+                health = httpx.get(f"{self.base_url}/health", timeout=1, verify=False)
+                if health.status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -48,6 +48,17 @@ class Settings(BaseSettings):
     tls_cert: Path | None = Field(None, description="PEM certificate (chain) for MQTT over TLS.")
     tls_key: Path | None = Field(None, description="PEM private key for --tls-cert.")
 
+    http_tls: bool = Field(
+        False,
+        description="Serve the HTTP port (REST, web UI, WebSockets: wss://.../mqtt) over TLS "
+        "with --tls-cert and --tls-key; without it, they are used for MQTTS only.",
+    )
+    forwarded_allow_ips: str = Field(
+        "",
+        description="Proxies trusted to say the client's address and scheme (X-Forwarded-For, "
+        "X-Forwarded-Proto): comma-separated addresses or networks, such as 127.0.0.1 for a "
+        "proxy on this host, or * for any. Default: none, the connection's address counts.",
+    )
     # -- MQTT bounds under abuse (mqtt.md "Limits"): refusals carry 0x97 quota exceeded -----
     mqtt_max_packet_size: int = Field(
         1024 * 1024, ge=1024, le=268_435_455, description="Largest MQTT packet accepted, bytes."
@@ -281,6 +292,12 @@ class Settings(BaseSettings):
     worker_id: int | None = Field(None, json_schema_extra=INTERNAL)
     reuse_port: bool = Field(False, json_schema_extra=INTERNAL)
     log_level: str = Field("info", description="debug, info, warning.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as text, or as one JSON object a line."
+    )
+    access_log: bool = Field(
+        True, description="Log one line per HTTP request and WebSocket (at level info)."
+    )
 
     # -- web UI ------------------------------------------------------------------------------
     public_url: str | None = Field(
@@ -400,6 +417,12 @@ class Settings(BaseSettings):
             takeover_timeout=self.mqtt_takeover_timeout,
             share_announce_seconds=self.mqtt_share_announce_seconds,
         )
+
+    @model_validator(mode="after")
+    def _http_tls_has_a_certificate(self) -> Settings:
+        if self.http_tls and not (self.tls_cert and self.tls_key):
+            raise ValueError("http_tls needs tls_cert and tls_key (--tls-cert, --tls-key)")
+        return self
 
     def resolved_database_url(self) -> str:
         """The SQLAlchemy async URL: the configured one, or SQLite in the data directory."""

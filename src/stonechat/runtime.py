@@ -22,8 +22,10 @@ from stonechat.bus.redis import RedisBus
 from stonechat.config import Settings
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter
+from stonechat.logs import configure_logging
 from stonechat.metrics.exporter import build_metrics
 from stonechat.metrics.sampler import Sources
+from stonechat.protocols.http.access_log import AccessLog
 from stonechat.protocols.http.app import create_app
 from stonechat.protocols.http.bounded_httptools import HeadBounds, bounded_protocol
 from stonechat.protocols.mqtt.adafruit.hooks import AdafruitHooks
@@ -62,6 +64,7 @@ from stonechat.storage.database import Database
 from stonechat.storage.feed_status import FeedStatusStore
 from stonechat.storage.leader import LeaderLock
 from stonechat.storage.mqtt_state import MqttStateStore
+from stonechat.storage.private_files import prepare_data_dir
 from stonechat.storage.users import UserStore
 from stonechat.storage.webhooks import WebhookStore
 
@@ -71,7 +74,7 @@ DAY_MS = 86_400_000
 
 
 def open_database(settings: Settings) -> Database:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings.data_dir)  # 0700, own files 0600 (storage/private_files.py)
     return Database(settings.resolved_database_url())
 
 
@@ -178,26 +181,28 @@ async def bootstrap_first_user(settings: Settings, accounts: AccountService) -> 
         return
     password = secrets.token_urlsafe(12)
     user, key = await accounts.create_user("admin", password, is_admin=True)
-    base = settings.public_url or f"http://{settings.host}:{settings.http_port}"
-    print(
-        "\n".join(
-            [
-                "",
-                "=" * 72,
-                "Stonechat: this database had no accounts, so one was created for you.",
-                f"  username: {user.username}",
-                f"  password: {password}",
-                f"  AIO key:  {key}",
-                "Try it:",
-                f"  curl -H 'X-AIO-Key: {key}' {base}/api/v2/user",
-                f"Web UI: {base}/ (sign in as {user.username}, or sign up)",
-                "Make more accounts with: stonechat user create NAME --password PASSWORD",
-                "=" * 72,
-                "",
-            ]
-        ),
-        flush=True,
+    scheme = "https" if settings.http_tls else "http"
+    base = settings.public_url or f"{scheme}://{settings.host}:{settings.http_port}"
+    text = "\n".join(
+        [
+            "",
+            "=" * 72,
+            "Stonechat: this database had no accounts, so one was created for you.",
+            f"  username: {user.username}",
+            f"  password: {password}",
+            f"  AIO key:  {key}",
+            "Try it:",
+            f"  curl -H 'X-AIO-Key: {key}' {base}/api/v2/user",
+            f"Web UI: {base}/ (sign in as {user.username}, or sign up)",
+            "Make more accounts with: stonechat user create NAME --password PASSWORD",
+            "=" * 72,
+            "",
+        ]
     )
+    if settings.log_format == "json":  # every line of the output stays JSON
+        log.warning("%s", text.strip("\n"))
+    else:
+        print(text, flush=True)
 
 
 class _Server(uvicorn.Server):
@@ -288,7 +293,7 @@ async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
     app.state.broker = broker
     app.add_api_websocket_route("/mqtt", mqtt_over_websocket)
     config = uvicorn.Config(
-        app,
+        AccessLog(app) if settings.access_log else app,
         host=settings.host,
         port=settings.http_port,
         http=bounded_protocol(
@@ -301,14 +306,24 @@ async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
         timeout_keep_alive=settings.http_keep_alive_seconds,
         loop="none",
         lifespan="off",
-        access_log=False,
+        access_log=False,  # ours: protocols/http/access_log.py
+        log_config=None,  # uvicorn's loggers go through ours (logs.py), in its format
         log_level=settings.log_level,
+        # The client address and scheme a proxy names count only from trusted proxies.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
+        # --http-tls: the certificate of MQTTS; "" keeps Python's secure default ciphers
+        # (uvicorn's own default list, "TLSv1", allows CBC-SHA1 and even NULL ones).
+        ssl_certfile=settings.tls_cert if settings.http_tls else None,
+        ssl_keyfile=settings.tls_key if settings.http_tls else None,
+        ssl_ciphers="",
         timeout_graceful_shutdown=10,
         ws_max_size=settings.mqtt_max_packet_size + 16,
     )
     server = _Server(config)
     log.info(
-        "Stonechat on http://%s:%d, MQTT on %d%s (database: %s)",
+        "Stonechat on %s://%s:%d, MQTT on %d%s (database: %s)",
+        "https" if settings.http_tls else "http",
         settings.host,
         settings.http_port,
         settings.mqtt_port,
@@ -372,9 +387,7 @@ def http_socket(settings: Settings) -> socket.socket:
 
 
 def run_server(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     try:
         import uvloop
 

@@ -25,6 +25,7 @@ from types import FrameType
 from pydantic import SecretStr
 
 from stonechat.config import Settings
+from stonechat.logs import configure_logging
 from stonechat.metrics import multiprocess
 from stonechat.runtime import prepare
 
@@ -153,9 +154,7 @@ class Supervisor:
 
 
 def supervise(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)  # workers: the same, by env
     problem = check_workers(settings)
     if problem:
         raise SystemExit(f"stonechat: {problem}")

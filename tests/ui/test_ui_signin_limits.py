@@ -1,8 +1,9 @@
 """Sign-in and sign-up limits of the web UI on a real server, on both databases and with
 the memory and the Redis limiter (issue 12, reproductions 4 and 5).
 
-Every test is its own client address (``X-Forwarded-For``, which uvicorn trusts from
-127.0.0.1), so tests sharing a server do not count against each other.
+Every test is its own client address (``X-Forwarded-For``, trusted from 127.0.0.1 with
+``STONECHAT_FORWARDED_ALLOW_IPS``, as from a proxy on the same host), so tests sharing a
+server do not count against each other.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def guarded(
         "STONECHAT_LOGIN_FAILURES_PER_ACCOUNT": str(ACCOUNT_LIMIT),
         "STONECHAT_LOGIN_FAILURES_PER_ADDRESS": str(ADDRESS_LIMIT),
         "STONECHAT_SIGNUPS_PER_ADDRESS": str(SIGNUP_LIMIT),
+        "STONECHAT_FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
     redis_url = require_redis() if request.param == "redis" else None
     prefix = f"test-signin-{uuid.uuid4().hex[:10]}"
@@ -248,6 +250,7 @@ def test_a_burst_of_sign_ups_hashes_two_at_a_time(tmp_path: Path) -> None:
         database_url=None,
         http_port=free_port(),
         mqtt_port=free_port(),
+        extra_env={"STONECHAT_FORWARDED_ALLOW_IPS": "127.0.0.1"},
     )
     server.start()
     try:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from stonechat.storage.errors import translated
+from stonechat.storage.private_files import prepare_sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         if url.startswith("sqlite"):
+            prepare_sqlite_file(url)
             self.engine: AsyncEngine = create_async_engine(url, pool_size=pool_size)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:

@@ -34,9 +34,14 @@ async def cookie_session(conn: HTTPConnection, services: Services, method: str) 
 
 
 def is_https(conn: HTTPConnection) -> bool:
-    # Behind a TLS-terminating proxy uvicorn sets the scheme from X-Forwarded-Proto only for
-    # trusted proxies; the scheme is what the browser used as far as we can tell.
-    return conn.url.scheme in ("https", "wss")
+    """Whether the browser uses https here, which makes the session cookie Secure: the
+    listener has TLS (``--http-tls``), a trusted proxy says so (``X-Forwarded-Proto``, only
+    from ``--forwarded-allow-ips``), or the server's public URL is https, so a proxy that
+    sends no such header, or is not trusted, still gets Secure cookies."""
+    if conn.url.scheme in ("https", "wss"):
+        return True
+    services: Services = conn.app.state.services
+    return (services.public_url or "").lower().startswith("https://")
 
 
 def set_cookie(response: Response, conn: HTTPConnection, token: str, max_age: int) -> None:

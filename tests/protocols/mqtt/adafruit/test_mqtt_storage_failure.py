@@ -33,6 +33,8 @@ BANS = {
     "STONECHAT_BANS": "true",
     "STONECHAT_BAN_FAILED_PUBLISHES": "3",
     "STONECHAT_BAN_CONNECTS": "20",
+    # The outage's own lines are counted; the REST writer's access lines would drown them.
+    "STONECHAT_ACCESS_LOG": "false",
 }
 MAX_OUTAGE_LOG_LINES = 20
 
