@@ -53,8 +53,8 @@ class Settings(BaseSettings):
         description="Serve the HTTP port (REST, web UI, WebSockets: wss://.../mqtt) over TLS "
         "with --tls-cert and --tls-key; without it, they are used for MQTTS only.",
     )
-    forwarded_allow_ips: str = Field(
-        "",
+    forwarded_allow_ips: str | None = Field(
+        None,
         description="Proxies trusted to say the client's address and scheme (X-Forwarded-For, "
         "X-Forwarded-Proto): comma-separated addresses or networks, such as 127.0.0.1 for a "
         "proxy on this host, or * for any. Default: none, the connection's address counts.",

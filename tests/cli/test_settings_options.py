@@ -5,6 +5,7 @@ flag operators had before the options were generated still works."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import typing
@@ -62,11 +63,21 @@ def serve_help() -> str:
         check=True,
         timeout=60,
     )
-    return " ".join(result.stdout.split())  # help wraps lines anywhere
+    # Help wraps lines anywhere, after a hyphen too ("--no-http-" / "tls").
+    return " ".join(re.sub(r"-\n\s+", "-", result.stdout).split())
 
 
 def flag(name: str) -> str:
     return f"--{name.replace('_', '-')}"
+
+
+def flags_of(name: str) -> tuple[str, ...]:
+    """A setting's flags: a boolean has two (its named pair, or --x/--no-x)."""
+    if name in PAIRS:
+        return PAIRS[name]
+    if plain(Settings.model_fields[name].annotation) is bool:
+        return (flag(name), f"--no-{flag(name)[2:]}")
+    return (flag(name),)
 
 
 def plain(annotation: Any) -> Any:
@@ -130,7 +141,7 @@ def test_every_setting_has_a_flag_its_description_and_its_default() -> None:
     for name in setting_names():
         field = Settings.model_fields[name]
         assert field.description, f"{name} has no description"
-        names = PAIRS.get(name, (flag(name),))
+        names = flags_of(name)
         assert all(n in text for n in names), name
         if field.default is None:
             continue
@@ -139,7 +150,7 @@ def test_every_setting_has_a_flag_its_description_and_its_default() -> None:
         else:
             shown = str(field.default)
         # The option's entry ("--name <type>" or "--on / --off"), then its default.
-        entry = text.index(f"{names[0]} / " if name in PAIRS else f"{names[0]} <")
+        entry = text.index(f"{names[0]} / " if len(names) == 2 else f"{names[0]} <")
         assert text[entry:].split("[default: ", 1)[1].startswith(f"{shown}]"), name
     assert "[default: 127.0.0.1]" in text and "[default: 8080]" in text
     for name in Settings.model_fields:
@@ -152,8 +163,8 @@ def test_every_setting_is_read_from_its_flag() -> None:
     expected = {}
     for name in setting_names():
         typed, value = sample(name)
-        if name in PAIRS:
-            args.append(PAIRS[name][0] if value else PAIRS[name][1])
+        if len(flags_of(name)) == 2:
+            args.append(flags_of(name)[0] if value else flags_of(name)[1])
         else:
             args += [flag(name), typed]
         expected[name] = value
