@@ -20,6 +20,7 @@ from stonechat.bus.base import Bus
 from stonechat.bus.memory import MemoryBus
 from stonechat.bus.redis import RedisBus
 from stonechat.config import Settings
+from stonechat.domain.errors import StonechatError
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter, LimiterConfig
 from stonechat.protocols.http.app import create_app
@@ -44,6 +45,7 @@ from stonechat.services.feed_status import FeedStatusWatcher
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
+from stonechat.services.installation import check_secret
 from stonechat.services.password_resets import PasswordResets
 from stonechat.services.registry import Services
 from stonechat.services.retention import RetentionService
@@ -70,6 +72,19 @@ DAY_MS = 86_400_000
 def open_database(settings: Settings) -> Database:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Database(settings.resolved_database_url())
+
+
+async def open_checked_database(settings: Settings) -> Database:
+    """Open and migrate the database, then refuse a secret key that is not the database's
+    (services/installation.py); the database is closed again when that fails."""
+    db = open_database(settings)
+    try:
+        await db.upgrade()
+        await check_secret(db, settings.secret_key, settings.data_dir)
+    except BaseException:
+        await db.close()
+        raise
+    return db
 
 
 def build_accounts(
@@ -230,20 +245,21 @@ def prepare(settings: Settings) -> None:
     """Migrate the database and create the first account (before workers start)."""
 
     async def go() -> None:
-        db = open_database(settings)
+        db = await open_checked_database(settings)
         try:
-            await db.upgrade()
             await bootstrap_first_user(settings, build_accounts(settings, db))
         finally:
             await db.close()
 
-    asyncio.run(go())
+    try:
+        asyncio.run(go())
+    except StonechatError as error:  # a wrong secret key, an unreachable database
+        raise SystemExit(f"stonechat: {error.message}") from None
 
 
 async def serve(settings: Settings) -> None:
     """Run the server until SIGINT/SIGTERM, then drain the ingest queue and stop."""
-    db = open_database(settings)
-    await db.upgrade()
+    db = await open_checked_database(settings)
     services = build_services(settings, db)
     await bootstrap_first_user(settings, services.accounts)
     await services.ingest.bus.start()
@@ -396,3 +412,5 @@ def run_server(settings: Settings) -> None:
         uvloop.run(serve(settings))
     except ImportError:  # pragma: no cover - uvloop is not available on Windows
         asyncio.run(serve(settings))
+    except StonechatError as error:  # a wrong secret key, an unreachable database
+        raise SystemExit(f"stonechat: {error.message}") from None
