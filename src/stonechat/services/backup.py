@@ -114,34 +114,32 @@ async def restore_backup(
             raise BackupFailed(_dialect_mismatch(archive.dialect))
         secret = archive.read_bytes(SECRET)
         secret_path = data_dir / SECRET_FILE
-        found: list[str] = []
-        if secret_path.exists() and not hmac.compare_digest(
-            secret_path.read_bytes().strip(), secret.strip()
-        ):
-            found.append(f"{secret_path} (another secret key)")
+        found = _other_secret(secret_path, secret)
+        sqlite = copies.sqlite_path(database_url) if target == "sqlite" else None
+        staging_dir = sqlite.parent if sqlite else data_dir
+        _make_dirs(data_dir, staging_dir)
         db = Database(database_url, pool_size=2)
         try:
-            if target == "sqlite":
-                path = copies.sqlite_path(database_url)
-                where = str(path)
-                if path.exists():
-                    found.append(f"{path} (a database)")
-                _refuse_unless(force, found)
-                _make_dirs(data_dir, path.parent)
-                await asyncio.to_thread(_restore_sqlite, archive, path)
-            else:
-                where = copies.libpq(database_url)[0]
-                tables = await copies.public_tables(db)
-                if tables:
-                    shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
-                    found.append(f"database {where} ({len(tables)} tables: {shown})")
-                _refuse_unless(force, found)
-                _make_dirs(data_dir)
-                await copies.drop_public_tables(db, tables)
-                with tempfile.TemporaryDirectory(dir=data_dir, prefix=".restore-") as tmp:
-                    dump = Path(tmp) / archive.database_member
-                    await asyncio.to_thread(archive.extract, archive.database_member, dump)
-                    await copies.restore_postgresql(db, dump)
+            with tempfile.TemporaryDirectory(dir=staging_dir, prefix=".stonechat-restore-") as tmp:
+                # The whole archive is read and checked before anything is replaced.
+                copy = Path(tmp) / archive.database_member
+                await asyncio.to_thread(archive.extract, archive.database_member, copy)
+                if sqlite:
+                    await asyncio.to_thread(copies.check_sqlite_file, copy)
+                    where = str(sqlite)
+                    if sqlite.exists():
+                        found.append(f"{sqlite} (a database)")
+                    _refuse_unless(force, found)
+                    await asyncio.to_thread(_replace_sqlite, copy, sqlite)
+                else:
+                    where = copies.libpq(database_url)[0]
+                    tables = await copies.public_tables(db)
+                    if tables:
+                        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+                        found.append(f"database {where} ({len(tables)} tables: {shown})")
+                    _refuse_unless(force, found)
+                    await copies.drop_public_tables(db, tables)
+                    await copies.restore_postgresql(db, copy)
             _write_secret(secret_path, secret)
             await db.upgrade()
             # The restored secret is the database's: this records its fingerprint when the
@@ -200,22 +198,18 @@ def _refuse_unless(force: bool, found: list[str]) -> None:
         )
 
 
-def _restore_sqlite(archive: Archive, path: Path) -> None:
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    os.unlink(temporary)
-    try:
-        archive.extract(archive.database_member, Path(temporary))
-        copies.check_sqlite_file(Path(temporary))
-        # A write-ahead log left by the replaced database would be replayed into this one.
-        for suffix in ("-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(f"{path}{suffix}")
-        os.replace(temporary, path)
-    except BaseException:
+def _other_secret(path: Path, secret: bytes) -> list[str]:
+    if path.exists() and not hmac.compare_digest(path.read_bytes().strip(), secret.strip()):
+        return [f"{path} (another secret key)"]
+    return []
+
+
+def _replace_sqlite(copy: Path, path: Path) -> None:
+    # A write-ahead log left by the replaced database would be replayed into this one.
+    for suffix in ("-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+            os.unlink(f"{path}{suffix}")
+    os.replace(copy, path)
 
 
 def _write_secret(path: Path, secret: bytes) -> None:
