@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import paho.mqtt.client as mqtt
-from backup_files import manifest_of, member_of
+from backup_files import manifest_of, member_of, restore_into
 from paho.mqtt.enums import CallbackAPIVersion
 
 from support import Server, free_port, ok
@@ -163,7 +163,7 @@ def test_backup_while_writing_restores_everything_acknowledged_before(
     assert member_of(archive, "secret.key") == (source.data_dir / "secret.key").read_bytes()
 
     target = Server(backend, tmp_path / "restored", restore_database, free_port(), free_port())
-    restored = target.cli("restore", str(archive), check=False)
+    restored = restore_into(target, str(archive))
     assert restored.returncode == 0, restored.stderr
     assert stat.S_IMODE((target.data_dir / "secret.key").stat().st_mode) == 0o600
     target.start()

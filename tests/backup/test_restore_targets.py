@@ -6,7 +6,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from backup_files import member_of
+from backup_files import member_of, restore_into
 
 from support import Server, free_port
 
@@ -19,12 +19,12 @@ def test_restore_refuses_a_target_that_is_not_empty_unless_forced(
     server: Server, session_backup: Path, restore_database: str | None, tmp_path: Path
 ) -> None:
     target = target_of(server, tmp_path, restore_database)
-    first = target.cli("restore", str(session_backup), check=False)
+    first = restore_into(target, str(session_backup))
     assert first.returncode == 0, first.stderr
     assert "restored the backup" in first.stdout
 
     username, key = server.create_user("restore")  # after the backup: not in it
-    again = target.cli("restore", str(session_backup), check=False)
+    again = restore_into(target, str(session_backup))
     assert again.returncode != 0
     assert again.stderr.startswith("error: the target is not empty")
     assert "--force" in again.stderr
@@ -34,7 +34,7 @@ def test_restore_refuses_a_target_that_is_not_empty_unless_forced(
 
     # Something written into the target is replaced by --force.
     target.create_user("extra")
-    forced = target.cli("restore", str(session_backup), "--force", check=False)
+    forced = restore_into(target, str(session_backup), "--force")
     assert forced.returncode == 0, forced.stderr
     assert forced.stdout.startswith("replaced ")
     assert stat.S_IMODE((target.data_dir / "secret.key").stat().st_mode) == 0o600
@@ -52,12 +52,12 @@ def test_restore_refuses_a_data_directory_with_another_secret(
     target = target_of(server, tmp_path, restore_database)
     target.data_dir.mkdir()
     (target.data_dir / "secret.key").write_bytes(b"not the backup's secret")
-    refused = target.cli("restore", str(session_backup), check=False)
+    refused = restore_into(target, str(session_backup))
     assert refused.returncode != 0
     assert "secret.key (another secret key)" in refused.stderr
     assert (target.data_dir / "secret.key").read_bytes() == b"not the backup's secret"
 
-    forced = target.cli("restore", str(session_backup), "--force", check=False)
+    forced = restore_into(target, str(session_backup), "--force")
     assert forced.returncode == 0, forced.stderr
     assert (target.data_dir / "secret.key").read_bytes() == member_of(session_backup, "secret.key")
 
