@@ -14,7 +14,7 @@ from backup_files import manifest_of, member_of
 
 from stonechat import __version__
 from stonechat.services.installation import fingerprint
-from support import Server
+from support import Server, backend_url, free_port
 
 
 def restore(server: Server, archive: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
@@ -133,3 +133,40 @@ def test_backup_to_a_bad_place_fails_with_a_message(server: Server, tmp_path: Pa
     assert into_dir.returncode != 0
     assert "it is a directory" in into_dir.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _backup_with_path(
+    install: Server, archive: Path, tools: Path
+) -> subprocess.CompletedProcess[str]:
+    """``stonechat backup`` with only ``tools`` on PATH."""
+    return subprocess.run(
+        [sys.executable, "-m", "stonechat", "backup", str(archive), *install.cli_args()],
+        capture_output=True,
+        text=True,
+        env={**install.env(), "PATH": str(tools)},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_missing_or_failing_pg_dump_is_reported(tmp_path: Path) -> None:
+    for url in backend_url("postgresql"):
+        assert url is not None
+        install = Server("postgresql", tmp_path / "data", url, free_port(), free_port())
+        install.cli("user", "create", "first", "--password", "password123")
+        tools = tmp_path / "bin"
+        tools.mkdir()
+        archive = tmp_path / "b.tar"
+        missing = _backup_with_path(install, archive, tools)
+        assert missing.returncode != 0
+        assert "pg_dump is not installed (not found on PATH)" in missing.stderr
+        fake = tools / "pg_dump"
+        fake.write_text("#!/bin/sh\necho 'pg_dump: error: server version mismatch' >&2\nexit 1\n")
+        fake.chmod(0o755)
+        failing = _backup_with_path(install, archive, tools)
+        assert failing.returncode != 0
+        assert "pg_dump failed (exit status 1): pg_dump: error: server version mismatch" in (
+            failing.stderr
+        )
+        assert "Traceback" not in failing.stderr
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "data"]  # no archive
