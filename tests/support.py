@@ -81,12 +81,11 @@ def drop_pg_database(url: str) -> None:
     asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-# The product allows 30 data points a minute and bans MQTT clients that reconnect or fail
-# too often; the suite writes thousands of points and reconnects all the time from one
-# address. So test servers run without limits unless a test sets them in ``extra_env``
-# (tests/limits does).
+# The product has no data rate by default (--limits none) but bans MQTT clients that fail
+# too often, and limits sign-ins and sign-ups per address; the suite fails on purpose all
+# the time from one address. So test servers run without those unless a test sets them in
+# ``extra_env`` (tests/limits does); the data rate is the product's default.
 UNLIMITED = {
-    "STONECHAT_DATA_RATE_LIMIT": "0",
     "STONECHAT_BANS": "false",
     "STONECHAT_LOGIN_FAILURES_PER_ADDRESS": "0",
     "STONECHAT_SIGNUPS_PER_ADDRESS": "0",
@@ -130,6 +129,8 @@ class Server:
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The product's own defaults (bans and sign-in limits on) instead of UNLIMITED.
+    product_defaults: bool = False
 
     @property
     def base_url(self) -> str:
@@ -137,7 +138,8 @@ class Server:
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(UNLIMITED)
+        if not self.product_defaults:
+            env.update(UNLIMITED)
         env.update(self.extra_env)
         return env
 
@@ -274,7 +276,6 @@ def cluster_env(redis_url: str, prefix: str, secret: str) -> dict[str, str]:
         "STONECHAT_REDIS_URL": redis_url,
         "STONECHAT_REDIS_PREFIX": prefix,
         "STONECHAT_SECRET_KEY": secret,
-        "STONECHAT_DATA_RATE_LIMIT": "0",
     }
 
 

@@ -22,12 +22,13 @@ from stonechat.bus.redis import RedisBus
 from stonechat.config import Settings
 from stonechat.domain.errors import StonechatError
 from stonechat.limits.counter import MinuteCounter
-from stonechat.limits.limiter import Limiter, LimiterConfig
+from stonechat.limits.limiter import Limiter
+from stonechat.metrics.exporter import build_metrics
+from stonechat.metrics.sampler import Sources
 from stonechat.protocols.http.app import create_app
 from stonechat.protocols.http.bounded_httptools import HeadBounds, bounded_protocol
 from stonechat.protocols.mqtt.adafruit.hooks import AdafruitHooks
 from stonechat.protocols.mqtt.broker import Broker
-from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.listeners import listen, tls_context
 from stonechat.protocols.mqtt.notices import publish_error
 from stonechat.protocols.mqtt.websocket import mqtt_over_websocket
@@ -38,6 +39,7 @@ from stonechat.services.action_engine import ActionEngine
 from stonechat.services.action_runner import ActionRunner
 from stonechat.services.actions import ActionService
 from stonechat.services.activity import ActivityLog
+from stonechat.services.admin import AdminService
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
 from stonechat.services.feed_status import ROLE as FEED_STATUS_ROLE
@@ -46,6 +48,7 @@ from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
 from stonechat.services.installation import check_secret
+from stonechat.services.live_connections import ConnectionDirectory
 from stonechat.services.password_resets import PasswordResets
 from stonechat.services.registry import Services
 from stonechat.services.retention import RetentionService
@@ -109,27 +112,7 @@ def build_bus(settings: Settings) -> Bus:
 
 def build_limiter(settings: Settings, db: Database) -> Limiter:
     """The one limiter of this process; in Redis (shared by processes) when configured."""
-    config = LimiterConfig(
-        data_rate_limit=settings.data_rate_limit,
-        redis_url=settings.redis_url,
-        key_prefix=f"{settings.redis_prefix}:limits",
-        bans=settings.bans,
-        ban_connects=settings.ban_connects,
-        ban_subscribes=settings.ban_subscribes,
-        ban_failed_subscribes=settings.ban_failed_subscribes,
-        ban_failed_publishes=settings.ban_failed_publishes,
-        ban_throttled_publishes=settings.ban_throttled_publishes,
-        ban_seconds=settings.ban_seconds,
-        ban_max_seconds=settings.ban_max_seconds,
-        login_failures_per_account=settings.login_failures_per_account,
-        login_failures_per_address=settings.login_failures_per_address,
-        login_window_seconds=settings.login_window_seconds,
-        signups_per_address=settings.signups_per_address,
-        signup_window_seconds=settings.signup_window_seconds,
-        password_resets_per_address=settings.password_resets_per_address,
-        password_resets_per_account=settings.password_resets_per_account,
-    )
-    return Limiter(config, UserStore(db).data_rate_overrides)
+    return Limiter(settings.limiter_config(), UserStore(db).data_rate_overrides)
 
 
 def build_outputs(settings: Settings) -> tuple[Mailer, WebhookSender]:
@@ -152,6 +135,7 @@ def build_services(settings: Settings, db: Database) -> Services:
     bus = build_bus(settings)
     accounts = build_accounts(settings, db)
     access = AccessService(db, accounts, bus, settings.key_cache_seconds)
+    connections = ConnectionDirectory(bus)
     feeds = FeedService(db, activity, access)
     groups = GroupService(db, feeds, activity)
     dashboards = DashboardService(db, feeds, activity)
@@ -184,6 +168,8 @@ def build_services(settings: Settings, db: Database) -> Services:
         activities=activity_store,
         receivers=WebhookStore(db),
         sessions=sessions,
+        admin=AdminService(db, accounts, access, limiter, connections, bus.health),
+        connections=connections,
         sharing=SharingService(access, accounts, feeds, groups, dashboards),
         tokens=TokenService(access, feeds, groups),
         actions=ActionService(db, access, feeds, data, runner, settings.max_actions_per_user),
@@ -191,7 +177,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         counter=counter,
         limiter=limiter,
         retention_ms=settings.retention_days * DAY_MS,
-        data_rate_limit=settings.data_rate_limit,
+        data_rate_limit=settings.data_rate(),
         signup_enabled=settings.signup_enabled,
         public_url=settings.public_url,
         mqtt_port=settings.mqtt_port,
@@ -258,35 +244,46 @@ def prepare(settings: Settings) -> None:
 
 
 async def serve(settings: Settings) -> None:
-    """Run the server until SIGINT/SIGTERM, then drain the ingest queue and stop."""
-    db = await open_checked_database(settings)
+    """Run the server until SIGINT/SIGTERM, then drain the ingest queue and stop.
+
+    Every part is stopped on one exit stack, in the reverse order of its start, right
+    after it started: a start that fails half way (a port taken) cleans up like a stop.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        await _serve(settings, stack)
+
+
+async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
+    db = open_database(settings)
+    stack.push_async_callback(db.close)
+    await db.upgrade()
+    await check_secret(db, settings.secret_key, settings.data_dir)
     services = build_services(settings, db)
     await bootstrap_first_user(settings, services.accounts)
-    await services.ingest.bus.start()
-    await services.ingest.start()
     bus = services.ingest.bus
+    # The broker is built (not started) first: the metrics read it.
+    broker = Broker(
+        settings.broker_config(), bus, AdafruitHooks(services), MqttStateStore(db, bus.node)
+    )
+    metrics = build_metrics(
+        settings, Sources(broker, services.ingest, bus, services.limiter, services.actions.runner)
+    )
+    await bus.start()
+    stack.push_async_callback(bus.close)
+    await metrics.start()
+    stack.push_async_callback(metrics.stop)  # after the ingest's last batches: they count too
+    await services.ingest.start()
+    stack.push_async_callback(services.ingest.stop)
+    stack.push_async_callback(services.actions.runner.webhooks.aclose)
+    if services.password_resets is not None:
+        stack.push_async_callback(services.password_resets.close)
     engine = ActionEngine(
         services.actions, services.actions.runner, bus, bus, LeaderLock(db, ENGINE_ROLE)
     )
     await engine.start()
-    broker = Broker(
-        BrokerConfig(
-            max_packet_size=settings.mqtt_max_packet_size,
-            connect_timeout=settings.mqtt_connect_timeout,
-            max_input_bytes=settings.mqtt_max_input_bytes or 2 * settings.mqtt_max_packet_size,
-            max_subscribe_filters=settings.mqtt_max_subscribe_filters,
-            max_subscriptions_per_session=settings.mqtt_max_subscriptions_per_session,
-            max_subscriptions_per_user=settings.mqtt_max_subscriptions_per_user,
-            max_persistent_sessions_per_user=settings.mqtt_max_persistent_sessions_per_user,
-            share_announce_seconds=settings.mqtt_share_announce_seconds,
-            max_queued_bytes_per_session=settings.mqtt_max_queued_bytes_per_session,
-            max_queued_bytes_per_user=settings.mqtt_max_queued_bytes_per_user,
-        ),
-        services.ingest.bus,
-        AdafruitHooks(services),
-        MqttStateStore(db, services.ingest.bus.node),
-    )
+    stack.push_async_callback(engine.close)
     await broker.start()
+    stack.push_async_callback(broker.stop)
     watcher = FeedStatusWatcher(
         services.feed_status or FeedStatusStore(db),
         services.accounts.users,
@@ -298,30 +295,14 @@ async def serve(settings: Settings) -> None:
         public_url=settings.public_url,
     )
     await watcher.start()
-    try:
-        reuse = settings.reuse_port
-        listeners = [await listen(broker, settings.host, settings.mqtt_port, reuse_port=reuse)]
-        if settings.tls_cert and settings.tls_key:
-            context = tls_context(settings.tls_cert, settings.tls_key)
-            listeners.append(
-                await listen(broker, settings.host, settings.mqtts_port, context, reuse_port=reuse)
-            )
-    except OSError as error:
-        await watcher.close()
-        await broker.stop()
-        await engine.close()
-        await services.actions.runner.webhooks.aclose()
-        await services.ingest.stop()
-        await db.close()
-        raise SystemExit(
-            f"stonechat: cannot listen for MQTT on {settings.host}: {error.strerror or error}. "
-            "Is another broker running? Choose a port with --mqtt-port (STONECHAT_MQTT_PORT)."
-        ) from None
+    stack.push_async_callback(watcher.close)
+    mqtts = await _listen_for_mqtt(settings, broker, stack)
     retention = RetentionService(
         db, settings.retention_days * DAY_MS, interval=settings.retention_interval_seconds
     )
     await retention.start()
-    app = create_app(services)
+    stack.push_async_callback(retention.stop)
+    app = create_app(services, metrics)
     app.state.broker = broker
     app.add_api_websocket_route("/mqtt", mqtt_over_websocket)
     config = uvicorn.Config(
@@ -349,7 +330,7 @@ async def serve(settings: Settings) -> None:
         settings.host,
         settings.http_port,
         settings.mqtt_port,
-        f", MQTTS on {settings.mqtts_port}" if len(listeners) > 1 else "",
+        f", MQTTS on {settings.mqtts_port}" if mqtts else "",
         db.dialect,
     )
     # Everything built so far lives until shutdown: keep it out of the collector's scans,
@@ -357,26 +338,32 @@ async def serve(settings: Settings) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(10_000, 50, 100)
-    orphan_watch = (
-        asyncio.create_task(_stop_when_orphaned(server)) if settings.worker_id is not None else None
-    )
+    if settings.worker_id is not None:
+        orphan_watch = asyncio.create_task(_stop_when_orphaned(server))
+        stack.callback(orphan_watch.cancel)
+    # A taken HTTP port: uvicorn logs it and raises SystemExit, which unwinds the stack.
+    await server.serve(sockets=[http_socket(settings)] if settings.reuse_port else None)
+
+
+async def _listen_for_mqtt(
+    settings: Settings, broker: Broker, stack: contextlib.AsyncExitStack
+) -> bool:
+    """Open the MQTT listeners (closed by ``stack``); whether MQTT over TLS is on."""
+    reuse = settings.reuse_port
     try:
-        await server.serve(sockets=[http_socket(settings)] if settings.reuse_port else None)
-    finally:
-        if orphan_watch is not None:
-            orphan_watch.cancel()
-        await retention.stop()
-        for listener in listeners:
-            listener.close()
-        await watcher.close()
-        await broker.stop()
-        await engine.close()
-        if services.password_resets is not None:
-            await services.password_resets.close()
-        await services.actions.runner.webhooks.aclose()
-        await services.ingest.stop()
-        await services.ingest.bus.close()
-        await db.close()
+        listener = await listen(broker, settings.host, settings.mqtt_port, reuse_port=reuse)
+        stack.callback(listener.close)
+        if not (settings.tls_cert and settings.tls_key):
+            return False
+        context = tls_context(settings.tls_cert, settings.tls_key)
+        tls = await listen(broker, settings.host, settings.mqtts_port, context, reuse_port=reuse)
+        stack.callback(tls.close)
+        return True
+    except OSError as error:
+        raise SystemExit(
+            f"stonechat: cannot listen for MQTT on {settings.host}: {error.strerror or error}. "
+            "Is another broker running? Choose a port with --mqtt-port (STONECHAT_MQTT_PORT)."
+        ) from None
 
 
 async def _stop_when_orphaned(server: uvicorn.Server) -> None:

@@ -19,11 +19,13 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 from pydantic import SecretStr
 
 from stonechat.config import Settings
+from stonechat.metrics import multiprocess
 from stonechat.runtime import prepare
 
 log = logging.getLogger("stonechat.supervisor")
@@ -60,9 +62,12 @@ def check_workers(settings: Settings) -> str | None:
     return None
 
 
-def worker_env(settings: Settings, index: int) -> dict[str, str]:
-    """The environment of worker ``index``: every setting of the supervisor, as variables."""
+def worker_env(settings: Settings, index: int, metrics_dir: Path | None = None) -> dict[str, str]:
+    """The environment of worker ``index``: every setting of the supervisor, as variables,
+    and the directory where the workers' metrics meet."""
     env = dict(os.environ)
+    if metrics_dir is not None:
+        env[multiprocess.ENV] = str(metrics_dir)
     for name, value in settings.model_dump().items():
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
@@ -79,11 +84,12 @@ class Supervisor:
         self.settings = settings
         self.workers = [Worker(i) for i in range(1, settings.workers + 1)]
         self.stopping = False
+        self.metrics_dir: Path | None = None
 
     def start(self, worker: Worker) -> None:
         worker.process = subprocess.Popen(
             [sys.executable, "-m", "stonechat", "serve"],
-            env=worker_env(self.settings, worker.index),
+            env=worker_env(self.settings, worker.index, self.metrics_dir),
         )
         worker.started = time.monotonic()
         log.info("worker %d started (pid %d)", worker.index, worker.process.pid)
@@ -91,12 +97,16 @@ class Supervisor:
     def run(self) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, self._stop)
-        for worker in self.workers:
-            self.start(worker)
-        while not self.stopping:
-            self._watch()
-            time.sleep(0.2)
-        return self._stop_all()
+        self.metrics_dir = multiprocess.create_directory()
+        try:
+            for worker in self.workers:
+                self.start(worker)
+            while not self.stopping:
+                self._watch()
+                time.sleep(0.2)
+            return self._stop_all()
+        finally:
+            multiprocess.remove_directory(self.metrics_dir)
 
     def _watch(self) -> None:
         now = time.monotonic()
@@ -117,6 +127,8 @@ class Supervisor:
                     code,
                     pause,
                 )
+                if self.metrics_dir is not None:
+                    multiprocess.worker_died(self.metrics_dir, process.pid)
                 worker.process = None
                 worker.restart_at = now + pause
             elif now >= worker.restart_at:

@@ -1,5 +1,5 @@
 """A server or command started with another secret key than the database's refuses to run,
-and says how to fix it (the database keeps a fingerprint of its secret, migration 0011)."""
+and says how to fix it (the database keeps a fingerprint of its secret, migration 0013)."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def test_an_installation_from_before_fingerprints_is_checked_against_its_keys(
         "secret_fingerprint": fingerprint(secret),
         "secret_source": "file",
     }
-    assert _fingerprint_rows(url, delete=True) == {}  # as before migration 0011
+    assert _fingerprint_rows(url, delete=True) == {}  # as before migration 0013
 
     wrong = stonechat(install, "user", "key", "old", env={"STONECHAT_SECRET_KEY": "wrong"})
     assert_refused(wrong, MISMATCH, FIX)

@@ -157,18 +157,14 @@ def test_serve_help_lists_the_documented_options() -> None:
     assert "--regenerate" in regenerate.stdout
 
 
-# Set by the supervisor for the processes it starts, not by operators.
-INTERNAL_SETTINGS = {"worker_id", "reuse_port"}
-
-
 def test_every_setting_is_a_serve_option() -> None:
     """Each ``STONECHAT_*`` setting can also be given as a ``stonechat serve`` option."""
-    from stonechat.config import Settings
+    from stonechat.config import Settings, is_internal
 
     result = stonechat("serve", "--help")
     missing = [
         name
         for name in Settings.model_fields
-        if name not in INTERNAL_SETTINGS and f"--{name.replace('_', '-')}" not in result.stdout
+        if not is_internal(name) and f"--{name.replace('_', '-')}" not in result.stdout
     ]
     assert not missing, missing

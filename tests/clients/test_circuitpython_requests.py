@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from stonechat.limits.constants import UNLIMITED_DATA_RATE
 from support import Server
 
 HEADERS = {"User-Agent": "AIO-CircuitPython/5.8.0"}
@@ -254,8 +255,11 @@ def test_receive_time_struct(io: IOHTTP) -> None:
 def test_throttle(io: IOHTTP) -> None:
     io.post("feeds/count/data", {"value": 1})
     throttle = io.get("throttle")
-    assert throttle["data_rate_limit"] == 0  # test servers are unlimited (tests/limits: 30)
+    # Test servers have no data rate (the default): a large limit, never 0.
+    assert throttle["data_rate_limit"] == UNLIMITED_DATA_RATE
     assert throttle["active_data_rate"] == 1
+    # get_remaining_throttle_limit() is limit - used: positive, so a sketch waiting on it runs.
+    assert throttle["data_rate_limit"] - throttle["active_data_rate"] > 0
 
 
 def test_connected_services_answer_json_errors(io: IOHTTP) -> None:

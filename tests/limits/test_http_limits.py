@@ -7,6 +7,7 @@ import time
 
 import httpx
 
+from stonechat.limits.constants import UNLIMITED_DATA_RATE
 from support import Server
 
 from .conftest import LIMIT
@@ -118,13 +119,14 @@ def test_per_user_limit_from_the_cli(
         assert rest_api.post("/feeds/x/data", json={"value": i}).status_code == 200
     assert_throttled(rest_api.post("/feeds/x/data", json={"value": 9}), username, limit=2)
 
-    # 0 = unlimited: no counting, no headers.
+    # 0 = unlimited: no counting; the limit told is a large one, never 0.
     limited.cli("user", "update", username, "--data-rate", "0")
-    wait_limit(rest_api, 0)
+    wait_limit(rest_api, UNLIMITED_DATA_RATE)
     for i in range(3 * LIMIT):
         response = rest_api.post("/feeds/x/data", json={"value": i})
         assert response.status_code == 200
-        assert "RateLimit-Limit" not in response.headers
+        assert response.headers["RateLimit-Limit"] == str(UNLIMITED_DATA_RATE)
+        assert response.headers["RateLimit-Remaining"] == str(UNLIMITED_DATA_RATE)
     assert stored(rest_api, "x") == 2 + 3 * LIMIT
 
     # Back to the server's default.

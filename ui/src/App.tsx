@@ -19,6 +19,7 @@ const ActionsPage = lazy(() => import("./pages/Actions"));
 const ActionPage = lazy(() => import("./pages/ActionPage"));
 const ActionEdit = lazy(() => import("./pages/ActionEdit"));
 const MonitorPage = lazy(() => import("./pages/Monitor"));
+const AdminPage = lazy(() => import("./pages/Admin"));
 
 export function ThemeToggle() {
   const [theme, setTheme] = useState<Theme>(currentTheme());
@@ -85,6 +86,11 @@ function Header() {
           <NavLink to="/settings" data-testid="nav-settings">
             Settings
           </NavLink>
+          {session.user.is_admin && (
+            <NavLink to="/admin" data-testid="nav-admin">
+              Admin
+            </NavLink>
+          )}
         </nav>
       )}
       <div className="topbar-right">
@@ -194,6 +200,14 @@ export function App() {
               element={
                 <RequireAuth>
                   <DashboardPage />
+                </RequireAuth>
+              }
+            />
+            <Route
+              path="/admin"
+              element={
+                <RequireAuth>
+                  <AdminPage />
                 </RequireAuth>
               }
             />

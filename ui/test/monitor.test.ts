@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Action, ActionRun } from "../src/api/actions";
-import { addNotice, latestRuns, rateShare } from "../src/api/monitor";
+import { addNotice, isUnlimited, latestRuns, rateShare, UNLIMITED_RATE } from "../src/api/monitor";
 import { LiveClient } from "../src/lib/live";
 import type { LiveNotice, SocketLike } from "../src/lib/live";
 
@@ -104,6 +104,10 @@ describe("monitor helpers", () => {
 
   it("rate share and notice list bounds", () => {
     expect(rateShare({ data_rate_limit: 0, active_data_rate: 9 })).toBe(0);
+    // The server tells a user without a limit UNLIMITED_RATE (never 0).
+    expect(rateShare({ data_rate_limit: UNLIMITED_RATE, active_data_rate: 9 })).toBe(0);
+    expect(isUnlimited({ data_rate_limit: UNLIMITED_RATE })).toBe(true);
+    expect(isUnlimited({ data_rate_limit: 30 })).toBe(false);
     expect(rateShare({ data_rate_limit: 10, active_data_rate: 5 })).toBe(0.5);
     expect(rateShare({ data_rate_limit: 10, active_data_rate: 50 })).toBe(1);
     expect(addNotice([2, 3], 1, 2)).toEqual([1, 2]);

@@ -21,6 +21,12 @@ SHARE_ASK = "share ask"  # a process starts: tell it what you hold
 # -- access (services.access) --------------------------------------------------------------
 ACCESS_CHANGED = "access"  # a share, a visibility or a token scope changed
 TOKEN_REVOKED = "token_revoked"  # a token was deleted or changed
+USER_DISABLED = "user disabled"  # a user was disabled or deleted: end its connections
+
+# -- administration (services.live_connections) --------------------------------------------
+CONNECTIONS_ASK = "connections ask"  # tell the asking process your live MQTT connections
+CONNECTIONS_ANSWER = "connections answer"  # one process's live MQTT connections
+CLIENT_DISCONNECT = "client disconnect"  # an administrator ends one MQTT connection
 
 # -- actions (services.action_engine) -------------------------------------------------------
 ACTIONS_CHANGED = "actions"  # a user's actions changed: the engine's process reloads them

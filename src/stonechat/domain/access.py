@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from stonechat.domain.errors import AccountDisabled
 from stonechat.domain.records import Permission, Token, User
 
 READ = "r"
@@ -68,6 +69,17 @@ class Target:
     owner_id: int
     visibility: str
     groups: tuple[int, ...] = ()
+
+
+DISABLED = "account disabled: ask an administrator of this server"
+
+
+def check_enabled(user: User) -> User:
+    """``user``, unless an administrator disabled the account: then nothing it holds (key,
+    token, web UI session) signs in, and its live connections are ended."""
+    if user.disabled:
+        raise AccountDisabled(DISABLED)
+    return user
 
 
 def owns(principal: Principal, owner_id: int) -> bool:

@@ -31,6 +31,10 @@ class Forbidden(StonechatError):
     status = 403
 
 
+class AccountDisabled(Forbidden):
+    """The key, token or session is right, but an administrator disabled its account."""
+
+
 class NotFound(StonechatError):
     """No such resource, or not one this user may see."""
 

@@ -18,6 +18,7 @@ class User:
     data_rate_limit: int | None
     created_at: int
     updated_at: int
+    disabled: bool = False  # set by an administrator: refused everywhere (domain/access)
 
 
 @dataclass(slots=True, frozen=True)

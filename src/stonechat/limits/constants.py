@@ -32,3 +32,9 @@ SUBSCRIBES = "subscribes"
 FAILED_SUBSCRIBES = "failed_subscribes"
 FAILED_PUBLISHES = "failed_publishes"
 THROTTLED_PUBLISHES = "throttled_publishes"
+
+# The data rate reported for a user without one (``/throttle``, the RateLimit headers): a
+# number no client reaches, never 0, which CircuitPython's get_remaining_throttle_limit()
+# (limit - used) would turn into a negative "remaining" that a sketch waits on forever.
+# Well inside 32-bit arithmetic.
+UNLIMITED_DATA_RATE = 1_000_000

@@ -2,7 +2,7 @@
 
 - Data rate: points per user per minute (moving window), checked before a point is queued
   for storage. A limit of 0 means unlimited and costs one dict lookup: no await, no Redis.
-- Bans (mqtt-api.md §7): too many connection attempts, SUBSCRIBEs, failed SUBSCRIBEs or
+- Bans (mqtt-api.md §7): too many failed MQTT sign-ins, SUBSCRIBEs, failed SUBSCRIBEs or
   PUBLISHes, or publishes after being throttled, within a minute, ban the user for 30 s,
   30 s more per ban in the last hour, at most an hour.
 - Sign-in: failed password logins per account and per address, counted before the
@@ -20,6 +20,7 @@ import logging
 import math
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,11 +54,11 @@ OverridesLoader = Callable[[], Awaitable[dict[int, int]]]
 class LimiterConfig:
     """Limits, built from the settings. Every threshold of 0 turns its check off."""
 
-    data_rate_limit: int = 30  # points per minute per user, unless the user has its own
+    data_rate_limit: int = 0  # points per minute per user, unless the user has its own
     redis_url: str | None = None
     key_prefix: str = "stonechat"
     bans: bool = True
-    ban_connects: int = 20  # connection attempts per minute; more: CONNACK 6 and a ban
+    ban_connects: int = 20  # failed sign-ins per minute; more: CONNACK 6 and a ban
     ban_subscribes: int = 100
     ban_failed_subscribes: int = 10
     ban_failed_publishes: int = 10
@@ -138,6 +139,10 @@ class Limiter:
         self.banned: dict[str, float] = {}
         self._items: dict[tuple[int, int], RateLimitItem] = {}
         self._task: asyncio.Task[None] | None = None
+        # Counted in this process for metrics: requests refused by a limit (by limit), and
+        # bans this process started (by the event that crossed its threshold).
+        self.refusals: Counter[str] = Counter()
+        self.bans_started: Counter[str] = Counter()
 
     def now(self) -> float:
         """The limiter's clock (Unix seconds; a fake one in tests)."""
@@ -199,6 +204,11 @@ class Limiter:
             return user.data_rate_limit
         return self.config.data_rate_limit
 
+    def reported_limit(self, user: User) -> int:
+        """The data rate shown to ``user`` (``/throttle``): its limit, or a large number
+        when it has none (``UNLIMITED_DATA_RATE``, never 0)."""
+        return self.data_limit(user) or c.UNLIMITED_DATA_RATE
+
     async def take_data(self, user: User, cost: int, limit: int) -> Quota:
         """Count ``cost`` points (all or none) against ``limit``; Throttled when over."""
         item = self._item(limit, c.DATA_WINDOW_SECONDS)
@@ -207,6 +217,7 @@ class Limiter:
         used, reset_at = await self.windows.used(item, key)
         reset = max(1, math.ceil(reset_at - self._clock())) if used else 0
         if not allowed:
+            self.refusals["data_rate"] += 1
             raise Throttled(throttle_message(user.username, reset), reset, limit=limit)
         return Quota(limit, max(0, limit - used), reset)
 
@@ -266,12 +277,26 @@ class Limiter:
         self.banned[name] = until
         if seconds == 0:
             return None  # another process banned the user a moment ago
+        self.bans_started[reason] += 1
         log.info("banned %s for %d s (%s)", name, seconds, reason)
         return Ban(username, reason, seconds, until)
 
     async def lift(self, username: str) -> None:
-        await self.book.lift(username.lower())
-        self.banned.pop(username.lower(), None)
+        """End the user's ban and forget the events counted toward the next one (an
+        administrator's decision: the next connection must not ban the user again)."""
+        name = username.lower()
+        await self.book.lift(name)
+        self.banned.pop(name, None)
+        for event in (
+            c.CONNECTS,
+            c.SUBSCRIBES,
+            c.FAILED_SUBSCRIBES,
+            c.FAILED_PUBLISHES,
+            c.THROTTLED_PUBLISHES,
+        ):
+            if self.watches(event):
+                item = self._item(self.config.threshold(event), c.EVENT_WINDOW_SECONDS)
+                await self.windows.clear(item, f"{c.EVENT_KEY}/{event}/{name}")
 
     async def event_count(self, event: str, username: str) -> int:
         if not self.watches(event):
@@ -312,6 +337,7 @@ class Limiter:
         at = self._clock()
         wait = await self.attempts.reserve(keys, token, at, self.config.login_window_seconds)
         if wait:
+            self.refusals["sign_in"] += 1
             seconds = wait_seconds(wait)
             raise TooManyRequests(
                 f"too many failed sign-ins, try again in {seconds} seconds", seconds
@@ -337,6 +363,7 @@ class Limiter:
         key = f"{c.SIGNUP_ADDRESS_KEY}/{address}"
         if await self.windows.hit(item, key):
             return
+        self.refusals["sign_up"] += 1
         _, reset_at = await self.windows.used(item, key)
         seconds = wait_seconds(reset_at - self._clock())
         raise TooManyRequests(f"too many sign-ups, try again in {seconds} seconds", seconds)
@@ -350,6 +377,7 @@ class Limiter:
         key = f"{c.RESET_ADDRESS_KEY}/{address}"
         if await self.windows.hit(item, key):
             return
+        self.refusals["password_reset"] += 1
         _, reset_at = await self.windows.used(item, key)
         seconds = wait_seconds(reset_at - self._clock())
         raise TooManyRequests(

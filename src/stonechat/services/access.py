@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from stonechat.bus.base import ClusterBus, Signal
-from stonechat.bus.signals import ACCESS_CHANGED, TOKEN_REVOKED
+from stonechat.bus.signals import ACCESS_CHANGED, TOKEN_REVOKED, USER_DISABLED
 from stonechat.domain.access import (
     READ,
     WRITE,
     Principal,
     Target,
     allows,
+    check_enabled,
     may_create_in,
     owns,
 )
@@ -90,17 +91,22 @@ class AccessService:
         # Adapters that hold subscriptions re-check them on a change (and on revocation).
         self.on_change: list[Callable[[Change], None]] = []
         self.on_token_revoked: list[Callable[[int], None]] = []
+        # Called with the user id when a user is disabled or deleted (every process):
+        # the broker and the live socket end that user's connections.
+        self.on_user_disabled: list[Callable[[int, bool], None]] = []
         bus.on(ACCESS_CHANGED, self._remote_change)
         bus.on(TOKEN_REVOKED, self._remote_token_revoked)
+        bus.on(USER_DISABLED, self._remote_user_disabled)
 
     # -- who is asking -------------------------------------------------------------------
 
     async def authenticate(self, key: str) -> Principal:
-        """The principal of a master AIO key or a scoped token; Unauthorized otherwise."""
+        """The principal of a master AIO key or a scoped token; Unauthorized otherwise,
+        AccountDisabled (403) when an administrator disabled its user."""
         if key.startswith(TOKEN_PREFIX):
             token, user = await self._token(key)
-            return Principal(user, token)
-        return Principal(await self.accounts.authenticate_key(key))
+            return Principal(check_enabled(user), token)
+        return Principal(check_enabled(await self.accounts.authenticate_key(key)))
 
     @staticmethod
     def new_token_secret() -> str:
@@ -137,10 +143,11 @@ class AccessService:
 
     @staticmethod
     def webhook(owner: User, feed: Feed) -> Principal:
-        """A feed webhook's token is a write-only grant on that one feed, nothing more."""
+        """A feed webhook's token is a write-only grant on that one feed, nothing more
+        (AccountDisabled when the owner is disabled)."""
         scope = TokenScope("feed", feed.id, WRITE)
         token = Token(0, owner.id, "webhook", "", (scope,), None, None, 0, 0)
-        return Principal(owner, token)
+        return Principal(check_enabled(owner), token)
 
     async def valid_tokens(self, ids: list[int]) -> set[int]:
         """Which of these tokens are still there and unexpired (one query)."""
@@ -255,6 +262,34 @@ class AccessService:
         self._forget_token(token.id)
         self._bus.broadcast(TOKEN_REVOKED, {"token_id": token.id})
         self._notify_revoked(token.id)
+
+    def user_disabled(self, user_id: int, deleted: bool = False) -> None:
+        """A user was disabled (or deleted): refuse its key, tokens and sessions at once,
+        and end its MQTT connections and live sockets, here and in every other process."""
+        self._forget_user(user_id)
+        self._bus.broadcast(USER_DISABLED, {"user_id": user_id, "deleted": deleted})
+        self._notify_disabled(user_id, deleted)
+
+    def _remote_user_disabled(self, body: Signal) -> None:
+        try:
+            user_id = int(body["user_id"])
+        except (KeyError, TypeError, ValueError):
+            log.warning("ignored a malformed user signal: %r", body)
+            return
+        self._forget_user(user_id)
+        self._notify_disabled(user_id, bool(body.get("deleted")))
+
+    def _forget_user(self, user_id: int) -> None:
+        self.accounts.forget_user(user_id)
+        self._token_cache = {h: v for h, v in self._token_cache.items() if v[1].id != user_id}
+        self._received.clear()
+
+    def _notify_disabled(self, user_id: int, deleted: bool) -> None:
+        for listener in list(self.on_user_disabled):
+            try:
+                listener(user_id, deleted)
+            except Exception:
+                log.exception("user disabled listener %r failed", listener)
 
     def _apply(self, change: Change) -> None:
         self._received.clear()

@@ -204,6 +204,10 @@ class AccountService:
         self._key_cache = {h: v for h, v in self._key_cache.items() if v[0].id != user.id}
         return await self.require(username)
 
+    def forget_user(self, user_id: int) -> None:
+        """Drop what this process cached of the user (disabled, deleted, changed)."""
+        self._key_cache = {h: v for h, v in self._key_cache.items() if v[0].id != user_id}
+
     async def get_key(self, username: str) -> str:
         user = await self.require(username)
         secrets = await self.users.secrets(user.id)

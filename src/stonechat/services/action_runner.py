@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,12 +70,16 @@ class ActionRunner:
         self.writes = writes
         self.mailer = mailer
         self.webhooks = webhooks
+        self.outcomes: Counter[str] = Counter()  # runs recorded, by status (metrics)
 
     async def run(
         self, action_id: int, owner: User, spec: ActionSpec, trigger: Trigger, depth: int = 0
     ) -> ActionRun:
         """Run every output and record the run. ``depth``: how many runs led to this one
         (its publish outputs' points carry ``depth + 1``, see ``FeedEvent.chain``)."""
+        current = await self.accounts.users.by_id(owner.id)
+        if current is None or current.disabled:  # no email, webhook or write of a disabled user
+            return await self.skipped(action_id, owner.id, trigger, "account disabled")
         started = now_ms()
         context = await self._context(owner, spec, trigger)
         results: list[RunOutput] = []
@@ -88,6 +93,7 @@ class ActionRunner:
                 log.exception("action %d: output %s failed", action_id, output.type)
                 results.append(RunOutput(output.type, False, f"internal error: {error!r}"))
         failed = [r for r in results if not r.ok]
+        self.outcomes["failed" if failed else "ok"] += 1
         run = await self.store.insert_run(
             action_id,
             owner.id,
@@ -101,10 +107,12 @@ class ActionRunner:
         )
         return run
 
-    async def skipped(self, action_id: int, owner_id: int, trigger: Trigger, why: str) -> None:
-        """Record a run that did not happen (a loop stopped, the engine behind)."""
+    async def skipped(self, action_id: int, owner_id: int, trigger: Trigger, why: str) -> ActionRun:
+        """Record a run that did not happen (a loop stopped, the engine behind, the owner
+        disabled)."""
+        self.outcomes["skipped"] += 1
         at = now_ms()
-        await self.store.insert_run(
+        return await self.store.insert_run(
             action_id,
             owner_id,
             started_at=at,

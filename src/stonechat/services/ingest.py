@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+import time
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +71,14 @@ class IngestService:
         self.batches = 0
         self.submissions = 0
         self.points = 0
+        # Called after each committed batch with its points and the commit's seconds
+        # (the metrics' histograms); once per batch, never per point.
+        self.on_commit: Callable[[int, float], None] | None = None
+
+    @property
+    def queued(self) -> int:
+        """Submissions waiting for the writer."""
+        return self._queue.qsize()
 
     async def start(self) -> None:
         """Start the writer, and the limiter's refresh of per-user limits and bans."""
@@ -211,8 +220,10 @@ class IngestService:
         error) each submission is tried alone, so one bad point does not sink the others.
         Returns False when an outage stopped the batch.
         """
+        points = [p for s in batch for p in s.points]
+        started = time.perf_counter()
         try:
-            await self.writer.write([p for s in batch for p in s.points])
+            await self.writer.write(points)
         except Unavailable as error:
             self._unavailable(batch, error)
             return False
@@ -225,6 +236,11 @@ class IngestService:
                     self._unavailable(batch[index + 1 :], None)
                     return False
             return True
+        if self.on_commit is not None:
+            try:
+                self.on_commit(len(points), time.perf_counter() - started)
+            except Exception:  # metrics must never stop the writer
+                log.exception("the commit callback failed")
         self.outage.ended()
         self.batches += 1
         events: list[FeedEvent] = []

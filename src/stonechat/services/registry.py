@@ -10,11 +10,13 @@ from stonechat.limits.limiter import Limiter
 from stonechat.services.access import AccessService
 from stonechat.services.accounts import AccountService
 from stonechat.services.actions import ActionService
+from stonechat.services.admin import AdminService
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
+from stonechat.services.live_connections import ConnectionDirectory
 from stonechat.services.notices import Notices
 from stonechat.services.password_resets import PasswordResets
 from stonechat.services.sessions import SessionService
@@ -62,3 +64,6 @@ class Services:
     password_resets: PasswordResets | None = None
     # Notices ({user}/errors, {user}/throttle) for the web UI; the broker publishes them.
     notices: Notices = field(default_factory=Notices)
+    # Administration (the web UI's admin page); the broker plugs into ``connections``.
+    admin: AdminService | None = None
+    connections: ConnectionDirectory | None = None

@@ -13,6 +13,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
+from stonechat.domain.access import check_enabled
 from stonechat.domain.errors import Unauthorized
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import now_ms
@@ -91,6 +92,7 @@ class SessionService:
         user = await self.users.by_id(row.user_id)
         if user is None:
             raise Unauthorized(EXPIRED)
+        check_enabled(user)  # AccountDisabled (403): an administrator disabled the account
         if now - row.last_seen_at >= self._touch_ms:
             await self.store.touch(hashed, now)
         return Session(hashed, user, row.csrf_token, row.created_at)

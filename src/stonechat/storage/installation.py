@@ -15,7 +15,7 @@ class InstallationStore:
         self.db = db
 
     async def has_table(self) -> bool:
-        """Whether the database has the table yet (a database not migrated to 0011)."""
+        """Whether the database has the table yet (a database not migrated to 0013)."""
         async with self.db.connect() as conn:
             return bool(
                 await conn.run_sync(lambda sync: inspect(sync).has_table(installation.name))

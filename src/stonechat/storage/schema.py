@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -46,6 +47,8 @@ users = Table(
     Column("data_rate_limit", Integer),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # Disabled by an administrator: its key, tokens and sessions are refused.
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
     sqlite_autoincrement=True,
 )
 

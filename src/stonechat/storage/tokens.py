@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, or_, select, update
 
 from stonechat.domain.records import Token, TokenScope
 from stonechat.storage.database import Database
-from stonechat.storage.schema import tokens
+from stonechat.storage.schema import tokens, users
 
 
 def encode_scopes(scopes: Iterable[TokenScope]) -> str:
@@ -133,9 +133,12 @@ class TokenStore:
             return set()
         async with self.db.connect() as conn:
             rows = await conn.execute(
-                select(tokens.c.id).where(
+                select(tokens.c.id)
+                .join(users, users.c.id == tokens.c.user_id)
+                .where(
                     tokens.c.id.in_(ids),
                     or_(tokens.c.expiration.is_(None), tokens.c.expiration > now),
+                    users.c.disabled.is_(False),  # a disabled user's tokens end too
                 )
             )
             return {row.id for row in rows}

@@ -21,6 +21,7 @@ def _user(row: Any) -> User:
         data_rate_limit=row.data_rate_limit,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        disabled=bool(row.disabled),
     )
 
 
@@ -66,8 +67,12 @@ class UserStore:
         """The current key hash of each of these users (missing ones were deleted)."""
         async with self.db.connect() as conn:
             rows = await conn.execute(
-                select(users.c.id, users.c.key_hash).where(users.c.id.in_(user_ids))
+                select(users.c.id, users.c.key_hash).where(
+                    users.c.id.in_(user_ids), users.c.disabled.is_(False)
+                )
             )
+            # A disabled user is missing too: the key watch ends its connections even when
+            # the CLI disabled it in a process without a bus.
             return {r.id: r.key_hash for r in rows}
 
     async def data_rate_overrides(self) -> dict[int, int]:
@@ -89,6 +94,20 @@ class UserStore:
                 )
             ).first()
         return (row.password_hash, row.key_enc) if row else None
+
+    async def all(self) -> list[User]:
+        """Every user, by name (the administration page and ``stonechat user list``)."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(select(users).order_by(users.c.username_lower))
+            return [_user(r) for r in rows]
+
+    async def admins(self) -> list[int]:
+        """Ids of the enabled administrators."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                select(users.c.id).where(users.c.is_admin.is_(True), users.c.disabled.is_(False))
+            )
+            return [r.id for r in rows]
 
     async def update(self, user_id: int, **values: Any) -> None:
         async with self.db.begin() as conn:

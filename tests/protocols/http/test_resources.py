@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from stonechat.limits.constants import UNLIMITED_DATA_RATE
 from support import Server
 
 
@@ -732,7 +733,8 @@ def test_throttle_counts_points_written_this_minute(fresh_api: httpx.Client) -> 
     for attempt in range(3):
         window = int(time.time() // 60)
         start = ok(api.get("/throttle"))
-        assert start["data_rate_limit"] == 0  # test servers are unlimited (tests/limits: 30)
+        # Test servers have no data rate (the default), told as a large limit, never 0.
+        assert start["data_rate_limit"] == UNLIMITED_DATA_RATE
         base = start["active_data_rate"]
         assert attempt > 0 or base == 0
         ok(api.post(f"/feeds/t{attempt}/data", json={"value": "1"}))
@@ -743,7 +745,7 @@ def test_throttle_counts_points_written_this_minute(fresh_api: httpx.Client) -> 
         api.get(f"/feeds/t{attempt}/data")  # reads are not counted
         shown = ok(api.get("/throttle"))
         if int(time.time() // 60) == window:
-            assert shown["data_rate_limit"] == 0
+            assert shown["data_rate_limit"] == UNLIMITED_DATA_RATE
             assert shown["active_data_rate"] == base + 7
             return
     pytest.fail("the minute kept rolling over")

@@ -6,7 +6,7 @@ const enc = encodeURIComponent;
 
 /** GET /api/v2/{username}/throttle */
 export interface Throttle {
-  data_rate_limit: number; // points per minute; 0: unlimited
+  data_rate_limit: number; // points per minute; UNLIMITED_RATE: no limit
   active_data_rate: number; // points in the last minute
   authentication_rate: number;
   subscribe_authorization_rate: number;
@@ -67,9 +67,18 @@ export async function recentRuns(actions: Actions, limit = RECENT_RUNS): Promise
   return latestRuns(list, runs, limit);
 }
 
+/** The data rate the server reports for a user without a limit (never 0: Adafruit IO
+ * clients compute limit - used); limits/constants.py UNLIMITED_DATA_RATE. */
+export const UNLIMITED_RATE = 1_000_000;
+
+/** Whether the throttle says the user has no data rate limit. */
+export function isUnlimited(t: Pick<Throttle, "data_rate_limit">): boolean {
+  return t.data_rate_limit <= 0 || t.data_rate_limit >= UNLIMITED_RATE;
+}
+
 /** Share of the limit used, 0..1 (0 when unlimited). */
 export function rateShare(t: Pick<Throttle, "data_rate_limit" | "active_data_rate">): number {
-  if (t.data_rate_limit <= 0) return 0;
+  if (isUnlimited(t)) return 0;
   return Math.min(1, t.active_data_rate / t.data_rate_limit);
 }
 

@@ -7,7 +7,7 @@ import { useEffect, useMemo, useState } from "react";
 import { Link } from "react-router-dom";
 import { RunStatus } from "../actions/RunList";
 import { useActions } from "../actions/useActions";
-import { addNotice, Monitor, rateShare, recentRuns } from "../api/monitor";
+import { addNotice, isUnlimited, Monitor, rateShare, recentRuns } from "../api/monitor";
 import type { Throttle } from "../api/monitor";
 import { useAuth } from "../auth";
 import { ErrorBox, Loading } from "../components/States";
@@ -56,7 +56,7 @@ function Notices({ notices, status }: { notices: LiveNotice[]; status: LiveStatu
 }
 
 function Rate({ throttle }: { throttle: Throttle }) {
-  const unlimited = throttle.data_rate_limit <= 0;
+  const unlimited = isUnlimited(throttle);
   const share = rateShare(throttle);
   return (
     <section className="card" aria-labelledby="monitor-rate-title">

@@ -13,8 +13,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from stonechat import __version__
-from stonechat.protocols.http import openapi, ui
+from stonechat.protocols.http import openapi, scrape, ui
 from stonechat.protocols.http.paths import NormalizePath
+from stonechat.protocols.http.request_metrics import RequestMetrics
 from stonechat.protocols.http.responses import JSON, install_error_handlers
 from stonechat.protocols.http.routes import (
     account,
@@ -47,7 +48,7 @@ class _App(FastAPI):
         return SecurityHeaders(super().build_middleware_stack())
 
 
-def create_app(services: Services) -> FastAPI:
+def create_app(services: Services, metrics: scrape.Exporter | None = None) -> FastAPI:
     app = _App(
         title="Stonechat REST API v2",
         version=__version__,
@@ -104,5 +105,9 @@ def create_app(services: Services) -> FastAPI:
 
     ui.install(app)
     openapi.install(app)
+    if metrics is not None:
+        scrape.install(app, metrics)
+        # Inside NormalizePath: it sees the scope the router writes the matched route in.
+        app.add_middleware(RequestMetrics, observer=metrics)
     app.add_middleware(NormalizePath)
     return app

@@ -265,7 +265,9 @@ class User(BaseModel):
 
 
 class Throttle(BaseModel):
-    data_rate_limit: int = Field(description="Points per minute; 0: unlimited")
+    data_rate_limit: int = Field(
+        description="Points per minute; 1000000 for a user without a limit (never 0)"
+    )
     active_data_rate: int = Field(description="Points in the last minute")
     authentication_rate: int
     subscribe_authorization_rate: int

@@ -77,6 +77,7 @@ class Broker(BrokerState):
     def refuse_connect(self, conn: Connection, error: ProtocolError) -> None:
         """A bad CONNECT: CONNACK with a reason where the version is known, then close."""
         level = conn.decoder.protocol_level
+        self.stats["connect_refused_version" if error.reason_code == 0x84 else "bad_connect"] += 1
         if error.reason_code == 0x84:
             # [MQTT-3.1.2-2]: unsupported level -> 3.1.1 code 1 (v5 clients get 0x84).
             conn.protocol_level = 5 if level == 5 else 4

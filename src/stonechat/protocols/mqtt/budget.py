@@ -12,6 +12,7 @@ here, with its user's counter (``UserBytes``) in hand rather than looked up per 
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,10 @@ class QueueBudget:
         self.on_drop = on_drop
         self._users: dict[int, UserBytes] = {}
         self.dropped = 0
+        # Messages dropped for sessions, by why: over these bounds ("queue_bytes"), over the
+        # session's count of queued messages ("queue_full"), over the client's packet size
+        # ("too_large"). Counted for metrics; sessions keep their own count too.
+        self.drops: Counter[str] = Counter()
 
     def of_user(self, user_id: int) -> UserBytes:
         """The counter shared by every session of the user (a session keeps it)."""
@@ -58,6 +63,7 @@ class QueueBudget:
         """A message of ``size`` bytes passed a bound (``Session`` checks them, once per
         delivery) and is dropped for the session."""
         self.dropped += 1
+        self.drops["queue_bytes"] += 1
         if self.on_drop is not None:
             self.on_drop(session, size)
 

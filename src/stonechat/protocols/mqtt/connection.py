@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter, deque
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
@@ -33,6 +34,7 @@ from stonechat.protocols.mqtt.codec import (
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.config import BrokerConfig
     from stonechat.protocols.mqtt.session import Session
+    from stonechat.protocols.mqtt.traffic import Traffic
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,7 @@ class Server(Protocol):
     config: BrokerConfig
     connections: set[Connection]
     stats: Counter[str]
+    traffic: Traffic
 
     def handle(self, conn: Connection, packet: Packet) -> Handled:
         """Handle one packet: None, or a coroutine to wait for before the next one."""
@@ -82,13 +85,17 @@ class Connection(asyncio.Protocol):
     def __init__(self, broker: Server) -> None:
         self.broker = broker
         self.loop = asyncio.get_running_loop()
+        self.traffic = broker.traffic
+        self._sent = broker.traffic.packets_out  # by first byte, bumped per packet sent
         self.decoder = Decoder(
             broker.config.max_packet_size,
             max_subscribe_filters=broker.config.max_subscribe_filters,
+            tally=broker.traffic.packets_in,
         )
         self.transport: Any = None  # asyncio.Transport or the WebSocket adapter
         self.session: Session | None = None
         self.peer = "?"
+        self.connected_at = time.time()  # shown to administrators (Unix seconds)
         self.protocol_level = 4
         self.keep_alive = 0
         self.last_received = self.loop.time()
@@ -124,6 +131,7 @@ class Connection(asyncio.Protocol):
         if self.closed:
             return
         self.last_received = self.loop.time()
+        self.traffic.bytes_in += len(data)
         try:
             packets = self.decoder.feed(data)
         except ProtocolError as error:
@@ -219,6 +227,7 @@ class Connection(asyncio.Protocol):
     def send(self, data: bytes) -> None:
         if self.closed:
             return
+        self._sent[data[0]] += 1  # one packet per call
         self._out.append(data)
         if not self._flush_scheduled:
             self._flush_scheduled = True
@@ -243,7 +252,9 @@ class Connection(asyncio.Protocol):
         self._flush_scheduled = False
         if self._out and not self.closed:
             out, self._out = self._out, []
-            self.transport.write(out[0] if len(out) == 1 else b"".join(out))
+            data = out[0] if len(out) == 1 else b"".join(out)
+            self.traffic.bytes_out += len(data)
+            self.transport.write(data)
 
     # -- ending --------------------------------------------------------------------------
 

@@ -39,6 +39,10 @@ class RetainedStore:
         self.max_per_user = max_per_user
         self.max_bytes_per_user = max_bytes_per_user
 
+    def forget(self, owner: str) -> None:
+        """Drop every retained message of ``owner`` (a deleted user)."""
+        self._by_owner.pop(owner, None)
+
     def put(self, owner: str, msg: Message) -> bool:
         """Keep ``msg`` for its topic; an empty payload removes it [MQTT-3.3.1-10].
 
@@ -120,6 +124,11 @@ class RetainedStore:
     def count(self, owner: str) -> int:
         owned = self._by_owner.get(owner)
         return owned.count if owned is not None else 0
+
+    def total(self) -> tuple[int, int]:
+        """Retained messages and their payload bytes, of every owner (metrics)."""
+        owned = list(self._by_owner.values())
+        return sum(o.count for o in owned), sum(o.bytes for o in owned)
 
     def all(self) -> Iterator[tuple[str, Message]]:
         """Every retained message with its owner (for saving at shutdown)."""

@@ -162,6 +162,7 @@ class Session:
             data = self._encode(msg, 0, retain, sub, cache)
             if self.max_packet_size and len(data) > self.max_packet_size:
                 self.dropped += 1
+                self.budget.drops["too_large"] += 1
                 return None
             conn.send_droppable(data)
             return None
@@ -174,6 +175,7 @@ class Session:
         )
         if not now and (self.stored_count if self.stored else len(self.queue)) >= self.max_queued:
             self.dropped += 1
+            self.budget.drops["queue_full"] += 1
             return None
         # Its bytes count against the session's and the user's bounds (``QueueBudget``,
         # checked here: this runs for every QoS 1/2 delivery); it gets its place in order.
@@ -232,6 +234,7 @@ class Session:
         assert self.conn is not None
         if self.max_packet_size and len(template) > self.max_packet_size:
             self.dropped += 1
+            self.budget.drops["too_large"] += 1
             self._let_go(msg)
             return False
         packet_id = self._packet_id()

@@ -17,6 +17,7 @@ from stonechat.protocols.mqtt.budget import QueueBudget
 from stonechat.protocols.mqtt.journal import Journal
 from stonechat.protocols.mqtt.registry import Registry
 from stonechat.protocols.mqtt.retained import RetainedStore
+from stonechat.protocols.mqtt.traffic import Traffic
 
 if TYPE_CHECKING:
     from stonechat.bus.base import ClusterBus
@@ -55,7 +56,9 @@ class BrokerState:
         self.retained = RetainedStore(
             config.max_retained_per_user, config.max_retained_bytes_per_user
         )
+        # Events counted where they happen (drops, refusals, errors...), read by metrics.
         self.stats: Counter[str] = Counter()
+        self.traffic = Traffic()  # packets and bytes in and out
         self.to_flush: list[Connection] = []  # written at the end of this loop turn
         self.background: set[asyncio.Task[None]] = set()  # wills, releases: kept referenced
         self.stopping = False

@@ -10,6 +10,7 @@ from typing import Any
 from stonechat.protocols.mqtt.codec import Decoder, Packet
 from stonechat.protocols.mqtt.config import BrokerConfig
 from stonechat.protocols.mqtt.connection import Connection
+from stonechat.protocols.mqtt.traffic import Traffic
 
 
 class FakeTransport:
@@ -49,6 +50,7 @@ class FakeBroker:
         self.config = BrokerConfig(**config)
         self.connections: set[Connection] = set()
         self.stats: Counter[str] = Counter()
+        self.traffic = Traffic()
         self.handler = handler
         self.refused: list[int] = []
 

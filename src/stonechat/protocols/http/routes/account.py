@@ -42,7 +42,8 @@ async def get_user(user: CurrentUser, services: ServicesDep) -> Response:
     response_model=schemas.Throttle,
 )
 async def throttle(acc: OwnerDep) -> Response:
-    """``data_rate_limit`` (points per minute, 0 = unlimited) and ``active_data_rate``
+    """``data_rate_limit`` (points per minute; 1000000 for a user without a limit, never 0:
+    clients compute what is left as limit - used) and ``active_data_rate``
     (points in the last 60 s, counted by every process sharing the limiter; for an
     unlimited user, points stored by this process in the current minute), then the
     counters of the MQTT ban rules as Adafruit IO names them."""
@@ -52,7 +53,7 @@ async def throttle(acc: OwnerDep) -> Response:
         used = acc.services.counter.current(acc.user.id)
     return JSON(
         {
-            "data_rate_limit": limiter.data_limit(acc.user),
+            "data_rate_limit": limiter.reported_limit(acc.user),
             "active_data_rate": used,
             **await limiter.usage(acc.user),
             "active_sms_rate": 0,

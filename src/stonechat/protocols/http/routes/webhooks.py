@@ -22,6 +22,11 @@ from stonechat.services.registry import Services
 
 router = APIRouter(tags=["webhooks"], dependencies=CHECKED)
 
+# The feed's owner was disabled by an administrator (domain.access.check_enabled).
+DISABLED_OWNER: dict[int | str, dict[str, Any]] = {
+    403: {"model": schemas.Error, "description": "The feed's owner is disabled"}
+}
+
 RAW_BODY = {
     "requestBody": {
         "required": True,
@@ -43,6 +48,7 @@ async def _store(services: Services, token: str, point: PointInput) -> Response:
 @router.post(
     "/webhooks/feed/{token}",
     summary="Store `value` (or `payload`) from any sender",
+    responses=DISABLED_OWNER,
     response_model=schemas.Datum,
     openapi_extra=request_body(schemas.WebhookBody),
 )
@@ -61,6 +67,7 @@ async def receive(token: str, request: Request, services: ServicesDep) -> Respon
 @router.post(
     "/webhooks/feed/{token}/raw",
     summary="Store the raw request body as the value",
+    responses=DISABLED_OWNER,
     response_model=schemas.Datum,
     openapi_extra=RAW_BODY,
 )
@@ -77,6 +84,7 @@ async def receive_raw(token: str, request: Request, services: ServicesDep) -> Re
 @router.post(
     "/webhooks/feed/{token}/notify",
     summary="Store the value `ping`",
+    responses=DISABLED_OWNER,
     response_model=schemas.Datum,
 )
 async def receive_notify(token: str, services: ServicesDep) -> Response:

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from stonechat import __version__
-from stonechat.domain.errors import BadRequest, Conflict, Forbidden, Unauthorized, Unavailable
+from stonechat.domain.access import check_enabled
+from stonechat.domain.errors import (
+    AccountDisabled,
+    BadRequest,
+    Conflict,
+    Forbidden,
+    Unauthorized,
+    Unavailable,
+)
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import iso
 from stonechat.protocols.http.bodies import read_body
@@ -102,7 +110,7 @@ async def config(request: Request, services: ServicesDep) -> Response:
     # Lets a signed-out page skip asking for /session: browsers log every 401 as an error.
     signed_in = False
     if session_token(request):
-        with contextlib.suppress(Unauthorized):
+        with contextlib.suppress(Unauthorized, AccountDisabled):
             await services.sessions.resolve(session_token(request))
             signed_in = True
     return JSON(
@@ -162,6 +170,7 @@ async def signin(request: Request, services: ServicesDep) -> Response:
     # 429 after repeated failures, before the password is checked.
     async with services.limiter.password_attempt(account, address(request)):
         user = await services.accounts.check_password(found, password)
+    check_enabled(user)  # after the password: a disabled account says so only to its owner
     return await signed_in(request, services, user)
 
 

@@ -37,8 +37,8 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from stonechat.bus.events import FeedEvent
-from stonechat.domain.access import NOBODY, READ, Principal
-from stonechat.domain.errors import Unauthorized
+from stonechat.domain.access import DISABLED, NOBODY, READ, Principal
+from stonechat.domain.errors import AccountDisabled, Unauthorized
 from stonechat.domain.timestamps import iso, now_ms
 from stonechat.protocols.http.session_auth import session_token
 from stonechat.services.access import Change
@@ -55,6 +55,7 @@ MAX_FEEDS = 500  # feeds followed per socket
 MAX_NAMES = 2_000  # names (spellings) of those feeds per socket
 MAX_MESSAGE = 64 * 1024
 RECHECK_SECONDS = 60.0  # how often an open socket's session is checked again
+CLOSE = "close"  # queued (this very object) to close a socket of a disabled user
 
 
 def _refused(name: str) -> str:
@@ -100,11 +101,13 @@ class LiveHub:
         self._listening = False
         self._rechecks = Rechecks(self._recheck, "live subscriptions on the feeds")
         self.dropped = 0
+        self.clients: set[LiveClient] = set()  # every open socket (to close a user's)
 
     def listen(self) -> None:
         if not self._listening:
             self.services.ingest.bus.subscribe(self.on_events)
             self.services.access.on_change.append(self.changed)
+            self.services.access.on_user_disabled.append(self.user_disabled)
             self.services.notices.listeners.append(self.on_notice)
             self._listening = True
 
@@ -191,7 +194,18 @@ class LiveHub:
         if not followed.names:
             self._forget(client, feed_id)
 
+    def user_disabled(self, user_id: int, deleted: bool) -> None:
+        """``access.on_user_disabled``: close that user's sockets now (any process)."""
+        for client in list(self.clients):
+            if client.principal.user_id != user_id:
+                continue
+            self.drop(client)
+            while client.queue.full():  # the close must get through, points need not
+                client.queue.get_nowait()
+            client.queue.put_nowait(CLOSE)
+
     def drop(self, client: LiveClient) -> None:
+        self.clients.discard(client)
         for feed_id in list(client.feeds):
             self._forget(client, feed_id)
         if client.notices and client.principal.user is not None:
@@ -319,10 +333,13 @@ async def _send(ws: WebSocket, client: LiveClient, services: Services) -> None:
             if client.principal.user is not None:
                 try:
                     await services.sessions.resolve(token)
-                except Unauthorized as error:
+                except (Unauthorized, AccountDisabled) as error:
                     await ws.close(1008, error.message)
                     return
             continue
+        if message is CLOSE:  # the user was disabled or deleted (LiveHub.user_disabled)
+            await ws.close(1008, DISABLED)
+            return
         await ws.send_text(message)
 
 
@@ -335,11 +352,12 @@ async def live(ws: WebSocket) -> None:
         return
     principal = NOBODY
     if session_token(ws):
-        with contextlib.suppress(Unauthorized):
+        with contextlib.suppress(Unauthorized, AccountDisabled):
             principal = Principal((await services.sessions.resolve(session_token(ws))).user)
     await ws.accept()
     hub = hub_of(ws.app, services)
     client = LiveClient(principal)
+    hub.clients.add(client)
     sender = asyncio.create_task(_send(ws, client, services))
     try:
         while True:

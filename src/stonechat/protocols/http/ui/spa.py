@@ -38,6 +38,7 @@ ROUTES = (
     "/actions/{action_id}",
     "/actions/{action_id}/edit",
     "/monitor",
+    "/admin",
     "/settings",
     "/public/{username}/dashboards/{key}",
 )

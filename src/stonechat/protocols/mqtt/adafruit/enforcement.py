@@ -4,12 +4,12 @@
   3.1.1 a plain PUBACK (it has no failure code). Adafruit's sentence goes to
   ``{username}/throttle`` (what CircuitPython and Arduino clients expect there) and the same
   facts as JSON to ``{username}/throttle/json``.
-- Events that can ban (connection attempts, SUBSCRIBEs, failed SUBSCRIBEs and PUBLISHes,
+- Events that can ban (failed sign-ins, SUBSCRIBEs, failed SUBSCRIBEs and PUBLISHes,
   throttled publishes) are counted by the limiter; a ban is announced on
   ``{username}/errors`` (and as JSON on ``{username}/throttle/json``). While banned, every
   PUBLISH and SUBSCRIBE is refused ("user is temporarily blocked") and CONNECT gets
-  CONNACK 7 (3.1.1, as the Arduino library reads it) or 0x8A Banned (MQTT 5); the connection
-  attempt that crosses the rate gets CONNACK 6 or 0x9F (connection rate exceeded).
+  CONNACK 7 (3.1.1, as the Arduino library reads it) or 0x8A Banned (MQTT 5); the failed
+  sign-in that crosses the rate gets CONNACK 6 or 0x9F (connection rate exceeded).
 - Storage failures are never the client's doing and count toward nothing (replies.py).
 """
 
@@ -89,17 +89,20 @@ class Enforcement:
             },
         )
 
-    async def admit(self, username: str) -> ConnectRefusal | None:
-        """Before authenticating a CONNECT: None, or why it is refused (``banned`` while a
-        ban runs, ``rate`` for the attempt that crosses the connection rate).
-
-        During a storage outage reconnecting is not counted: the broker closes 3.1.1
-        connections whose publish it could not store, and their clients must reconnect to
-        send it again (storage failures never count toward bans)."""
+    def admit(self, username: str) -> ConnectRefusal | None:
+        """Before authenticating a CONNECT: ``banned`` while a ban of ``username`` runs."""
         if self.blocked(username):
             self.broker.stats["banned_connects"] += 1
             return "banned"
-        if not self.limiter.watches(CONNECTS) or self.services.ingest.outage.active:
+        return None
+
+    async def failed_sign_in(self, username: str) -> ConnectRefusal | None:
+        """Count a CONNECT whose credentials were wrong; ``rate`` when that crossed the
+        connection rate (the attempt is refused for it, and the user banned).
+
+        Only failures count: a fleet of one user's devices reconnecting at once after a
+        restart is not abuse, a flood of wrong keys is."""
+        if not self.limiter.watches(CONNECTS):
             return None
         ban = await self.limiter.record(CONNECTS, username)
         if ban is None:

@@ -9,6 +9,7 @@ from stonechat.domain.payloads import feed_point
 from stonechat.domain.topics import FeedTopic, GroupTopic
 from stonechat.limits.constants import FAILED_PUBLISHES, FAILED_SUBSCRIBES, SUBSCRIBES
 from stonechat.protocols.mqtt import cluster
+from stonechat.protocols.mqtt.adafruit.admin import AdminLink
 from stonechat.protocols.mqtt.adafruit.enforcement import Enforcement
 from stonechat.protocols.mqtt.adafruit.fan_out import FanOut
 from stonechat.protocols.mqtt.adafruit.get import Getter
@@ -52,6 +53,7 @@ class AdafruitHooks:
         self.getter = Getter(broker, services, self.guard)
         self.fan_out = FanOut(broker, services.retention_ms)
         self.keys = KeyWatch(broker, services, self.guard)
+        self.admin = AdminLink(broker, services)
         # Bound once: the calls on the hot paths are one attribute lookup away.
         self.blocked = self.enforcement.blocked
         self.refuse_publish = self.enforcement.refuse_publish
@@ -68,10 +70,12 @@ class AdafruitHooks:
         self.services.accounts.on_key_change.append(partial(cluster.revoke, self.broker))
         self.guard.start()
         self.keys.start()
+        self.admin.start()
 
     def stop(self) -> None:
         self.guard.stop()
         self.keys.stop()
+        self.admin.stop()
 
     def stopped(self) -> None:
         self.services.ingest.bus.unsubscribe(self.fan_out.fan_out)

@@ -1,6 +1,7 @@
 """Signing in: a CONNECT's username and password (the master AIO key or one of the user's
 scoped tokens, ``aiotok_...``, used with its owner's username); ``services.access`` says
-which and to whom it belongs. Bans and the connection rate are asked first (mqtt-api.md §7).
+which and to whom it belongs. Bans are asked first; failed sign-ins are counted toward one
+(mqtt-api.md §7), successful ones not.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from stonechat.domain.access import Principal
-from stonechat.domain.errors import StonechatError, Unavailable
+from stonechat.domain.errors import AccountDisabled, StonechatError, Unavailable
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.adafruit.enforcement import Enforcement
@@ -37,8 +38,9 @@ class SignIn:
         treat as fatal), MQTT 5 0x86 "bad user name or password"."""
         v5 = packet.protocol_level == 5
         assert packet.username is not None and packet.password is not None
-        if self.services.limiter.config.bans:  # banned, or connecting too often (§7)
-            refusal = await self.enforcement.admit(packet.username)
+        bans = self.services.limiter.config.bans
+        if bans:  # banned (§7)
+            refusal = self.enforcement.admit(packet.username)
             if refusal is not None:
                 return refusal
         key = packet.password.decode("utf-8", errors="replace")
@@ -46,12 +48,18 @@ class SignIn:
             principal = await self.services.access.authenticate(key)
         except Unavailable:  # the database is away: not the client's fault, nothing counted
             return "unavailable"
+        except AccountDisabled:  # the right key of a disabled account: 3.1.1 5, MQTT 5 0x87
+            return "authorized"
         except StonechatError:
             principal = Principal(None)
         user = principal.user
         # A token signs in with its owner's username.
         if user is None or user.username.lower() != packet.username.lower():
             self.broker.stats["auth_failures"] += 1
+            if bans:  # failed sign-ins, too many of them (§7)
+                refusal = await self.enforcement.failed_sign_in(packet.username)
+                if refusal is not None:
+                    return refusal
             return "authorized" if not v5 else "credentials"
         return principal
 

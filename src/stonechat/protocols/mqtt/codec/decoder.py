@@ -145,6 +145,7 @@ class Decoder:
     larger packet raises ``ProtocolError(0x95)`` as soon as its fixed header is read.
     ``max_subscribe_filters`` bounds the topic filters decoded from one SUBSCRIBE; the rest
     are checked for framing and counted in ``Subscribe.beyond`` (see ``parse_subscribe``).
+    ``tally``, a list of 256 counters, counts the complete packets by their first byte.
 
     With ``server_side=True`` (the broker's view) the first packet must be CONNECT, a
     second CONNECT and server-only packet types (CONNACK, SUBACK, UNSUBACK, PINGRESP) are
@@ -169,6 +170,7 @@ class Decoder:
         "max_packet_size",
         "max_subscribe_filters",
         "server_side",
+        "tally",
     )
 
     def __init__(
@@ -178,8 +180,11 @@ class Decoder:
         server_side: bool = True,
         protocol_level: int | None = None,
         max_subscribe_filters: int | None = None,
+        tally: list[int] | None = None,
     ) -> None:
         self.max_packet_size: int = max_packet_size
+        # 256 counters, one per first byte: each complete packet adds one (metrics).
+        self.tally = tally
         self.max_subscribe_filters: Final = max_subscribe_filters
         self.server_side: Final = server_side
         self._buf = bytearray()
@@ -244,6 +249,7 @@ class Decoder:
         table = self._table
         v5 = self._v5
         limit = self.max_packet_size
+        tally = self.tally
         while pos < size:
             first = data[pos]
             parser = table[first]
@@ -266,6 +272,8 @@ class Decoder:
             if end > size:
                 self._need = end - pos
                 break
+            if tally is not None:
+                tally[first] += 1
             if parser is _connect_marker:
                 out.append(self._decode_connect(data, start, end))
                 table = self._table

@@ -15,7 +15,7 @@ from stonechat.domain.topics import AccountTopic, FeedTopic, GroupTopic, TimeTop
 from stonechat.protocols.mqtt import sessions
 from stonechat.protocols.mqtt.codec import Connack, Connect, Properties, ProtocolError
 from stonechat.protocols.mqtt.quotas import may_persist
-from stonechat.protocols.mqtt.replies import refuse_connect
+from stonechat.protocols.mqtt.replies import ConnectRefusal, refuse_connect
 from stonechat.protocols.mqtt.session import token_id
 
 if TYPE_CHECKING:
@@ -32,22 +32,22 @@ async def handle_connect(state: BrokerState, conn: Connection, packet: Connect) 
     assigned = None
     if not client_id:
         if not packet.clean_start and not v5:
-            refuse_connect(conn, "identifier")  # [MQTT-3.1.3-8]
+            refuse(state, conn, "identifier")  # [MQTT-3.1.3-8]
             return
         client_id = assigned = f"stonechat-{secrets.token_hex(8)}"  # [MQTT-3.1.3-6]
     # Wrong or missing credentials: 3.1.1 code 5 "not authorized" (what Adafruit IO's
     # clients treat as fatal), MQTT 5 0x86 "bad user name or password".
     if not packet.username or not packet.password:
-        refuse_connect(conn, "authorized" if not v5 else "credentials")
+        refuse(state, conn, "authorized" if not v5 else "credentials")
         return
     principal = await state.hooks.authenticate(conn, packet)
     if not isinstance(principal, Principal):
-        refuse_connect(conn, principal)
+        refuse(state, conn, principal)
         return
     user = principal.user
     assert user is not None
     if packet.will is not None and not will_allowed(principal, packet.will.topic):
-        refuse_connect(conn, "authorized")
+        refuse(state, conn, "authorized")
         return
     await sessions.claim(state, user, client_id, packet.clean_start)
     if conn.closed:
@@ -72,7 +72,7 @@ async def handle_connect(state: BrokerState, conn: Connection, packet: Connect) 
     expiry = min(expiry, float(state.config.max_session_expiry))
     if expiry > 0 and not may_persist(state, user.id, client_id):
         state.stats["quota_refusals"] += 1
-        refuse_connect(conn, "quota")
+        refuse(state, conn, "quota")
         return
     state.hooks.signed_in(conn, principal, packet.password.decode("utf-8", errors="replace"))
     session, present = sessions.attach(
@@ -98,9 +98,16 @@ async def handle_connect(state: BrokerState, conn: Connection, packet: Connect) 
                 int(expiry) if props.session_expiry_interval is not None else None
             ),
         )
+    state.stats["connect_accepted"] += 1
     conn.send_packet(Connack(session_present=present, reason_code=0, properties=connack_props))
     conn.start_keep_alive(packet.keep_alive)
     sessions.resume(state, session)
+
+
+def refuse(state: BrokerState, conn: Connection, why: ConnectRefusal) -> None:
+    """CONNACK refusing the connection, counted by why (metrics)."""
+    state.stats[f"connect_refused_{why}"] += 1
+    refuse_connect(conn, why)
 
 
 def will_allowed(principal: Principal, topic: str) -> bool:

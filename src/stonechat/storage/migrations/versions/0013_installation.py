@@ -5,8 +5,8 @@ The first server or command that opens the database with a secret records the se
 fingerprint there (an HMAC, not the secret); a later start with another secret is refused
 (services/installation.py). Going down drops it.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-06
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,172 @@
+"""``stonechat user list|disable|enable|delete``: administration from the command line.
+
+Thin: parse, call ``services.admin``, print. The command runs in a process of its own (no
+bus): running servers notice from the database, within about a second for keys and tokens
+(``--key-cache-seconds``) and web UI sessions (checked on every request), and within two
+seconds for open MQTT connections (the broker's key watch ends those of a disabled user).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from stonechat.config import Settings
+from stonechat.domain.errors import StonechatError
+from stonechat.domain.timestamps import iso
+from stonechat.services.admin import AdminService, UserView
+
+T = TypeVar("T")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(help="Directory for the SQLite database and the secret key.", show_default=False),
+]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(help="Database URL, e.g. postgresql://host/db (default: SQLite in data dir)."),
+]
+SecretKey = Annotated[
+    str | None,
+    typer.Option(help="Secret for AIO key storage (default: <data-dir>/secret.key)."),
+]
+Name = Annotated[str, typer.Argument(help="Username.")]
+
+
+def _settings(data_dir: Path | None, database_url: str | None, secret_key: str | None) -> Settings:
+    options: dict[str, Any] = {
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "secret_key": secret_key,
+    }
+    return Settings(**{k: v for k, v in options.items() if v is not None})
+
+
+def _with_admin(settings: Settings, work: Callable[[AdminService], Awaitable[T]]) -> T:
+    from stonechat.bus.memory import MemoryBus
+    from stonechat.runtime import build_accounts, build_limiter, open_checked_database
+    from stonechat.services.access import AccessService
+
+    async def go() -> T:
+        db = await open_checked_database(settings)
+        try:
+            accounts = build_accounts(settings, db)
+            access = AccessService(db, accounts, MemoryBus())
+            return await work(AdminService(db, accounts, access, build_limiter(settings, db)))
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(go())
+    except StonechatError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _row(view: UserView) -> dict[str, Any]:
+    last = view.stats.last_activity
+    return {
+        "username": view.user.username,
+        "is_admin": view.user.is_admin,
+        "disabled": view.user.disabled,
+        "data_rate": view.data_rate,
+        "own_data_rate": view.own_data_rate,
+        "points": view.stats.points,
+        "last_activity": iso(last) if last is not None else None,
+    }
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    header = ["NAME", "ADMIN", "DISABLED", "DATA RATE", "POINTS", "LAST ACTIVITY"]
+    lines = [
+        [
+            r["username"],
+            "yes" if r["is_admin"] else "no",
+            "yes" if r["disabled"] else "no",
+            "unlimited" if r["data_rate"] == 0 else f"{r['data_rate']}/min",
+            str(r["points"]),
+            r["last_activity"] or "-",
+        ]
+        for r in rows
+    ]
+    widths = [max(len(c) for c in column) for column in zip(header, *lines, strict=False)]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
+        for line in [header, *lines]
+    )
+
+
+def user_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    secret_key: SecretKey = None,
+) -> None:
+    """List users: admin, disabled, data rate, points stored, last activity."""
+
+    async def work(admin: AdminService) -> list[dict[str, Any]]:
+        return [_row(v) for v in await admin.users()]
+
+    rows = _with_admin(_settings(data_dir, database_url, secret_key), work)
+    typer.echo(json.dumps(rows, indent=2) if as_json else _table(rows))
+
+
+def user_disable(
+    name: Name,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    secret_key: SecretKey = None,
+) -> None:
+    """Disable a user: its key, tokens and web UI sessions are refused, its connections end
+    (running servers apply it within about a second)."""
+
+    async def work(admin: AdminService) -> str:
+        return (await admin.set_disabled(None, name, True)).username
+
+    typer.echo(f"{_with_admin(_settings(data_dir, database_url, secret_key), work)}: disabled")
+
+
+def user_enable(
+    name: Name,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    secret_key: SecretKey = None,
+) -> None:
+    """Enable a disabled user again."""
+
+    async def work(admin: AdminService) -> str:
+        return (await admin.set_disabled(None, name, False)).username
+
+    typer.echo(f"{_with_admin(_settings(data_dir, database_url, secret_key), work)}: enabled")
+
+
+def user_delete(
+    name: Name,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    secret_key: SecretKey = None,
+) -> None:
+    """Delete a user with all its feeds, data, groups, dashboards, actions, tokens and
+    sessions. Asks first, unless --yes."""
+    if not yes:
+        typer.confirm(f"Delete user {name} and all its data? This cannot be undone", abort=True)
+
+    async def work(admin: AdminService) -> None:
+        await admin.delete(None, name)
+
+    _with_admin(_settings(data_dir, database_url, secret_key), work)
+    typer.echo(f"{name}: deleted")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to ``stonechat user``."""
+    app.command("list")(user_list)
+    app.command("disable")(user_disable)
+    app.command("enable")(user_enable)
+    app.command("delete")(user_delete)
