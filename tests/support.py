@@ -107,6 +107,16 @@ def backend_url(backend: str) -> Iterator[str | None]:
         drop_pg_database(url)
 
 
+# One secret per PostgreSQL test database, as the hosts of one installation share one: the
+# database records the fingerprint of the first and refuses a server or command with another.
+_DATABASE_SECRETS: dict[str, str] = {}
+
+
+def database_secret(database_url: str) -> str:
+    """The secret key of the servers on this test database."""
+    return _DATABASE_SECRETS.setdefault(database_url, secrets.token_hex(16))
+
+
 @dataclass
 class Server:
     """A Stonechat server process started for tests."""
@@ -140,7 +150,24 @@ class Server:
             args += ["--database-url", self.database_url]
         return args
 
+    def share_secret(self) -> None:
+        """On a database other servers use too, use their secret (put in secret.key unless
+        the test gives STONECHAT_SECRET_KEY)."""
+        if not self.database_url:
+            return
+        given = self.extra_env.get("STONECHAT_SECRET_KEY")
+        path = self.data_dir / "secret.key"
+        if given:
+            _DATABASE_SECRETS.setdefault(self.database_url, given)
+        elif path.exists():
+            _DATABASE_SECRETS.setdefault(self.database_url, path.read_text().strip())
+        else:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(database_secret(self.database_url))
+            path.chmod(0o600)
+
     def start(self, timeout: float = 30.0) -> None:
+        self.share_secret()
         self.log_path = self.data_dir / "server.log"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
@@ -198,6 +225,7 @@ class Server:
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run ``stonechat ARGS --data-dir ... [--database-url ...]`` against this server."""
+        self.share_secret()
         return subprocess.run(
             [sys.executable, "-m", "stonechat", *args, *self.cli_args()],
             capture_output=True,
@@ -219,6 +247,7 @@ class Server:
         from stonechat.config import Settings
         from stonechat.runtime import build_accounts, open_database
 
+        self.share_secret()
         settings = Settings(
             data_dir=self.data_dir,
             database_url=self.database_url,
@@ -257,7 +286,8 @@ def start_cluster(
     root: Path, count: int, database_url: str | None, redis_url: str, prefix: str | None = None
 ) -> list[Server]:
     """``count`` independent server processes of one installation."""
-    env = cluster_env(redis_url, prefix or f"test-{uuid.uuid4().hex[:8]}", secrets.token_hex(16))
+    secret = database_secret(database_url) if database_url else secrets.token_hex(16)
+    env = cluster_env(redis_url, prefix or f"test-{uuid.uuid4().hex[:8]}", secret)
     servers = []
     for i in range(count):
         server = Server(

@@ -20,6 +20,7 @@ from stonechat.bus.base import Bus
 from stonechat.bus.memory import MemoryBus
 from stonechat.bus.redis import RedisBus
 from stonechat.config import Settings
+from stonechat.domain.errors import StonechatError
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter
 from stonechat.logs import configure_logging
@@ -48,6 +49,7 @@ from stonechat.services.feed_status import FeedStatusWatcher
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
 from stonechat.services.ingest import IngestService
+from stonechat.services.installation import check_secret
 from stonechat.services.live_connections import ConnectionDirectory
 from stonechat.services.password_resets import PasswordResets
 from stonechat.services.registry import Services
@@ -76,6 +78,19 @@ DAY_MS = 86_400_000
 def open_database(settings: Settings) -> Database:
     prepare_data_dir(settings.data_dir)  # 0700, own files 0600 (storage/private_files.py)
     return Database(settings.resolved_database_url())
+
+
+async def open_checked_database(settings: Settings) -> Database:
+    """Open and migrate the database, then refuse a secret key that is not the database's
+    (services/installation.py); the database is closed again when that fails."""
+    db = open_database(settings)
+    try:
+        await db.upgrade()
+        await check_secret(db, settings.secret_key, settings.data_dir)
+    except BaseException:
+        await db.close()
+        raise
+    return db
 
 
 def build_accounts(
@@ -221,14 +236,16 @@ def prepare(settings: Settings) -> None:
     """Migrate the database and create the first account (before workers start)."""
 
     async def go() -> None:
-        db = open_database(settings)
+        db = await open_checked_database(settings)
         try:
-            await db.upgrade()
             await bootstrap_first_user(settings, build_accounts(settings, db))
         finally:
             await db.close()
 
-    asyncio.run(go())
+    try:
+        asyncio.run(go())
+    except StonechatError as error:  # a wrong secret key, an unreachable database
+        raise SystemExit(f"stonechat: {error.message}") from None
 
 
 async def serve(settings: Settings) -> None:
@@ -245,6 +262,7 @@ async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
     db = open_database(settings)
     stack.push_async_callback(db.close)
     await db.upgrade()
+    await check_secret(db, settings.secret_key, settings.data_dir)
     services = build_services(settings, db)
     await bootstrap_first_user(settings, services.accounts)
     bus = services.ingest.bus
@@ -394,3 +412,5 @@ def run_server(settings: Settings) -> None:
         uvloop.run(serve(settings))
     except ImportError:  # pragma: no cover - uvloop is not available on Windows
         asyncio.run(serve(settings))
+    except StonechatError as error:  # a wrong secret key, an unreachable database
+        raise SystemExit(f"stonechat: {error.message}") from None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import UNLIMITED, free_port
+from support import UNLIMITED, database_secret, free_port
 
 
 @pytest.fixture
@@ -27,11 +27,11 @@ def taken() -> Iterator[int]:
 def serve(data_dir: Path, database_url: str | None, http: int, mqtt: int) -> tuple[int, str]:
     args = [sys.executable, "-m", "stonechat", "serve", "--host", "127.0.0.1"]
     args += ["--http-port", str(http), "--mqtt-port", str(mqtt), "--data-dir", str(data_dir)]
+    env = {**os.environ, **UNLIMITED}
     if database_url:
         args += ["--database-url", database_url]
-    result = subprocess.run(
-        args, capture_output=True, text=True, env={**os.environ, **UNLIMITED}, timeout=60
-    )
+        env["STONECHAT_SECRET_KEY"] = database_secret(database_url)  # the database's secret
+    result = subprocess.run(args, capture_output=True, text=True, env=env, timeout=60)
     return result.returncode, result.stdout + result.stderr
 
 

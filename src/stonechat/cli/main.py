@@ -70,12 +70,11 @@ add_settings_command(app, "serve", serve)  # an option for every setting
 
 
 def _with_accounts(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    from stonechat.runtime import build_accounts, open_database
+    from stonechat.runtime import build_accounts, open_checked_database
 
     async def go() -> T:
-        db = open_database(settings)
+        db = await open_checked_database(settings)
         try:
-            await db.upgrade()
             return await work(build_accounts(settings, db))
         finally:
             await db.close()
@@ -225,6 +224,13 @@ def db_prune(
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)
+
+
+# Commands kept in modules of their own (they use the options above).
+from stonechat.cli.backup import backup, restore  # noqa: E402
+
+app.command()(backup)
+app.command()(restore)
 
 
 def run() -> None:

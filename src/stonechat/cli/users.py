@@ -49,13 +49,12 @@ def _settings(data_dir: Path | None, database_url: str | None, secret_key: str |
 
 def _with_admin(settings: Settings, work: Callable[[AdminService], Awaitable[T]]) -> T:
     from stonechat.bus.memory import MemoryBus
-    from stonechat.runtime import build_accounts, build_limiter, open_database
+    from stonechat.runtime import build_accounts, build_limiter, open_checked_database
     from stonechat.services.access import AccessService
 
     async def go() -> T:
-        db = open_database(settings)
+        db = await open_checked_database(settings)
         try:
-            await db.upgrade()
             accounts = build_accounts(settings, db)
             access = AccessService(db, accounts, MemoryBus())
             return await work(AdminService(db, accounts, access, build_limiter(settings, db)))

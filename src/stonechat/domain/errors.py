@@ -90,3 +90,13 @@ class Unavailable(StonechatError):
     def __init__(self, message: str, retry_after: float = 5.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class WrongSecret(StonechatError):
+    """The secret key in use is not the one the database was created with: AIO keys stored
+    with the other one would all fail, so the server or command refuses to run."""
+
+
+class BackupFailed(StonechatError):
+    """A backup or restore cannot be done: a missing or failing pg_dump/pg_restore, a file
+    that is not a Stonechat backup, a target that is not empty."""

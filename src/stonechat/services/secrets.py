@@ -17,13 +17,14 @@ from stonechat.storage.private_files import make_private_dir
 KEY_ALPHABET = string.ascii_letters + string.digits
 KEY_PREFIX = "aio_"
 KEY_RANDOM_LENGTH = 28
+SECRET_FILE = "secret.key"  # in the data directory, unless STONECHAT_SECRET_KEY is set
 
 
 def load_or_create_secret(configured: str | None, data_dir: Path) -> bytes:
     """The configured secret, or the one kept in ``<data_dir>/secret.key`` (made once)."""
     if configured:
         return configured.encode()
-    path = data_dir / "secret.key"
+    path = data_dir / SECRET_FILE
     if path.exists():
         return path.read_bytes().strip()
     make_private_dir(data_dir)

@@ -362,3 +362,13 @@ password_resets = Table(
     PrimaryKeyConstraint("token_hash", name="pk_password_resets"),
     UniqueConstraint("user_id", name="uq_password_resets_user"),
 )
+
+# Facts about the installation as a whole, one row each (storage/installation.py): the
+# fingerprint of the secret key the database was created with, and where that secret came from.
+installation = Table(
+    "installation",
+    metadata,
+    Column("name", String(64), nullable=False),
+    Column("value", Text, nullable=False),
+    PrimaryKeyConstraint("name", name="pk_installation"),
+)
