@@ -118,7 +118,8 @@ async def restore_backup(
         sqlite = copies.sqlite_path(database_url) if target == "sqlite" else None
         staging_dir = sqlite.parent if sqlite else data_dir
         _make_dirs(data_dir, staging_dir)
-        db = Database(database_url, pool_size=2)
+        # Opened only once the target is judged: opening a SQLite URL creates its file.
+        db: Database | None = None
         try:
             with tempfile.TemporaryDirectory(dir=staging_dir, prefix=".stonechat-restore-") as tmp:
                 # The whole archive is read and checked before anything is replaced.
@@ -131,8 +132,10 @@ async def restore_backup(
                         found.append(f"{sqlite} (a database)")
                     _refuse_unless(force, found)
                     await asyncio.to_thread(_replace_sqlite, copy, sqlite)
+                    db = Database(database_url, pool_size=2)
                 else:
                     where = copies.libpq(database_url)[0]
+                    db = Database(database_url, pool_size=2)
                     tables = await copies.public_tables(db)
                     if tables:
                         shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
@@ -146,7 +149,8 @@ async def restore_backup(
             # backup predates fingerprints (and proves it against a stored key).
             await check_secret(db, None, data_dir)
         finally:
-            await db.close()
+            if db is not None:
+                await db.close()
     restored = Restored(manifest, where, secret_path, head, replaced=found if force else [])
     if secret_key and fingerprint(secret_key.encode()) != fingerprint(secret.strip()):
         restored.warnings.append(
