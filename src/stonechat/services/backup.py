@@ -37,6 +37,7 @@ from stonechat.services.installation import check_secret, fingerprint
 from stonechat.services.secrets import SECRET_FILE
 from stonechat.storage import backup as copies
 from stonechat.storage.database import Database
+from stonechat.storage.private_files import private_replacement
 
 
 async def create_backup(
@@ -217,15 +218,5 @@ def _replace_sqlite(copy: Path, path: Path) -> None:
 
 
 def _write_secret(path: Path, secret: bytes) -> None:
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(secret)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    with private_replacement(path) as out:
+        out.write(secret)

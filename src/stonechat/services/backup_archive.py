@@ -17,7 +17,6 @@ import io
 import json
 import os
 import tarfile
-import tempfile
 import time
 import zlib
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from stonechat.domain.errors import BackupFailed
+from stonechat.storage.private_files import private_replacement
 
 FORMAT = "stonechat-backup"
 FORMAT_VERSION = 1
@@ -58,31 +58,17 @@ def _info(name: str, size: int) -> tarfile.TarInfo:
 def write_archive(
     target: Path, manifest: dict[str, Any], secret: bytes, database: Path, db_name: str
 ) -> None:
-    """Write the archive to ``target`` atomically (temporary file, fsync, rename)."""
+    """Write the archive to ``target`` whole or not at all, 0600."""
     compressed = target.name.endswith((".gz", ".tgz"))
-    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            with tarfile.open(fileobj=raw, mode="w:gz" if compressed else "w") as tar:
-                body = json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n"
-                tar.addfile(_info(MANIFEST, len(body)), io.BytesIO(body))
-                tar.addfile(_info(SECRET, len(secret)), io.BytesIO(secret))
-                with database.open("rb") as f:
-                    tar.addfile(_info(db_name, database.stat().st_size), f)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    with contextlib.suppress(OSError):  # make the rename durable too
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    with (
+        private_replacement(target) as raw,
+        tarfile.open(fileobj=raw, mode="w:gz" if compressed else "w") as tar,
+    ):
+        body = json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n"
+        tar.addfile(_info(MANIFEST, len(body)), io.BytesIO(body))
+        tar.addfile(_info(SECRET, len(secret)), io.BytesIO(secret))
+        with database.open("rb") as f:
+            tar.addfile(_info(db_name, database.stat().st_size), f)
 
 
 class Archive:

@@ -14,10 +14,14 @@ hashes) and ``secret.key``. The rule:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy.engine import make_url
 
@@ -102,3 +106,27 @@ def prepare_sqlite_file(url: str) -> None:
             mode,
             path,
         )
+
+
+@contextlib.contextmanager
+def private_replacement(target: Path) -> Iterator[IO[bytes]]:
+    """A file that replaces ``target`` whole or not at all: written to a 0600 temporary file
+    beside it, synced, renamed over it (the rename made durable too); removed on failure."""
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    with contextlib.suppress(OSError):
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
