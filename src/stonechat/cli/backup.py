@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from stonechat.cli.main import DatabaseUrl, DataDir, SecretKey, fail, settings_from
+from stonechat.cli.options import DatabaseUrl, DataDir, SecretKey, fail, settings_from
 from stonechat.domain.errors import StonechatError
 
 Archive = Annotated[

@@ -7,16 +7,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from stonechat import __version__
 from stonechat.cli import users
+from stonechat.cli.backup import backup, restore
+from stonechat.cli.options import (
+    DatabaseUrl,
+    DataDir,
+    SecretKey,
+    about,
+    fail,
+    on_database,
+    settings_from,
+)
 from stonechat.cli.settings_options import add_settings_command
 from stonechat.config import Settings
-from stonechat.domain.errors import StonechatError
 
 T = TypeVar("T")
 
@@ -34,28 +42,6 @@ users.register(user_app)
 app.add_typer(db_app, name="db")
 
 
-def about(name: str) -> str:
-    """The help of the option of setting ``name``: its description and default."""
-    field = Settings.model_fields[name]
-    shown = f" [default: {field.default}]" if field.default is not None else ""
-    return f"{field.description}{shown}"
-
-
-DataDir = Annotated[Path | None, typer.Option(help=about("data_dir"), show_default=False)]
-DatabaseUrl = Annotated[str | None, typer.Option(help=about("database_url"))]
-SecretKey = Annotated[str | None, typer.Option(help=about("secret_key"))]
-
-
-def settings_from(**options: Any) -> Settings:
-    """CLI options override ``STONECHAT_*`` variables, which override the defaults."""
-    return Settings(**{k: v for k, v in options.items() if v is not None})
-
-
-def fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
-
-
 def serve(settings: Settings) -> None:
     """Run the server. Every option is also an environment variable STONECHAT_<OPTION>."""
     from stonechat.runtime import run_server
@@ -70,20 +56,9 @@ add_settings_command(app, "serve", serve)  # an option for every setting
 
 
 def _with_accounts(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    from stonechat.runtime import build_accounts, open_checked_database
+    from stonechat.runtime import build_accounts
 
-    async def go() -> T:
-        db = await open_checked_database(settings)
-        try:
-            return await work(build_accounts(settings, db))
-        finally:
-            await db.close()
-
-    try:
-        return asyncio.run(go())
-    except StonechatError as error:
-        fail(error.message)
-        raise AssertionError from None  # unreachable: fail() exits
+    return on_database(settings, lambda db: work(build_accounts(settings, db)))
 
 
 @user_app.command("create")
@@ -225,9 +200,6 @@ def version() -> None:
     """Print the version."""
     typer.echo(__version__)
 
-
-# Commands kept in modules of their own (they use the options above).
-from stonechat.cli.backup import backup, restore  # noqa: E402
 
 app.command()(backup)
 app.command()(restore)

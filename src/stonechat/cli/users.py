@@ -8,64 +8,43 @@ seconds for open MQTT connections (the broker's key watch ends those of a disabl
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from stonechat.config import Settings
-from stonechat.domain.errors import StonechatError
+from stonechat.cli.options import DatabaseUrl, DataDir, SecretKey, on_database, settings_from
 from stonechat.domain.timestamps import iso
 from stonechat.services.admin import AdminService, UserView
 
+if TYPE_CHECKING:
+    from stonechat.storage.database import Database
+
 T = TypeVar("T")
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option(help="Directory for the SQLite database and the secret key.", show_default=False),
-]
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(help="Database URL, e.g. postgresql://host/db (default: SQLite in data dir)."),
-]
-SecretKey = Annotated[
-    str | None,
-    typer.Option(help="Secret for AIO key storage (default: <data-dir>/secret.key)."),
-]
 Name = Annotated[str, typer.Argument(help="Username.")]
 
 
-def _settings(data_dir: Path | None, database_url: str | None, secret_key: str | None) -> Settings:
-    options: dict[str, Any] = {
-        "data_dir": data_dir,
-        "database_url": database_url,
-        "secret_key": secret_key,
-    }
-    return Settings(**{k: v for k, v in options.items() if v is not None})
-
-
-def _with_admin(settings: Settings, work: Callable[[AdminService], Awaitable[T]]) -> T:
+def _with_admin(
+    work: Callable[[AdminService], Awaitable[T]],
+    data_dir: Path | None,
+    database_url: str | None,
+    secret_key: str | None,
+) -> T:
     from stonechat.bus.memory import MemoryBus
-    from stonechat.runtime import build_accounts, build_limiter, open_checked_database
+    from stonechat.runtime import build_accounts, build_limiter
     from stonechat.services.access import AccessService
 
-    async def go() -> T:
-        db = await open_checked_database(settings)
-        try:
-            accounts = build_accounts(settings, db)
-            access = AccessService(db, accounts, MemoryBus())
-            return await work(AdminService(db, accounts, access, build_limiter(settings, db)))
-        finally:
-            await db.close()
+    settings = settings_from(data_dir=data_dir, database_url=database_url, secret_key=secret_key)
 
-    try:
-        return asyncio.run(go())
-    except StonechatError as error:
-        typer.echo(f"error: {error.message}", err=True)
-        raise typer.Exit(1) from None
+    def admin(db: Database) -> Awaitable[T]:
+        accounts = build_accounts(settings, db)
+        access = AccessService(db, accounts, MemoryBus())
+        return work(AdminService(db, accounts, access, build_limiter(settings, db)))
+
+    return on_database(settings, admin)
 
 
 def _row(view: UserView) -> dict[str, Any]:
@@ -112,7 +91,7 @@ def user_list(
     async def work(admin: AdminService) -> list[dict[str, Any]]:
         return [_row(v) for v in await admin.users()]
 
-    rows = _with_admin(_settings(data_dir, database_url, secret_key), work)
+    rows = _with_admin(work, data_dir, database_url, secret_key)
     typer.echo(json.dumps(rows, indent=2) if as_json else _table(rows))
 
 
@@ -128,7 +107,7 @@ def user_disable(
     async def work(admin: AdminService) -> str:
         return (await admin.set_disabled(None, name, True)).username
 
-    typer.echo(f"{_with_admin(_settings(data_dir, database_url, secret_key), work)}: disabled")
+    typer.echo(f"{_with_admin(work, data_dir, database_url, secret_key)}: disabled")
 
 
 def user_enable(
@@ -142,7 +121,7 @@ def user_enable(
     async def work(admin: AdminService) -> str:
         return (await admin.set_disabled(None, name, False)).username
 
-    typer.echo(f"{_with_admin(_settings(data_dir, database_url, secret_key), work)}: enabled")
+    typer.echo(f"{_with_admin(work, data_dir, database_url, secret_key)}: enabled")
 
 
 def user_delete(
@@ -160,7 +139,7 @@ def user_delete(
     async def work(admin: AdminService) -> None:
         await admin.delete(None, name)
 
-    _with_admin(_settings(data_dir, database_url, secret_key), work)
+    _with_admin(work, data_dir, database_url, secret_key)
     typer.echo(f"{name}: deleted")
 
 
