@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from stonechat.domain.errors import AccountDisabled
+from stonechat.domain.errors import AccountDisabled, Forbidden
 from stonechat.domain.records import Permission, Token, User
 
 READ = "r"
@@ -72,6 +72,7 @@ class Target:
 
 
 DISABLED = "account disabled: ask an administrator of this server"
+ADMINISTRATORS_ONLY = "forbidden - only administrators may use the administration API"
 
 
 def check_enabled(user: User) -> User:
@@ -80,6 +81,14 @@ def check_enabled(user: User) -> User:
     if user.disabled:
         raise AccountDisabled(DISABLED)
     return user
+
+
+def check_administrator(user: User) -> User:
+    """``user``, if it may administer this server: see and change every account, end
+    connections, lift bans."""
+    if not user.is_admin:
+        raise Forbidden(ADMINISTRATORS_ONLY)
+    return check_enabled(user)
 
 
 def owns(principal: Principal, owner_id: int) -> bool:

@@ -12,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from stonechat.domain.errors import BadRequest, Forbidden, Unavailable
+from stonechat.domain.access import check_administrator
+from stonechat.domain.errors import BadRequest, Unavailable
 from stonechat.domain.records import User
 from stonechat.domain.timestamps import iso
 from stonechat.protocols.http.deps import ServicesDep
@@ -24,8 +25,7 @@ router = APIRouter(prefix="/admin", tags=["web UI administration"])
 
 
 def admin_service(session: SessionDep, services: ServicesDep) -> AdminService:
-    if not session.user.is_admin:
-        raise Forbidden("forbidden - only administrators may use the administration API")
+    check_administrator(session.user)  # the access policy (domain/access.py)
     if services.admin is None:
         raise Unavailable("administration is not available in this process")
     return services.admin
