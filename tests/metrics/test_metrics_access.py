@@ -12,7 +12,7 @@ import httpx
 import pytest
 from metrics_scrape import scrape
 
-from stonechat.protocols.http.scrape import is_loopback, scrape_refusal
+from stonechat.domain.access import is_loopback, scrape_refusal
 from support import Server, free_port, refused
 
 TOKEN = "s3cret-metrics-token"

@@ -21,6 +21,8 @@ passed on to the grantee's tokens.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -160,3 +162,37 @@ def check_mode(mode: object) -> str:
     if letters and set(letters) <= {"r", "w"} and len(letters) <= 2:
         return "rw" if len(set(letters)) == 2 else letters[0]
     raise ValueError("mode must be one of r, w, rw")
+
+
+# -- /metrics: operators, not users ---------------------------------------------------------
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def scrape_refusal(
+    client: str | None, authorization: str | None, token: str | None
+) -> tuple[int, str] | None:
+    """Why this scrape is refused (status, message), or None when it may go ahead."""
+    if token is None:
+        if is_loopback(client):
+            return None
+        return 403, (
+            "/metrics is served to loopback clients only; set STONECHAT_METRICS_TOKEN "
+            "to scrape from elsewhere"
+        )
+    scheme, _, given = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        return 401, "/metrics needs Authorization: Bearer <STONECHAT_METRICS_TOKEN>"
+    if not hmac.compare_digest(given.strip().encode(), token.encode()):
+        return 403, "wrong metrics token"
+    return None
