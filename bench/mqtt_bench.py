@@ -17,9 +17,10 @@ a. ``--publishers`` (1,000) authenticated publishers and as many subscribers; pu
    Warm-up: one message per topic (Stonechat creates the feeds), then 5 s at the first
    rate, not measured. The total offered rate then ramps through ``--rates``, each for
    ``--seconds``, paced in 2 ms ticks; each step reports delivered msg/s, latency p50/p99,
-   server CPU and RSS. A step is *saturated* when delivered < 95% of offered or p99 >
-   100 ms; the ramp goes on past a p99-only saturation and stops after a step that did not
-   keep up (delivered < 95%, or its backlog not delivered within 15 s).
+   server CPU and RSS, and server (+ database) CPU µs per delivered message. A step is
+   *saturated* when delivered < 95% of offered or p99 > 100 ms; the ramp goes on past a
+   p99-only saturation and stops after a step that did not keep up (delivered < 95%, or
+   its backlog not delivered within 15 s).
 b. One publisher and one subscriber on ``{username}/bench/x``, QoS 0 and QoS 1: the most
    msg/s (closed loop: at most ``--window`` messages in flight, so latency there is queueing).
 c. One publisher, ``--fanout`` (100) subscribers of ``{username}/bench/fanout``, QoS 0 and 1:
@@ -434,6 +435,7 @@ def rows_for(cols: list[Column], opt: Options) -> list[tuple[str, int, list[floa
             add("a", f"{pre} server CPU %", 0, ("steps", rate, "stats", "server_cpu_pct"))
             if pg:
                 add("a", f"{pre} db CPU %", 0, ("steps", rate, "stats", "db_cpu_pct"))
+            add("a", f"{pre} server CPU µs per delivered msg", 0, functools.partial(cpu_per, rate))
             add("a", f"{pre} server RSS MB", 1, ("steps", rate, "stats", "server_rss_mb"))
             add("a", f"{pre} generator CPU %", 0, ("steps", rate, "stats", "gen_cpu_pct"))
             add("a", f"{pre} other CPU %", 0, ("steps", rate, "stats", "other_cpu_pct"))
@@ -465,6 +467,15 @@ def rows_for(cols: list[Column], opt: Options) -> list[tuple[str, int, list[floa
                 "d", f"{pre} connections closed by the broker", 0, ("stages", i, "lost_connections")
             )
     return rows
+
+
+def cpu_per(rate: float, r: dict[str, Any]) -> float:
+    """Server (and database) CPU time per delivered message in one step, in µs: the cost
+    that decides how far one core goes, less noisy than the saturation point."""
+    step = dig(r, ("steps", rate))
+    stats = step["stats"]
+    cpu = stats["server_cpu_pct"] + (stats.get("db_cpu_pct") or 0)
+    return cpu / 100 / step["delivered_rate"] * 1e6
 
 
 def best_delivered(r: dict[str, Any]) -> float:

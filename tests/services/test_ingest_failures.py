@@ -21,7 +21,7 @@ from stonechat.domain.errors import Invalid, Unavailable
 from stonechat.domain.points import PointInput
 from stonechat.domain.records import Feed, User
 from stonechat.limits.counter import MinuteCounter
-from stonechat.services.ingest import IngestService
+from stonechat.services.ingest import IngestService, Stored
 from stonechat.storage.data import NewDatum
 from stonechat.storage.database import Database
 
@@ -72,11 +72,25 @@ async def ingest(tmp_path: Path) -> AsyncIterator[IngestService]:
 def submit(ingest: IngestService, *values: str) -> list[asyncio.Future[None]]:
     """One submission per value, queued in one loop turn: the writer takes them as a batch."""
     futures = []
+    loop = asyncio.get_running_loop()
     for value in values:
-        queued = ingest.enqueue(USER, [(FEED, PointInput(value))])
-        assert isinstance(queued, asyncio.Future)
-        futures.append(queued)
+        future: asyncio.Future[None] = loop.create_future()
+        waiting = ingest.enqueue(USER, [(FEED, PointInput(value))], then=told(future))
+        assert waiting is None  # room in the queue: no waiting
+        futures.append(future)
     return futures
+
+
+def told(future: asyncio.Future[None]) -> Stored:
+    """The enqueue callback as a future (called once: a second call would raise here)."""
+
+    def then(error: BaseException | None) -> None:
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
+
+    return then
 
 
 async def outcomes(futures: list[asyncio.Future[None]]) -> list[type | None]:

@@ -35,13 +35,20 @@ from stonechat.storage.errors import RETRY_AFTER, UNAVAILABLE
 log = logging.getLogger(__name__)
 
 
+# Told once what became of queued points: None once committed, else the error.
+Stored = Callable[[BaseException | None], None]
+
+
 @dataclass(slots=True)
 class _Submission:
     username: str
     user_id: int
     feeds: list[Feed]
     points: list[NewDatum]
-    done: asyncio.Future[None]
+    # How the caller learns the outcome: a future it awaits (``store``), or a callback
+    # the writer calls straight after the commit (``enqueue``: no future, no extra event
+    # loop callback per point).
+    done: asyncio.Future[None] | Stored
     qos: int = ANY_QOS
     origin: Origin | None = None
     chain: int = 0  # written by an action (see ``FeedEvent.chain``)
@@ -127,6 +134,7 @@ class IngestService:
         self,
         user: User,
         items: Sequence[tuple[Feed, PointInput]],
+        done: asyncio.Future[None] | Stored | None,
         qos: int = ANY_QOS,
         origin: Origin | None = None,
     ) -> _Submission:
@@ -138,7 +146,7 @@ class IngestService:
             user.id,
             [feed for feed, _ in items],
             [self.prepare(feed, point, now) for feed, point in items],
-            self._task.get_loop().create_future(),
+            self._task.get_loop().create_future() if done is None else done,
             qos,
             origin,
         )
@@ -158,11 +166,12 @@ class IngestService:
         at (an MQTT will's); other writes go at each subscription's QoS. ``chain``: the
         points are an action's output, that many runs deep.
         """
-        submission = self._submission(owner, items, qos)
+        submission = self._submission(owner, items, None, qos)
         submission.chain = chain
         if not submission.points:
             return []
         await self._queue.put(submission)  # a full queue makes writers wait here
+        assert isinstance(submission.done, asyncio.Future)
         await submission.done
         return [p.datum for p in submission.points]
 
@@ -170,26 +179,24 @@ class IngestService:
         self,
         owner: User,
         items: Sequence[tuple[Feed, PointInput]],
+        then: Stored,
         qos: int = ANY_QOS,
         origin: Origin | None = None,
-    ) -> asyncio.Future[None] | Coroutine[Any, Any, asyncio.Future[None]]:
-        """Like ``store`` without awaiting the commit: the future resolves after it.
+    ) -> Coroutine[Any, Any, None] | None:
+        """Like ``store`` without awaiting the commit: ``then`` is called once, right after
+        the batch holding these points was committed (with None) or failed (with the error).
 
         For callers that must not block (the MQTT broker). When the queue has room this
-        returns the future at once; when it is full it returns a coroutine that waits for
-        room (the caller stops reading from its client meanwhile: back-pressure). ``qos``
-        and ``origin`` (the MQTT PUBLISH's) travel with the points to the subscribers.
+        returns None at once; when it is full it returns a coroutine that waits for room
+        (the caller stops reading from its client meanwhile: back-pressure). ``qos`` and
+        ``origin`` (the MQTT PUBLISH's) travel with the points to the subscribers.
         """
-        submission = self._submission(owner, items, qos, origin)
+        submission = self._submission(owner, items, then, qos, origin)
         try:
             self._queue.put_nowait(submission)
         except asyncio.QueueFull:
-            return self._enqueue(submission)
-        return submission.done
-
-    async def _enqueue(self, submission: _Submission) -> asyncio.Future[None]:
-        await self._queue.put(submission)
-        return submission.done
+            return self._queue.put(submission)
+        return None
 
     async def _run(self) -> None:
         while True:
@@ -248,8 +255,7 @@ class IngestService:
             self.submissions += 1
             self.points += len(submission.points)
             self.counter.add(submission.user_id, len(submission.points))
-            if not submission.done.done():
-                submission.done.set_result(None)
+            _settle(submission, None)
             for feed, point in zip(submission.feeds, submission.points, strict=True):
                 events.append(
                     FeedEvent(
@@ -274,9 +280,8 @@ class IngestService:
             self.outage.refused += sum(len(s.points) for s in batch)
         else:
             self.outage.failed(error, sum(len(s.points) for s in batch))
-        for submission in batch:
-            if not submission.done.done():  # each caller its own exception to raise
-                submission.done.set_exception(Unavailable(error.message, error.retry_after))
+        for submission in batch:  # each caller its own exception to raise
+            _settle(submission, Unavailable(error.message, error.retry_after))
 
     def _refuse(self, submission: _Submission, error: Exception) -> None:
         """Fail one submission the database would not take (alone, so it is this one's)."""
@@ -287,5 +292,20 @@ class IngestService:
         else:
             log.exception("could not store %d points", len(submission.points))
             failure = Unavailable(f"could not store the data: {type(error).__name__}")
-        if not submission.done.done():
-            submission.done.set_exception(failure)
+        _settle(submission, failure)
+
+
+def _settle(submission: _Submission, error: BaseException | None) -> None:
+    """Tell a submission's caller what became of its points (once)."""
+    done = submission.done
+    if isinstance(done, asyncio.Future):
+        if not done.done():
+            if error is None:
+                done.set_result(None)
+            else:
+                done.set_exception(error)
+        return
+    try:
+        done(error)
+    except Exception:  # one caller's failure never stops the writer or the others
+        log.exception("telling a writer its points were stored failed")

@@ -10,7 +10,6 @@ created for a write that is throttled, refused or invalid.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
@@ -25,11 +24,10 @@ from stonechat.limits.limiter import Limiter, Quota
 from stonechat.services.access import AccessService
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
-from stonechat.services.ingest import IngestService
+from stonechat.services.ingest import IngestService, Stored
 
 # (feed identifier, point): a feed write is one pair, a group write one pair per feed key.
 Pairs = Sequence[tuple[str, PointInput]]
-Queued = asyncio.Future[None] | Coroutine[Any, Any, asyncio.Future[None]]
 
 
 class WriteService:
@@ -72,21 +70,25 @@ class WriteService:
         group_key: str | None = None,
         qos: int = ANY_QOS,
         origin: Origin | None = None,
-    ) -> Queued:
-        """``write`` without waiting for the commit (MQTT): the future resolves after it.
+        *,
+        then: Stored,
+    ) -> Coroutine[Any, Any, None] | None:
+        """``write`` without waiting for the commit (MQTT): ``then`` is told the outcome
+        once the points are committed or failed (``IngestService.enqueue``).
 
         The common case (the owner writing one point to a feed it wrote before, no data
-        rate) returns the future at once, with no await; otherwise a coroutine does the
-        lookups first. Refusals raise, here or from the coroutine. ``qos`` and ``origin``
-        are the MQTT PUBLISH's: subscribers get the points at min(publish QoS, subscription
-        QoS), and the publisher's own No Local subscriptions not at all.
+        rate, room in the queue) returns None at once, with no await; otherwise a coroutine
+        does the lookups first, or waits for room. Refusals raise, here or from the
+        coroutine, and ``then`` is not called. ``qos`` and ``origin`` are the MQTT
+        PUBLISH's: subscribers get the points at min(publish QoS, subscription QoS), and
+        the publisher's own No Local subscriptions not at all.
         """
         if group_key is None and len(pairs) == 1 and self.access.owns(principal, owner):
             ident, point = pairs[0]
             feed = self.feeds.cached_for_write(owner.id, ident)
             if feed is not None and not self.limiter.data_limit(owner):
-                return self.ingest.enqueue(owner, [(feed, point)], qos, origin)
-        return self._submit(principal, owner, pairs, group_key, qos, origin)
+                return self.ingest.enqueue(owner, [(feed, point)], then, qos, origin)
+        return self._submit(principal, owner, pairs, group_key, qos, origin, then)
 
     async def _submit(
         self,
@@ -96,10 +98,12 @@ class WriteService:
         group_key: str | None,
         qos: int,
         origin: Origin | None,
-    ) -> asyncio.Future[None]:
+        then: Stored,
+    ) -> None:
         items, _quota = await self._prepare(principal, owner, pairs, group_key)
-        queued = self.ingest.enqueue(owner, items, qos, origin)
-        return queued if isinstance(queued, asyncio.Future) else await queued
+        waiting = self.ingest.enqueue(owner, items, then, qos, origin)
+        if waiting is not None:
+            await waiting
 
     async def _prepare(
         self, principal: Principal, owner: User, pairs: Pairs, group_key: str | None

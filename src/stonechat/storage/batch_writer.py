@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -37,14 +37,33 @@ _BUMP = (
     "last_value_at = CASE WHEN " + _NEWER + " THEN {at} ELSE last_value_at END "
     "WHERE id = {feed}"
 )
-SQLITE_INSERT = f"INSERT INTO data ({_COLUMNS}) VALUES ({', '.join('?' * 9)})"
-SQLITE_BUMP = _BUMP.format(n="?1", at="?2", value="?3", feed="?4")
+_BUMP_HEAD = _BUMP[: _BUMP.index(" WHERE")]
+# SQLite: many rows per statement, in chunks of these sizes (a few cached statements).
+# ``executemany`` steps once per row, and each step gives up the GIL and has to win it
+# back from the busy event loop: under load the writer spent its time waiting for it.
+SQLITE_CHUNKS = (512, 64, 8, 1)
+
+
+def _sqlite_insert(rows: int) -> str:
+    values = ", ".join([f"({', '.join('?' * len(COLUMNS))})"] * rows)
+    return f"INSERT INTO data ({_COLUMNS}) VALUES {values}"
+
+
+def _sqlite_bump(rows: int) -> str:
+    values = ", ".join(["(?, ?, ?, ?)"] * rows)
+    return (
+        _BUMP_HEAD.format(n="b.column1", at="b.column2", value="b.column3")
+        + f" FROM (VALUES {values}) AS b WHERE feeds.id = b.column4"
+    )
+
+
+SQLITE_INSERTS = {n: _sqlite_insert(n) for n in SQLITE_CHUNKS}
+SQLITE_BUMPS = {n: _sqlite_bump(n) for n in SQLITE_CHUNKS}
 # One statement per batch whatever its size: every column travels as one array.
 PG_INSERT_UNNEST = (
     f"INSERT INTO data ({_COLUMNS}) SELECT * FROM unnest($1::int[], $2::bigint[], $3::text[], "
     "$4::text[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::bigint[])"
 )
-_BUMP_HEAD = _BUMP[: _BUMP.index(" WHERE")]
 PG_BUMP_UNNEST = (
     _BUMP_HEAD.format(n="b.n", at="b.at", value="b.value")
     + " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[]) AS b(n, at, value, feed)"
@@ -72,6 +91,16 @@ def rows_and_bumps(points: Sequence[NewDatum]) -> tuple[list[Row], list[Bump]]:
     # Sorted by feed: processes writing at once lock feed rows in one order (no deadlock).
     bumps = [(counts[f], newest[f].created_at, newest[f].value, f) for f in sorted(newest)]
     return rows, bumps
+
+
+def chunks(rows: Sequence[tuple[Any, ...]]) -> Iterator[tuple[int, list[Any]]]:
+    """``rows`` cut into chunks of the ``SQLITE_CHUNKS`` sizes, largest first: (size,
+    the chunk's parameters flattened, as one multi-row statement takes them)."""
+    start = 0
+    for size in SQLITE_CHUNKS:
+        while len(rows) - start >= size:
+            yield size, [value for row in rows[start : start + size] for value in row]
+            start += size
 
 
 def columns(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
@@ -126,8 +155,10 @@ class SqliteBatchWriter:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany(SQLITE_INSERT, rows)
-            conn.executemany(SQLITE_BUMP, bumps)
+            for size, params in chunks(rows):
+                conn.execute(SQLITE_INSERTS[size], params)
+            for size, params in chunks(bumps):
+                conn.execute(SQLITE_BUMPS[size], params)
             conn.execute("COMMIT")
         except BaseException:
             # A failed COMMIT may leave the transaction open (SQLITE_BUSY) or SQLite may have

@@ -8,7 +8,6 @@ tokens; checks the points and the data rate), then its refusals -> reason codes 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import weakref
 from collections.abc import Coroutine
@@ -27,6 +26,7 @@ from stonechat.protocols.mqtt.connection import Handled
 from stonechat.protocols.mqtt.delivery import acknowledge_stored
 from stonechat.protocols.mqtt.notices import publish_error, reject_publish
 from stonechat.protocols.mqtt.replies import is_refusal, not_stored, reason_for
+from stonechat.services.ingest import Stored
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.adafruit.enforcement import Enforcement
@@ -174,16 +174,21 @@ class Publisher:
         assert session is not None
         try:
             origin = Origin(self.broker.bus.node, session.user.id, session.client_id)
-            queued = self.services.writes.submit(
-                session.principal, owner, pairs, group_key, packet.qos, origin
+            waiting = self.services.writes.submit(
+                session.principal,
+                owner,
+                pairs,
+                group_key,
+                packet.qos,
+                origin,
+                then=self._when_stored(conn, packet),
             )
         except StonechatError as error:
             self._refused(conn, packet, topic, pairs, error)
             return None
-        if isinstance(queued, asyncio.Future):
-            self._when_stored(conn, packet, queued)
+        if waiting is None:
             return None
-        return self._submit_when_done(conn, packet, topic, pairs, queued)
+        return self._submit_when_done(conn, packet, topic, pairs, waiting)
 
     async def _submit_when_done(
         self,
@@ -191,14 +196,12 @@ class Publisher:
         packet: Publish,
         topic: FeedTopic | GroupTopic,
         pairs: list[tuple[str, PointInput]],
-        queued: Coroutine[Any, Any, asyncio.Future[None]],
+        waiting: Coroutine[Any, Any, None],
     ) -> None:
         try:
-            future = await queued
+            await waiting
         except StonechatError as error:
             self._refused(conn, packet, topic, pairs, error)
-            return
-        self._when_stored(conn, packet, future)
 
     def _refused(
         self,
@@ -219,24 +222,21 @@ class Publisher:
         reason, message = refusal(session, topic, pairs, error)
         reject_publish(self.broker, conn, packet, message, reason)
 
-    def _when_stored(self, conn: Connection, packet: Publish, future: asyncio.Future[None]) -> None:
+    def _when_stored(self, conn: Connection, packet: Publish) -> Stored:
+        """What to do once the points are committed or failed: acknowledge (only after the
+        commit), refuse, or say they were not stored; nothing for QoS 0."""
         if packet.qos == 0:
-            future.add_done_callback(_consume)
-            return
+            return _ignore
 
-        def stored(done: asyncio.Future[Any]) -> None:
-            error = None if done.cancelled() else done.exception()
-            if done.cancelled() or error is not None:
-                if error is not None and is_refusal(error):  # the database refused a value
-                    reject_publish(
-                        self.broker, conn, packet, f"rejected, {error}", reason_for(error)
-                    )
-                else:
-                    self._not_stored(conn, packet, error)
-                return
-            acknowledge_stored(self.broker, conn, packet)  # only after commit
+        def stored(error: BaseException | None) -> None:
+            if error is None:
+                acknowledge_stored(self.broker, conn, packet)
+            elif is_refusal(error):  # the database refused a value
+                reject_publish(self.broker, conn, packet, f"rejected, {error}", reason_for(error))
+            else:
+                self._not_stored(conn, packet, error)
 
-        future.add_done_callback(stored)
+        return stored
 
     def _not_stored(self, conn: Connection, packet: Publish, error: BaseException | None) -> None:
         """A publish whose points could not be stored (the database away, its disk full).
@@ -261,6 +261,5 @@ class Publisher:
         not_stored(conn, packet)
 
 
-def _consume(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()  # QoS 0: nobody waits; mark the error as seen
+def _ignore(error: BaseException | None) -> None:
+    """QoS 0: nobody waits for the outcome (a failure is counted and logged by ingest)."""

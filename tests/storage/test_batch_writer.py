@@ -1,0 +1,80 @@
+"""The batch writer on both databases: every point of a batch stored as given, each feed's
+count and last value right, whatever the batch size (SQLite cuts batches into multi-row
+statements of a few sizes; PostgreSQL switches from INSERT over unnest to COPY)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from db_seed import counts, open_db, point
+from stonechat.config import to_async_url
+from stonechat.storage.batch_writer import SQLITE_CHUNKS, batch_writer, chunks
+from stonechat.storage.data import NewDatum
+from support import backend_url
+
+FEEDS = 3
+
+
+@pytest.fixture
+def url(backend: str, tmp_path: Path) -> Iterator[str]:
+    for pg in backend_url(backend):
+        yield to_async_url(pg or f"sqlite:///{tmp_path / 'w.db'}")
+
+
+@given(st.lists(st.tuples(st.integers(), st.text(max_size=3)), max_size=2_000))
+def test_chunks_keep_every_row_in_order_in_the_fixed_sizes(rows: list[tuple[int, str]]) -> None:
+    cut = list(chunks(rows))
+    assert all(size in SQLITE_CHUNKS and len(params) == 2 * size for size, params in cut)
+    assert [v for _, params in cut for v in params] == [v for row in rows for v in row]
+    # Largest first, and never more of a size than fits in the next larger one.
+    sizes = [size for size, _ in cut]
+    assert sizes == sorted(sizes, reverse=True)
+    for small, large in zip(SQLITE_CHUNKS[1:], SQLITE_CHUNKS, strict=False):
+        assert sizes.count(small) * small < large
+
+
+@pytest.mark.parametrize("size", [1, 7, 9, 73, 600, 1_100])
+def test_a_batch_of_any_size_is_stored_exactly(url: str, size: int) -> None:
+    rng = random.Random(size)
+    base = 1_700_000_000_000
+    # Several points per feed, out of time order, some at the same millisecond.
+    batch: list[NewDatum] = [
+        point(rng.randint(1, FEEDS), base + rng.randint(0, size // 2), f"v{i}") for i in range(size)
+    ]
+
+    async def go() -> None:
+        db = await open_db(url, feeds=FEEDS)
+        writer = batch_writer(db)
+        try:
+            await writer.write(batch)
+            async with db.connect() as conn:
+                rows = await conn.execute(text("SELECT id, feed_id, created_at, value FROM data"))
+                got = {r[0]: (r[1], r[2], r[3]) for r in rows}
+                feeds = await conn.execute(text("SELECT id, last_value FROM feeds"))
+                last = {r[0]: r[1] for r in feeds}
+            assert got == {
+                p.datum.id: (p.datum.feed_id, p.datum.created_at, p.datum.value) for p in batch
+            }
+            expected_counts = {f: 0 for f in range(1, FEEDS + 1)}
+            newest: dict[int, NewDatum] = {}
+            for p in batch:
+                d = p.datum
+                expected_counts[d.feed_id] += 1
+                best = newest.get(d.feed_id)
+                if best is None or (d.created_at, d.id) > (best.datum.created_at, best.datum.id):
+                    newest[d.feed_id] = p
+            assert await counts(db) == expected_counts
+            assert {f: last[f] for f in newest} == {f: p.datum.value for f, p in newest.items()}
+        finally:
+            await writer.close()
+            await db.close()
+
+    asyncio.run(go())
