@@ -13,6 +13,7 @@ import pytest
 
 from stonechat.domain.errors import Forbidden, Invalid, TooManyRequests, Unauthorized
 from stonechat.limits.attempts import MemoryAttemptBook
+from stonechat.limits.constants import REDIS_CLIENT_NAME, REDIS_MAX_CONNECTIONS
 from stonechat.limits.limiter import Limiter, LimiterConfig
 from support import require_redis
 
@@ -58,6 +59,35 @@ async def test_concurrent_guesses_check_at_most_the_limit(
     assert checks.count == 5
     assert sorted(answers) == [401] * 5 + [429] * 55
     await limiter.stop()
+
+
+def limiter_connections(url: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        return sum(1 for c in client.client_list() if c.get("name") == REDIS_CLIENT_NAME)
+    finally:
+        client.close()
+
+
+async def test_a_burst_of_guesses_shares_a_few_redis_connections() -> None:
+    """200 guesses at once do not open 200 connections to Redis (each a chance to time out
+    and count in this process instead): they wait for one of a bounded pool."""
+    url = require_redis()
+    prefix = f"test-limits-{uuid.uuid4().hex[:10]}"
+    limiter = make((url, prefix), login_failures_per_account=5, login_failures_per_address=0)
+    before = limiter_connections(url)
+    checks = Checks(0.01)
+    try:
+        answers = await asyncio.gather(
+            *(guess(limiter, checks, "ann", "10.0.0.1") for _ in range(200))
+        )
+        assert sorted(answers) == [401] * 5 + [429] * 195
+        assert 0 < limiter_connections(url) - before <= REDIS_MAX_CONNECTIONS
+    finally:
+        await limiter.stop()
+        wipe_redis(url, prefix)
 
 
 async def test_concurrent_guesses_per_address(redis_prefix: tuple[str | None, str]) -> None:

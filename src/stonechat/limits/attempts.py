@@ -19,9 +19,7 @@ import math
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-import redis.asyncio as aioredis
-
-from stonechat.limits.windows import RedisHealth, redis_options
+from stonechat.limits.windows import RedisHealth, redis_client
 
 # How often the in-process book forgets keys whose attempts all left the window.
 SWEEP_SECONDS = 60.0
@@ -123,7 +121,7 @@ class RedisAttemptBook:
     Redis does not answer (fail open, as every limit does)."""
 
     def __init__(self, redis_url: str, prefix: str, health: RedisHealth) -> None:
-        self._redis: Any = aioredis.Redis.from_url(redis_url, **redis_options())
+        self._redis: Any = redis_client(redis_url)
         self._prefix = prefix
         self._health = health
         self._local = MemoryAttemptBook()

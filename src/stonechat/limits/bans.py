@@ -12,10 +12,8 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol
 
-import redis.asyncio as aioredis
-
 from stonechat.limits.constants import BAN_HISTORY_KEY, BAN_HISTORY_SECONDS, BANS_KEY
-from stonechat.limits.windows import RedisHealth, redis_options
+from stonechat.limits.windows import RedisHealth, redis_client
 
 
 def ban_seconds(recent_bans: int, step: int, cap: int) -> int:
@@ -89,7 +87,7 @@ class RedisBanBook:
     """The book in Redis; the in-process book stands in while Redis does not answer."""
 
     def __init__(self, redis_url: str, prefix: str, health: RedisHealth) -> None:
-        self._redis: Any = aioredis.Redis.from_url(redis_url, **redis_options())
+        self._redis: Any = redis_client(redis_url)
         self._prefix = prefix
         self._health = health
         self._local = MemoryBanBook()

@@ -11,6 +11,10 @@ REFRESH_SECONDS = 1.0
 
 # Redis must never stall a request: short timeouts, then the in-process store for a while.
 REDIS_TIMEOUT_SECONDS = 0.25
+# Connections to Redis per store and process: a burst of concurrent checks (60 guesses of
+# one password at once) waits briefly for a free one instead of connecting 60 times.
+REDIS_MAX_CONNECTIONS = 16
+REDIS_CLIENT_NAME = "stonechat-limiter"  # in Redis's CLIENT LIST
 REDIS_RETRY_SECONDS = 5.0
 WARN_EVERY_SECONDS = 60.0
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import redis.asyncio as aioredis
 from limits import RateLimitItem
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
@@ -25,6 +26,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from stonechat.limits.constants import (
+    REDIS_CLIENT_NAME,
+    REDIS_MAX_CONNECTIONS,
     REDIS_RETRY_SECONDS,
     REDIS_TIMEOUT_SECONDS,
     WARN_EVERY_SECONDS,
@@ -35,13 +38,25 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def redis_options() -> dict[str, Any]:
-    """Client options for every Redis call of the limiter: fail fast, no retry loop."""
-    return {
-        "socket_timeout": REDIS_TIMEOUT_SECONDS,
-        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-        "retry": Retry(NoBackoff(), 0),
-    }
+def redis_pool(redis_url: str) -> aioredis.BlockingConnectionPool:
+    """The connections of one of the limiter's Redis stores: fail fast, no retry loop, and
+    at most ``REDIS_MAX_CONNECTIONS``; a call waits for a free one (as long as a call may
+    take) instead of opening a connection per concurrent call, which under a burst meant
+    dozens of connects at once, some timing out, and the limit counted in two places."""
+    return aioredis.BlockingConnectionPool.from_url(
+        redis_url,
+        max_connections=REDIS_MAX_CONNECTIONS,
+        timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        retry=Retry(NoBackoff(), 0),
+        client_name=REDIS_CLIENT_NAME,
+    )
+
+
+def redis_client(redis_url: str) -> Any:
+    """A Redis client on its own ``redis_pool``; closing it closes the pool."""
+    return aioredis.Redis.from_pool(redis_pool(redis_url))
 
 
 def limits_uri(redis_url: str) -> str:
@@ -94,11 +109,13 @@ class Windows:
         self._remote: MovingWindowRateLimiter | None = None
         self.health = health
         if redis_url:
+            # The library takes a pool among its options (typed as scalars only).
+            pool: dict[str, Any] = {"connection_pool": redis_pool(redis_url)}
             storage = RedisStorage(
                 limits_uri(redis_url),
                 implementation="redispy",
                 key_prefix=prefix,
-                **redis_options(),
+                **pool,
             )
             self._remote = MovingWindowRateLimiter(storage)
 
