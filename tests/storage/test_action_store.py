@@ -4,13 +4,10 @@ writes (the last 50 of each action kept), on both databases."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from stonechat.config import to_async_url
 from stonechat.domain.actions import (
     ActionSpec,
     DataTrigger,
@@ -21,18 +18,11 @@ from stonechat.domain.actions import (
 from stonechat.domain.records import RunOutput
 from stonechat.storage.actions import KEEP_RUNS, ActionStore
 from stonechat.storage.database import Database
-from support import backend_url
 
 USER = (
     "INSERT INTO users (id, username, username_lower, password_hash, key_hash, key_enc, "
     "is_admin, created_at, updated_at) VALUES (:id, :name, :name, 'x', :name, 'x', false, 0, 0)"
 )
-
-
-@pytest.fixture
-def url(backend: str, tmp_path: Path) -> Iterator[str]:
-    for pg in backend_url(backend):
-        yield to_async_url(pg or f"sqlite:///{tmp_path / 'a.db'}")
 
 
 def spec(name: str, enabled: bool = True, schedule: bool = False) -> ActionSpec:

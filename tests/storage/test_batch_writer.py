@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -15,18 +13,10 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from db_seed import counts, open_db, point
-from stonechat.config import to_async_url
 from stonechat.storage.batch_writer import SQLITE_CHUNKS, batch_writer, chunks
 from stonechat.storage.data import NewDatum
-from support import backend_url
 
 FEEDS = 3
-
-
-@pytest.fixture
-def url(backend: str, tmp_path: Path) -> Iterator[str]:
-    for pg in backend_url(backend):
-        yield to_async_url(pg or f"sqlite:///{tmp_path / 'w.db'}")
 
 
 @given(st.lists(st.tuples(st.integers(), st.text(max_size=3)), max_size=2_000))

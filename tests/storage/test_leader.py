@@ -5,22 +5,11 @@ single process always holds it."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 
-from stonechat.config import to_async_url
 from stonechat.storage.database import Database
 from stonechat.storage.leader import LeaderLock
-from support import backend_url
-
-
-@pytest.fixture
-def url(backend: str, tmp_path: Path) -> Iterator[str]:
-    for pg in backend_url(backend):
-        yield to_async_url(pg) if pg else f"sqlite+aiosqlite:///{tmp_path / 'leader.db'}"
 
 
 def test_one_holder_at_a_time_and_a_takeover(backend: str, url: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +11,11 @@ import pytest
 from alembic import command
 from sqlalchemy import Integer, text
 
-from stonechat.config import to_async_url
 from stonechat.domain.records import TokenScope
 from stonechat.storage.database import Database, alembic_config
 from stonechat.storage.permissions import PermissionStore
 from stonechat.storage.schema import metadata
 from stonechat.storage.tokens import TokenStore
-from support import backend_url
 
 USER = (
     "INSERT INTO users (id, username, username_lower, password_hash, key_hash, key_enc, "
@@ -32,13 +30,6 @@ FEED = (
     "status_timeout, data_count, created_at, updated_at) "
     "VALUES (:user, :group, :key, :key, true, 'private', false, 60, 0, 0, 0)"
 )
-
-
-@pytest.fixture
-def url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh database of its own for each test (some migrate down and up)."""
-    for pg in backend_url(backend):
-        yield to_async_url(pg or f"sqlite:///{tmp_path / 't.db'}")
 
 
 def run(url: str, test: Callable[[Database], Awaitable[None]], *, upgrade: bool = True) -> None:

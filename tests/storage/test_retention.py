@@ -26,13 +26,6 @@ RETENTION = 30 * DAY
 
 
 @pytest.fixture
-def url(backend: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh database of its own for each test (these tests migrate and prune)."""
-    for pg in backend_url(backend):
-        yield to_async_url(pg or f"sqlite:///{tmp_path / 'r.db'}")
-
-
-@pytest.fixture
 def pg_url(tmp_path: Path) -> Iterator[str]:
     """PostgreSQL only: SQLite has no advisory locks (it serialises on its write lock)."""
     for pg in backend_url("postgresql"):
