@@ -25,6 +25,7 @@ from support import Server
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 EXAMPLES = 50
+MAX_FAILURES = 20  # reported; the rest would repeat them
 
 
 @pytest.fixture(scope="module")
@@ -74,13 +75,19 @@ def test_api(server: Server, account: dict[str, str]) -> None:
                 # Half of the generated keys name the user's own record.
                 if name in params and len(str(params[name])) % 2 == 0:
                     params[name] = account[name]
-            response = case.call_and_validate(headers={"X-AIO-Key": account["key"]}, checks=CHECKS)
+            headers = {"X-AIO-Key": account["key"]}
+            try:
+                response = case.call_and_validate(headers=headers, checks=CHECKS)
+            except Exception as failure:
+                # Recorded, not raised: Hypothesis would replay and shrink the case against a
+                # server whose data the earlier cases changed, and report the replay ("flaky",
+                # "inconsistent data generation") instead of this, the failure itself.
+                if len(failures) < MAX_FAILURES:
+                    failures.append(f"{failure}\n{case.as_curl_command()}")
+                return
             statuses[response.status_code] += 1
 
-        try:
-            run()
-        except Exception as failure:
-            failures.append(f"{operation.label}: {failure}")
+        run()
     assert operations > 100
     print(sorted(statuses.items()))
     # The generated requests reach past the errors: most operations answer 2xx sometimes.
