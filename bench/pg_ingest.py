@@ -90,7 +90,8 @@ def make_batches(points: int, size: int, start_ms: int) -> list[tuple[Rows, Bump
             value = f"{(i % 1000) / 10}"
             d = Datum(ids.new(at), 1 + i % FEEDS, value, None, None, None, at, at)
             batch.append(NewDatum(d, float(value)))
-        batches.append(bw.rows_and_bumps(batch))
+        rows, bumps, _newest_only = bw.batch_of(batch)
+        batches.append((rows, bumps))
         n += size
     return batches
 

@@ -263,3 +263,38 @@ def test_a_process_joining_later_gets_the_retained_messages(
             assert (msg.topic, msg.text, msg.retain) == (f"{username}/config/mode", "eco", True)
     finally:
         late.stop()
+
+
+def test_history_turned_off_through_one_process_holds_for_writes_through_the_other(
+    ab: tuple[Server, Server], account: tuple[str, str]
+) -> None:
+    """B has the feed cached for its MQTT writers when A turns history off: B forgets it
+    (the access-change signal) and its later writes keep only the latest value."""
+    a, b = ab
+    username, key = account
+    feed = f"hist{uuid.uuid4().hex[:6]}"
+    topic = f"{username}/feeds/{feed}"
+    with connected(b, username, key) as publisher, rest(a, username, key) as api:
+        for i in range(3):
+            assert publisher.publish(topic, str(i), qos=1) == 0  # PUBACK: stored
+        api.put(f"/feeds/{feed}", json={"feed": {"history": False}}).raise_for_status()
+
+        def count() -> int:
+            details = api.get(f"/feeds/{feed}/details").raise_for_status().json()
+            return int(details["details"]["data"]["count"])
+
+        assert count() == 1
+        sent = 3
+        deadline = time.monotonic() + 10
+        while True:  # the signal reaches B within moments; until then B may keep a point more
+            assert publisher.publish(topic, str(sent), qos=1) == 0
+            sent += 1
+            if count() == 1:
+                break
+            assert time.monotonic() < deadline, "B still keeps every point"
+        for _ in range(3):
+            assert publisher.publish(topic, str(sent), qos=1) == 0
+            sent += 1
+        assert count() == 1
+        latest = api.get(f"/feeds/{feed}/data").raise_for_status().json()
+        assert [d["value"] for d in latest] == [str(sent - 1)]

@@ -68,3 +68,49 @@ def test_a_batch_of_any_size_is_stored_exactly(url: str, size: int) -> None:
             await db.close()
 
     asyncio.run(go())
+
+
+def test_a_feed_without_history_keeps_only_its_newest_point(url: str) -> None:
+    """Feed 1 keeps history, feed 2 does not: after each batch, feed 2 holds its newest point
+    only (a back-dated point never displaces a newer one), and its count is 1."""
+    base = 1_700_000_000_000
+
+    def off(p: NewDatum) -> NewDatum:
+        return NewDatum(p.datum, p.value_num, history=False)
+
+    batches = [
+        [point(1, base, "a"), off(point(2, base, "b")), off(point(2, base + 5, "c"))],
+        [off(point(2, base + 2, "back-dated")), point(1, base + 1, "d")],
+        [off(point(2, base + 9, "e")), off(point(2, base + 9, "f"))],  # same millisecond
+    ]
+
+    async def go() -> None:
+        db = await open_db(url, feeds=2)
+        writer = batch_writer(db)
+        try:
+            seen: list[tuple[list[str], str, int]] = []
+            for batch in batches:
+                await writer.write(batch)
+                async with db.connect() as conn:
+                    rows = await conn.execute(
+                        text("SELECT value FROM data WHERE feed_id = 2 ORDER BY created_at, id")
+                    )
+                    values = [r[0] for r in rows]
+                    feed = (
+                        await conn.execute(
+                            text("SELECT last_value, data_count FROM feeds WHERE id = 2")
+                        )
+                    ).one()
+                seen.append((values, feed[0], feed[1]))
+            last_of_same_ms = max(batches[2], key=lambda p: p.datum.id).datum.value
+            assert seen == [
+                (["c"], "c", 1),
+                (["c"], "c", 1),
+                ([last_of_same_ms], last_of_same_ms, 1),
+            ]
+            assert (await counts(db))[1] == 2  # the feed with history keeps both its points
+        finally:
+            await writer.close()
+            await db.close()
+
+    asyncio.run(go())

@@ -274,6 +274,29 @@ def test_chart_shows_data_posted_through_the_api(
         assert api.get(f"/feeds/{key}/data/last").json()["value"] == "22.75"
 
 
+def test_turning_history_off_warns_and_keeps_the_latest_value(
+    account: Account, web: Server, open_page: OpenPage
+) -> None:
+    with account.api(web) as api:
+        assert api.post("/feeds", json={"feed": {"name": "Door log"}}).status_code == 201
+        for value in ("open", "closed", "open again"):
+            assert api.post("/feeds/door-log/data", json={"value": value}).status_code == 200
+    page = open_page("/feeds/door-log", account.state)
+    rows = page.locator("[data-testid^='data-row-']")
+    expect(rows).to_have_count(3)
+    page.get_by_test_id("feed-edit").click()
+    expect(page.get_by_test_id("feed-history-warning")).to_have_count(0)
+    page.get_by_test_id("feed-history").uncheck()
+    expect(page.get_by_test_id("feed-history-warning")).to_contain_text("(2 of 3)")
+    with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+        page.get_by_test_id("feed-create-submit").click()
+    assert saved.value.status == 200
+    expect(page.get_by_text("latest value only")).to_be_visible()
+    expect(rows).to_have_count(1)  # the table reloaded
+    with account.api(web) as api:
+        assert [d["value"] for d in api.get("/feeds/door-log/data").json()] == ["open again"]
+
+
 # -- dashboards -----------------------------------------------------------------------------
 
 BLOCK_TYPES = [

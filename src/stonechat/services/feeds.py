@@ -15,6 +15,7 @@ from stonechat.domain.timestamps import now_ms
 from stonechat.services.access import AccessService
 from stonechat.services.activity import ActivityLog
 from stonechat.services.sharing import forget_object, sync_visibility
+from stonechat.storage.data import DataStore
 from stonechat.storage.database import Database
 from stonechat.storage.feeds import FeedStore
 from stonechat.storage.groups import GroupStore
@@ -71,8 +72,12 @@ class FeedService:
         self.access = access  # told of every change to who may read or write
         self.groups = GroupStore(db)
         self.activity = activity
-        # (user id, group id or 0, identifier) -> feed, for the ingest hot path.
+        self.data = DataStore(db)
+        # (user id, group id or 0, identifier) -> feed, for the ingest hot path. Every change
+        # to a feed is an access change (``update``, ``delete``), told to every process: each
+        # forgets the owner's cached feeds (a renamed key, history turned off).
         self._write_cache: dict[int, dict[tuple[int, str], Feed]] = {}
+        access.on_change.append(lambda change: self.forget(change.owner_id))
 
     def forget(self, user_id: int) -> None:
         """Drop cached lookups of a user after any change to feeds or groups."""
@@ -151,6 +156,8 @@ class FeedService:
             updated = await self.store.update(feed.id, updated_at=now_ms(), **values)
         except IntegrityError:
             raise Invalid("Validation failed: Key has already been taken") from None
+        if feed.history and values.get("history") is False:
+            await self.data.keep_newest(feed.id)  # as a feed without history: its latest only
         await sync_visibility(
             self.store.db, feed.user_id, "feed", feed.id, values.get("visibility")
         )

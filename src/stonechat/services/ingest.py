@@ -128,7 +128,7 @@ class IngestService:
             created_at=created,
             updated_at=now,
         )
-        return NewDatum(datum=datum, value_num=numeric(text))
+        return NewDatum(datum=datum, value_num=numeric(text), history=feed.history)
 
     def _submission(
         self,

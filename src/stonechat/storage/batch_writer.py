@@ -1,7 +1,8 @@
 """The group-commit writer's path to the database: one transaction per batch of points.
 
-Each batch is the points' INSERT (or COPY) and the feeds' count and last value UPDATE,
-committed together. On SQLite the whole transaction runs
+Each batch is the points' INSERT (or COPY) and the feeds' count and last value UPDATE
+(and, for feeds with history off, the DELETE of all but their newest point), committed
+together. On SQLite the whole transaction runs
 in one hop to a dedicated writer thread with its own ``sqlite3`` connection: going through
 aiosqlite costs a thread hop per statement, which made small batches CPU-bound.
 
@@ -24,7 +25,7 @@ import asyncpg
 
 from stonechat.domain.errors import Unavailable
 from stonechat.domain.records import Datum
-from stonechat.storage.data import NewDatum
+from stonechat.storage.data import DELETE_ALL_BUT_NEWEST, NewDatum
 from stonechat.storage.database import Database, apply_sqlite_pragmas
 from stonechat.storage.errors import translate, translating
 
@@ -70,16 +71,28 @@ PG_BUMP_UNNEST = (
     " WHERE feeds.id = b.feed"
 )
 
+# A feed with history off keeps only its newest point (as in Adafruit IO): after the
+# batch's rows and counts, the others go and the count is 1. Such feeds are few: a
+# statement per feed, on the primary key (feed_id, created_at, id).
+SQLITE_KEEP_NEWEST = DELETE_ALL_BUT_NEWEST.format(feed="?1")
+PG_KEEP_NEWEST = DELETE_ALL_BUT_NEWEST.format(feed="$1")
+SQLITE_COUNT_ONE = "UPDATE feeds SET data_count = 1 WHERE id = ?"
+PG_COUNT_ONE = "UPDATE feeds SET data_count = 1 WHERE id = ANY($1::int[])"
+
 Row = tuple[int, int, str, str, float | None, float | None, float | None, float | None, int]
 Bump = tuple[int, int, str, int]
 
 
-def rows_and_bumps(points: Sequence[NewDatum]) -> tuple[list[Row], list[Bump]]:
-    """Insert parameters, and per feed: (count, newest time, newest value, feed id)."""
+def batch_of(points: Sequence[NewDatum]) -> tuple[list[Row], list[Bump], list[int]]:
+    """Insert parameters; per feed, (count, newest time, newest value, feed id); and the
+    ids of the feeds that keep only their newest point."""
     rows: list[Row] = []
     newest: dict[int, Datum] = {}
     counts: dict[int, int] = {}
+    newest_only: set[int] = set()
     for p in points:
+        if not p.history:
+            newest_only.add(p.datum.feed_id)
         d = p.datum
         rows.append(
             (d.feed_id, d.created_at, d.id, d.value, p.value_num, d.lat, d.lon, d.ele, d.updated_at)
@@ -90,7 +103,7 @@ def rows_and_bumps(points: Sequence[NewDatum]) -> tuple[list[Row], list[Bump]]:
             newest[d.feed_id] = d
     # Sorted by feed: processes writing at once lock feed rows in one order (no deadlock).
     bumps = [(counts[f], newest[f].created_at, newest[f].value, f) for f in sorted(newest)]
-    return rows, bumps
+    return rows, bumps, sorted(newest_only)
 
 
 def chunks(rows: Sequence[tuple[Any, ...]]) -> Iterator[tuple[int, list[Any]]]:
@@ -147,7 +160,7 @@ class SqliteBatchWriter:
         finally:
             self._checkpointing = False
 
-    def _write(self, rows: list[Row], bumps: list[Bump]) -> None:
+    def _write(self, rows: list[Row], bumps: list[Bump], newest_only: list[int]) -> None:
         if self._conn is None:
             self._conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
             apply_sqlite_pragmas(self._conn)
@@ -159,6 +172,9 @@ class SqliteBatchWriter:
                 conn.execute(SQLITE_INSERTS[size], params)
             for size, params in chunks(bumps):
                 conn.execute(SQLITE_BUMPS[size], params)
+            for feed_id in newest_only:
+                conn.execute(SQLITE_KEEP_NEWEST, (feed_id,))
+                conn.execute(SQLITE_COUNT_ONE, (feed_id,))
             conn.execute("COMMIT")
         except BaseException:
             # A failed COMMIT may leave the transaction open (SQLITE_BUSY) or SQLite may have
@@ -169,10 +185,10 @@ class SqliteBatchWriter:
             raise
 
     async def write(self, points: Sequence[NewDatum]) -> None:
-        rows, bumps = rows_and_bumps(points)
+        rows, bumps, newest_only = batch_of(points)
         loop = asyncio.get_running_loop()
         with translating():
-            await loop.run_in_executor(self._executor, self._write, rows, bumps)
+            await loop.run_in_executor(self._executor, self._write, rows, bumps, newest_only)
         now = loop.time()
         if not self._checkpointing and now - self._last_checkpoint > self.CHECKPOINT_EVERY:
             self._checkpointing = True
@@ -210,10 +226,10 @@ class PostgresBatchWriter:
         self._conn: Any = None
 
     async def write(self, points: Sequence[NewDatum]) -> None:
-        rows, bumps = rows_and_bumps(points)
+        rows, bumps, newest_only = batch_of(points)
         with translating():
             try:
-                await self._write(rows, bumps)
+                await self._write(rows, bumps, newest_only)
             except Exception as error:
                 if isinstance(translate(error), Unavailable) or not isinstance(
                     error, asyncpg.PostgresError
@@ -221,7 +237,7 @@ class PostgresBatchWriter:
                     self._drop()  # not an error the server reported: start afresh next time
                 raise
 
-    async def _write(self, rows: list[Row], bumps: list[Bump]) -> None:
+    async def _write(self, rows: list[Row], bumps: list[Bump], newest_only: list[int]) -> None:
         if self._conn is None or self._conn.is_closed():
             self._conn = await asyncpg.connect(self._url)
         conn = self._conn
@@ -231,6 +247,9 @@ class PostgresBatchWriter:
             else:
                 await conn.execute(PG_INSERT_UNNEST, *columns(rows))
             await conn.execute(PG_BUMP_UNNEST, *columns(bumps))
+            if newest_only:
+                await conn.executemany(PG_KEEP_NEWEST, [(f,) for f in newest_only])
+                await conn.execute(PG_COUNT_ONE, newest_only)
 
     def _drop(self) -> None:
         if self._conn is not None and not self._conn.is_closed():

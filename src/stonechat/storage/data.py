@@ -40,12 +40,23 @@ def _datum(row: Any) -> Datum:
     return Datum(*row)
 
 
+# A feed with history off keeps only its newest point (the batch writer, after each batch,
+# and a feed whose history is turned off). ``{feed}``: the feed id's placeholder.
+DELETE_ALL_BUT_NEWEST = (
+    "DELETE FROM data WHERE feed_id = {feed} AND (created_at, id) < (SELECT created_at, id "
+    "FROM data WHERE feed_id = {feed} ORDER BY created_at DESC, id DESC LIMIT 1)"
+)
+_KEEP_NEWEST = text(DELETE_ALL_BUT_NEWEST.format(feed=":feed"))
+
+
 @dataclass(slots=True)
 class NewDatum:
-    """A validated point ready to insert."""
+    """A validated point ready to insert; ``history``: its feed keeps every point (else
+    only its newest, storage/batch_writer.py)."""
 
     datum: Datum
     value_num: float | None
+    history: bool = True
 
 
 class DataStore:
@@ -154,6 +165,14 @@ class DataStore:
                     await _refresh_last_value(conn, feed_id)
                     return _datum(row)
         return None
+
+    async def keep_newest(self, feed_id: int) -> None:
+        """Delete every point of the feed but its newest (its history was turned off)."""
+        async with self.db.begin() as conn:
+            await conn.execute(_KEEP_NEWEST, {"feed": feed_id})
+            left = select(func.count()).select_from(data).where(data.c.feed_id == feed_id)
+            count = left.scalar_subquery()
+            await conn.execute(update(feeds).where(feeds.c.id == feed_id).values(data_count=count))
 
     async def delete(self, feed_id: int, datum_id: str) -> bool:
         async with self.db.begin() as conn:

@@ -115,6 +115,12 @@ export function FeedForm({
           />
           Keep history (off: only the latest value is stored)
         </label>
+        {feed?.history && !history && (
+          <p className="warning" role="alert" data-testid="feed-history-warning">
+            Saving deletes every stored point of this feed but the latest
+            {feed.details?.data?.count ? ` (${feed.details.data.count - 1} of ${feed.details.data.count})` : ""}.
+          </p>
+        )}
         <FormError error={error} />
         <div className="form-actions">
           <button type="button" className="btn" onClick={onClose}>

@@ -90,6 +90,7 @@ function OwnFeed({ feedKey: key }: { feedKey: string }) {
           onSubmit={async (values) => {
             const updated = await aio.updateFeed(f.key, values);
             setEditing(false);
+            if (f.history && !updated.history) changed(); // the older points are gone: reload
             if (updated.key !== f.key) navigate(`/feeds/${encodeURIComponent(updated.key)}`, { replace: true });
             else feed.setData((old) => (old ? { ...old, ...updated } : updated));
           }}

@@ -156,7 +156,7 @@ class Feed(BaseModel):
     description: str | None
     unit_type: str | None
     unit_symbol: str | None
-    history: bool
+    history: bool = Field(description="False: the feed keeps only its latest value")
     visibility: Visibility
     license: str | None
     enabled: bool
@@ -352,7 +352,11 @@ class FeedBody(BaseModel):
     description: str | None = None
     unit_type: str | None = None
     unit_symbol: str | None = None
-    history: bool | None = None
+    history: bool | None = Field(
+        None,
+        description="Keep every point (default); false keeps only the latest value, and "
+        "turning it off deletes every stored point but the newest",
+    )
     visibility: Visibility | None = None
     license: str | None = None
     status_notify: bool | None = None
