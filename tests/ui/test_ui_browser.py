@@ -8,9 +8,11 @@ the ``data-testid`` names of docs/ui-api.md. Screenshots go to test-output/scree
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -549,6 +551,18 @@ def test_settings_show_the_key(account: Account, web: Server, open_page: OpenPag
     old = httpx.get(f"{web.base_url}/api/v2/user", headers={"X-AIO-Key": account.key})
     assert old.status_code == 401
     account.key = new
+
+
+def test_settings_download_the_whole_account(account: Account, open_page: OpenPage) -> None:
+    page = open_page("/settings", account.state)
+    with page.expect_download() as download:
+        page.get_by_test_id("account-export").click()
+    assert download.value.suggested_filename.startswith(f"stonechat-{account.username}-")
+    with zipfile.ZipFile(download.value.path()) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        feeds = {f["key"] for f in json.loads(archive.read("feeds.json"))}
+    assert manifest["username"] == account.username
+    assert set(account.feeds.values()) <= feeds and manifest["counts"]["points"] > 0
 
 
 def test_theme_toggle(account: Account, open_page: OpenPage) -> None:

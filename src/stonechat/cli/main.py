@@ -14,6 +14,7 @@ import typer
 from stonechat import __version__
 from stonechat.cli import users
 from stonechat.cli.backup import backup, restore
+from stonechat.cli.export import export
 from stonechat.cli.options import (
     DatabaseUrl,
     DataDir,
@@ -203,6 +204,7 @@ def version() -> None:
 
 app.command()(backup)
 app.command()(restore)
+app.command()(export)
 
 
 def run() -> None:

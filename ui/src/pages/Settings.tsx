@@ -5,6 +5,7 @@ import type { User } from "../api/types";
 import { useAuth } from "../auth";
 import { Confirm } from "../components/Modal";
 import { DeviceSnippets } from "../components/DeviceSnippets";
+import { ExportSection } from "../components/ExportSection";
 import { CopyButton } from "../components/Snippet";
 import { FormError } from "../components/States";
 import { TokensSection } from "../components/TokensSection";
@@ -188,6 +189,7 @@ export default function SettingsPage() {
         <div>
           <Profile />
           <Password />
+          <ExportSection />
         </div>
       </div>
       <TokensSection />

@@ -1,4 +1,5 @@
-"""CSV download of a feed's whole history (the REST API v2 has no such endpoint)."""
+"""Downloads the REST API v2 has no endpoint for: a feed's whole history as CSV, and the
+whole account as a zip (``services.account_export``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.responses import Response, StreamingResponse
 from stonechat.domain.records import Feed
 from stonechat.domain.timestamps import iso_ms
 from stonechat.protocols.http.deps import CurrentUser, ServicesDep
+from stonechat.services.account_export import AccountExport, archive_name
 from stonechat.services.feeds import not_found
 from stonechat.services.registry import Services
 
@@ -51,5 +53,15 @@ async def data_csv(feed_key: str, user: CurrentUser, services: ServicesDep) -> R
     return StreamingResponse(
         _rows(services, feed),
         media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/export", summary="Everything in your account, as a zip")
+async def account_zip(user: CurrentUser, services: ServicesDep) -> Response:
+    filename = archive_name(user).replace('"', "")
+    return StreamingResponse(
+        AccountExport.of(services).stream(user),
+        media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
