@@ -13,6 +13,23 @@ from support import Server, backend_url, free_port
 BACKENDS = ["sqlite", "postgresql"]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``sqlite_only`` exercise nothing the database takes part in (wire
+    format, timers, in-memory routing, refusals before any query): their PostgreSQL
+    variants are deselected, so a slow case runs once, not per backend."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec is not None else None
+        if item.get_closest_marker("sqlite_only") and backend not in (None, "sqlite"):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -1,9 +1,11 @@
-"""``stonechat export USERNAME FILE``: one account as a zip (``services/account_export.py``)."""
+"""``stonechat export USERNAME FILE`` and ``stonechat import FILE [--as USERNAME]``: one
+account as a zip and back (``services/account_export.py``, ``services/account_import.py``)."""
 
 from __future__ import annotations
 
 import json
 import zipfile
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -58,3 +60,70 @@ def export(
         f"exported {username} to {file}: "
         + ", ".join(f"{value} {name}" for name, value in counts.items())
     )
+
+
+def import_(
+    file: Annotated[Path, typer.Argument(help="A zip from stonechat export.", show_default=False)],
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="The account to import into (it must exist). Default: the exported one's name.",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    database_url: DatabaseUrl = None,
+    secret_key: SecretKey = None,
+) -> None:
+    """Import an account export into an existing account: groups, feeds, dashboards with
+    their blocks and layouts, and every point.
+
+    Idempotent: what the account has already (a group, feed or dashboard of the same key, a
+    point already stored) is kept and skipped, so running it twice adds nothing. Runs beside
+    a running server; imported points reach no subscriber or action, and points older than
+    the retention are left out.
+    """
+    from stonechat.runtime import build_services
+    from stonechat.services.account_import import AccountImport, exported_username
+    from stonechat.storage.batch_writer import batch_writer
+    from stonechat.storage.data import DataStore
+
+    settings = settings_from(data_dir=data_dir, database_url=database_url, secret_key=secret_key)
+    try:
+        archive = zipfile.ZipFile(file)
+    except (OSError, zipfile.BadZipFile) as error:
+        fail(f"cannot read {file}: {error}")
+
+    async def work(db: Database) -> tuple[str, Counter[str]]:
+        services = build_services(settings, db)
+        user = await services.accounts.require(as_user or exported_username(archive))
+        writer = batch_writer(db)
+        try:
+            importer = AccountImport(
+                services.feeds,
+                services.groups,
+                services.dashboards,
+                DataStore(db),
+                writer,
+                services.retention_ms,
+            )
+            return user.username, await importer.run(user, archive)
+        finally:
+            await writer.close()
+
+    with archive:
+        username, report = on_database(settings, work)
+    typer.echo(f"imported {file} into {username}: {describe(report)}")
+
+
+def describe(report: Counter[str]) -> str:
+    """``3 feeds (1 there already), 2345 points (...)``, from an import's report."""
+    parts = []
+    for kind in ("groups", "feeds", "dashboards", "blocks", "points"):
+        there = report[f"{kind}_existing"]
+        extra = [f"{there} there already"] if there else []
+        if kind == "points" and report["points_expired"]:
+            extra.append(f"{report['points_expired']} older than the retention")
+        parts.append(f"{report[kind]} {kind}" + (f" ({', '.join(extra)})" if extra else ""))
+    return ", ".join(parts)

@@ -14,7 +14,7 @@ import typer
 from stonechat import __version__
 from stonechat.cli import users
 from stonechat.cli.backup import backup, restore
-from stonechat.cli.export import export
+from stonechat.cli.export import export, import_
 from stonechat.cli.options import (
     DatabaseUrl,
     DataDir,
@@ -205,6 +205,7 @@ def version() -> None:
 app.command()(backup)
 app.command()(restore)
 app.command()(export)
+app.command("import")(import_)
 
 
 def run() -> None:

@@ -166,6 +166,12 @@ class DataStore:
                     return _datum(row)
         return None
 
+    async def feeds_holding(self, ids: Sequence[str]) -> dict[str, int]:
+        """Which of ``ids`` are stored, and in which feed: id -> feed id."""
+        async with self.db.connect() as conn:
+            rows = await conn.execute(select(data.c.id, data.c.feed_id).where(data.c.id.in_(ids)))
+            return {r[0]: r[1] for r in rows}
+
     async def keep_newest(self, feed_id: int) -> None:
         """Delete every point of the feed but its newest (its history was turned off)."""
         async with self.db.begin() as conn:

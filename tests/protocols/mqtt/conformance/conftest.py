@@ -1,8 +1,6 @@
 """Fixtures for the broker conformance tests: accounts, paho and raw-socket clients.
 
-Tests marked ``sqlite_only`` exercise nothing the database takes part in (wire format,
-timers, in-memory routing); they run against the SQLite server only and their PostgreSQL
-variants are deselected.
+Tests marked ``sqlite_only`` (tests/conftest.py) run against the SQLite server only.
 """
 
 from __future__ import annotations
@@ -31,26 +29,6 @@ if _HERE not in sys.path:
 pytest.register_assert_rewrite("mqtt_conformance_support")
 
 from mqtt_conformance_support import Account, Paho, Raw, account_on  # noqa: E402
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "sqlite_only: the database plays no role; run on the SQLite server only"
-    )
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    keep, drop = [], []
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        backend = callspec.params.get("backend") if callspec is not None else None
-        if item.get_closest_marker("sqlite_only") and backend not in (None, "sqlite"):
-            drop.append(item)
-        else:
-            keep.append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
 
 
 @pytest.fixture

@@ -1,0 +1,343 @@
+"""An account export (``account_export``) read back into an account (issue 16).
+
+Idempotent: a group, feed or dashboard whose key the account already has is kept as it is
+(a dashboard is not imported again, a feed gets only the points it lacks), and a point
+already stored is skipped, so running an import twice adds nothing. Points keep their ids
+when they are free; a point whose id another feed holds (the same export imported into a
+second account on this server) gets an id made from its own and the target feed's, the
+same one every time. Streamed: points are read and written a batch at a time.
+
+Points go through the batch writer (counts, last values, history off) on a connection of
+the import's own, and nowhere else: an import is history, not news, so no subscriber,
+action or data rate sees it. Points older than the retention are left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from stonechat.domain.errors import Invalid, NotFound, StonechatError
+from stonechat.domain.ids import encode, is_ulid, time_of
+from stonechat.domain.points import location_of
+from stonechat.domain.records import Dashboard, Datum, Feed, Group, User
+from stonechat.domain.timestamps import now_ms, parse_time
+from stonechat.domain.values import check_size, numeric
+from stonechat.services.account_export import FORMAT, POINT_COLUMNS, VERSION
+from stonechat.services.dashboards import DashboardService
+from stonechat.services.feeds import FeedService
+from stonechat.services.groups import GroupService
+from stonechat.storage.batch_writer import BatchWriter
+from stonechat.storage.data import DataStore, NewDatum
+
+BATCH = 1_000
+MAX_JSON_BYTES = 64 * 1024 * 1024  # a member of records; points are streamed
+_DASHBOARD_FIELDS = (
+    "name",
+    "key",
+    "description",
+    "visibility",
+    "show_header",
+    "color_mode",
+    "block_borders",
+    "allow_overlap",
+    "header_image_url",
+)
+_BLOCK_FIELDS = (
+    "name",
+    "description",
+    "visual_type",
+    "properties",
+    "column",
+    "row",
+    "size_x",
+    "size_y",
+)
+
+
+def exported_username(archive: zipfile.ZipFile) -> str:
+    """The name of the account the archive was exported from."""
+    manifest = _json(archive, "manifest.json")
+    name = manifest.get("username") if isinstance(manifest, dict) else None
+    if not isinstance(name, str) or not name:
+        raise Invalid("not a Stonechat account export (its manifest.json names no account)")
+    return name
+
+
+class AccountImport:
+    def __init__(
+        self,
+        feeds: FeedService,
+        groups: GroupService,
+        dashboards: DashboardService,
+        data: DataStore,
+        writer: BatchWriter,
+        retention_ms: int,
+    ) -> None:
+        self.feeds = feeds
+        self.groups = groups
+        self.dashboards = dashboards
+        self.data = data
+        self.writer = writer
+        self.retention_ms = retention_ms
+
+    async def run(self, user: User, archive: zipfile.ZipFile) -> Counter[str]:
+        """Import ``archive`` into ``user``'s account: what was added and what was skipped
+        (``feeds``, ``feeds_existing``, ``points``, ``points_existing``, ...)."""
+        manifest = _json(archive, "manifest.json")
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise Invalid("not a Stonechat account export (its manifest.json is missing or other)")
+        if not isinstance(manifest.get("version"), int) or manifest["version"] > VERSION:
+            raise Invalid(f"an export of version {manifest.get('version')!r}; this reads {VERSION}")
+        report: Counter[str] = Counter()
+        feeds_json = _list(archive, "feeds.json")
+        groups = await self._groups(user, _list(archive, "groups.json"), feeds_json, report)
+        feeds = await self._feeds(user, feeds_json, groups, report)
+        await self._dashboards(user, _list(archive, "dashboards.json"), feeds, groups, report)
+        for old_id, feed in feeds.items():
+            name = f"data/{old_id}.csv"
+            if name in archive.namelist():
+                await self._points(archive, name, feed, report)
+        return report
+
+    # -- records -------------------------------------------------------------------------
+
+    async def _groups(
+        self, user: User, items: list[Any], feeds: list[Any], report: Counter[str]
+    ) -> dict[str, Group]:
+        """Archive group key -> the account's group; the archive's default group (the one its
+        keys without a dot are in) is the account's default group."""
+        default = await self.groups.store.default(user.id)
+        archive_default = next(
+            (_key(f.get("group")) for f in feeds if "." not in str(f.get("key", ""))), "default"
+        )
+        found: dict[str, Group] = {}
+        for item in items:
+            key = _text(item, "key")
+            if key == archive_default or key == default.key:
+                found[key] = default
+                continue
+            group = await self.groups.find(user, key)
+            if group is None:
+                body = {k: item.get(k) for k in ("name", "key", "description", "visibility")}
+                group = await self.groups.create(user, body)
+                report["groups"] += 1
+            else:
+                report["groups_existing"] += 1
+            found[key] = group
+        return found
+
+    async def _feeds(
+        self, user: User, items: list[Any], groups: dict[str, Group], report: Counter[str]
+    ) -> dict[int, Feed]:
+        """Archive feed id -> the account's feed (found by key, else created)."""
+        found: dict[int, Feed] = {}
+        for item in items:
+            full_key = _text(item, "key")
+            group_key, _, key = full_key.rpartition(".")
+            group = groups.get(group_key) if group_key else None
+            if group_key and group is None:
+                raise Invalid(f"feeds.json: feed '{full_key}' is in a group groups.json lacks")
+            feed = await self.feeds.find(user.id, full_key)
+            if feed is None:
+                fields = ("name", "description", "unit_type", "unit_symbol", "history")
+                body = {k: item.get(k) for k in fields if item.get(k) is not None}
+                body |= {"key": key, "visibility": item.get("visibility") or "private"}
+                feed = await self.feeds.create(user, body, group)
+                report["feeds"] += 1
+            else:
+                report["feeds_existing"] += 1
+            for member in item.get("groups") or []:
+                other = groups.get(_key(member))
+                if other is not None and other.id != feed.group_id:
+                    await self.groups.add_feed(user, other, feed.full_key)
+            found[_id(item)] = feed
+        return found
+
+    async def _dashboards(
+        self,
+        user: User,
+        items: list[Any],
+        feeds: dict[int, Feed],
+        groups: dict[str, Group],
+        report: Counter[str],
+    ) -> None:
+        for item in items:
+            key = _text(item, "key")
+            try:
+                await self.dashboards.get(user, key)
+                report["dashboards_existing"] += 1
+                continue  # imported before, or the account's own: left as it is
+            except NotFound:
+                pass
+            body = {k: item[k] for k in _DASHBOARD_FIELDS if item.get(k) is not None}
+            dashboard = await self.dashboards.create(user, body)
+            report["dashboards"] += 1
+            blocks: dict[str, str] = {}
+            for block in item.get("blocks") or []:
+                if not isinstance(block, dict):
+                    raise Invalid(f"dashboards.json: a block of '{key}' is not an object")
+                made = await self._block(user, dashboard, block, feeds, groups)
+                blocks[str(block.get("id"))] = str(made)
+                report["blocks"] += 1
+            layouts = _layouts(item.get("layouts"), blocks)
+            if layouts:
+                await self.dashboards.update_layouts(await self.dashboards.get(user, key), layouts)
+
+    async def _block(
+        self,
+        user: User,
+        dashboard: Dashboard,
+        block: dict[str, Any],
+        feeds: dict[int, Feed],
+        groups: dict[str, Group],
+    ) -> int:
+        body = {k: block[k] for k in _BLOCK_FIELDS if block.get(k) is not None}
+        references = []
+        for ref in block.get("block_feeds") or []:
+            feed = feeds.get(_id(ref.get("feed"))) if isinstance(ref, dict) else None
+            if feed is None:
+                continue  # a feed the export could not show (another account's)
+            group = groups.get(_key(ref.get("group"))) if ref.get("group") else None
+            references.append({"feed_id": feed.full_key, "group_id": group.key if group else None})
+        body["block_feeds"] = references
+        made = await self.dashboards.create_block(user, dashboard, body)
+        return made.id
+
+    # -- points --------------------------------------------------------------------------
+
+    async def _points(
+        self, archive: zipfile.ZipFile, name: str, feed: Feed, report: Counter[str]
+    ) -> None:
+        oldest = now_ms() - self.retention_ms if self.retention_ms else None
+        with archive.open(name) as member:
+            for rows in _batches(member, name):
+                points: dict[str, NewDatum] = {}
+                for line, row in rows:
+                    point = _point(row, feed, f"{name} line {line}")
+                    if oldest is not None and point.datum.created_at < oldest:
+                        report["points_expired"] += 1
+                        continue
+                    points[point.datum.id] = point
+                report["points"] += await self._store(feed, points, report)
+
+    async def _store(self, feed: Feed, points: dict[str, NewDatum], report: Counter[str]) -> int:
+        """Write the points this feed lacks; the number written."""
+        derived = {old: _derived_id(old, feed.id) for old in points}
+        holders = await self.data.feeds_holding([*points, *derived.values()])
+        fresh: list[NewDatum] = []
+        for old, point in points.items():
+            new = old if old not in holders else derived[old]
+            if holders.get(old) == feed.id or holders.get(new) == feed.id:
+                report["points_existing"] += 1
+                continue
+            d = point.datum
+            if new != old:
+                d = Datum(new, d.feed_id, d.value, d.lat, d.lon, d.ele, d.created_at, d.updated_at)
+            fresh.append(NewDatum(d, point.value_num, feed.history))
+        if fresh:
+            await self.writer.write(fresh)
+        return len(fresh)
+
+
+def _derived_id(old: str, feed_id: int) -> str:
+    """The id of an imported point whose own id another feed holds: its time, and a random
+    part made from its id and the feed's (the same on every run)."""
+    digest = hashlib.sha256(f"{feed_id}:{old}".encode()).digest()
+    return encode(time_of(old) or 0, int.from_bytes(digest[:10], "big"))
+
+
+def _batches(member: Any, name: str) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    text = io.TextIOWrapper(member, encoding="utf-8", newline="")
+    reader = csv.DictReader(text)
+    try:
+        if tuple(reader.fieldnames or ()) != POINT_COLUMNS:
+            raise Invalid(f"{name}: the columns are not {','.join(POINT_COLUMNS)}")
+        batch: list[tuple[int, dict[str, str]]] = []
+        for row in reader:
+            batch.append((reader.line_num, row))
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise Invalid(f"{name}: {error}") from None
+
+
+def _point(row: dict[str, str], feed: Feed, where: str) -> NewDatum:
+    try:
+        if not is_ulid(row["id"]):
+            raise Invalid("the id is not a ULID")
+        created = parse_time(row["created_at"], "created_at")
+        value = row["value"]
+        check_size(value, feed.history)
+        lat, lon, ele = location_of(
+            *(row[c] if row[c] not in ("", None) else None for c in ("lat", "lon", "ele"))
+        )
+    except StonechatError as error:
+        raise Invalid(f"{where}: {error.message}") from None
+    except (KeyError, TypeError):
+        raise Invalid(f"{where}: a column is missing") from None
+    now = now_ms()
+    datum = Datum(row["id"], feed.id, value, lat, lon, ele, created, now)
+    return NewDatum(datum, numeric(value), feed.history)
+
+
+def _layouts(layouts: Any, blocks: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """The archive's layouts with its block ids replaced by the new ones."""
+    if not isinstance(layouts, dict):
+        return {}
+    mapped: dict[str, list[dict[str, Any]]] = {}
+    for size, items in layouts.items():
+        if isinstance(items, list):
+            mapped[size] = [
+                {**item, "i": blocks[str(item.get("i"))]}
+                for item in items
+                if isinstance(item, dict) and str(item.get("i")) in blocks
+            ]
+    return mapped
+
+
+def _json(archive: zipfile.ZipFile, name: str) -> Any:
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise Invalid(f"the archive has no {name}") from None
+    if info.file_size > MAX_JSON_BYTES:
+        raise Invalid(f"{name} is larger than {MAX_JSON_BYTES // (1024 * 1024)} MB")
+    try:
+        return json.loads(archive.read(name))
+    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile) as error:
+        raise Invalid(f"{name} is not JSON: {error}") from None
+
+
+def _list(archive: zipfile.ZipFile, name: str) -> list[Any]:
+    items = _json(archive, name)
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise Invalid(f"{name} is not a list of objects")
+    return items
+
+
+def _text(item: dict[str, Any], field: str) -> str:
+    value = item.get(field)
+    if not isinstance(value, str) or not value:
+        raise Invalid(f"a record without a {field}: {json.dumps(item)[:200]}")
+    return value
+
+
+def _key(item: Any) -> str:
+    return str(item.get("key")) if isinstance(item, dict) else ""
+
+
+def _id(item: Any) -> int:
+    value = item.get("id") if isinstance(item, dict) else None
+    if not isinstance(value, int):
+        raise Invalid(f"a record without a numeric id: {json.dumps(item)[:200]}")
+    return value

@@ -1,0 +1,342 @@
+"""An account exported as a zip (issue 16), from the web UI (``/ui/api/export``) and the
+command line (``stonechat export``), and imported back (``stonechat import``), on both
+databases: every group, feed, dashboard with its blocks and layouts, and every point, as the
+REST API gives them; nothing of anyone else's; an import run twice adds nothing; refusals as
+JSON errors and exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from support import Server
+from ui.helpers import Browser
+
+POINTS = 2_345  # more than two pages of 1,000
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    assert response.status_code == status, (response.status_code, response.text)
+    return response.json()
+
+
+@pytest.fixture
+def account(signed_in: Browser) -> dict[str, Any]:
+    """A signed-in user with a group, three feeds (one in the group, one empty), points
+    with and without a location, and a dashboard with two blocks and a layout."""
+    u = signed_in.username
+
+    def call(method: str, path: str, body: Any, status: int = 200) -> Any:
+        return ok(signed_in.unsafe(method, f"/api/v2/{u}{path}", json=body), status)
+
+    call("POST", "/groups", {"name": "Garden"}, 201)
+    call("POST", "/feeds", {"feed": {"name": "Temperature"}}, 201)
+    call("POST", "/feeds?group_key=garden", {"feed": {"name": "Soil"}}, 201)
+    call("POST", "/feeds", {"feed": {"name": "Empty"}}, 201)
+    for start in range(0, POINTS, 1_000):
+        batch = [{"value": str(i)} for i in range(start, min(POINTS, start + 1_000))]
+        call("POST", "/feeds/temperature/data/batch", batch)
+    call("POST", "/feeds/garden.soil/data", {"value": 'wet, "very"\n', "lat": 52.5, "lon": 13.4})
+    dashboard = call("POST", "/dashboards", {"name": "Home"}, 201)
+    feeds = {f["key"]: f for f in ok(signed_in.get(f"/api/v2/{u}/feeds"))}
+    ids = []
+    for name, feed in (("Temp", "temperature"), ("Soil", "garden.soil")):
+        block = {"name": name, "visual_type": "line_chart", "block_feeds": [{"feed_id": feed}]}
+        ids.append(call("POST", f"/dashboards/{dashboard['key']}/blocks", block)["id"])  # 200
+    layouts = {
+        "lg": [
+            {"i": ids[0], "x": 0, "y": 0, "w": 4, "h": 3},
+            {"i": ids[1], "x": 4, "y": 0, "w": 6, "h": 2},
+        ]
+    }
+    call("POST", f"/dashboards/{dashboard['key']}/update_layouts", {"layouts": layouts})
+    return {"username": u, "feeds": feeds}
+
+
+def members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def points_of(content: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(content.decode())))
+
+
+def check_archive(data: bytes, signed_in: Browser, account: dict[str, Any]) -> None:
+    u = account["username"]
+    files = members(data)
+    feeds = account["feeds"]
+    assert set(files) == {
+        "manifest.json",
+        "groups.json",
+        "feeds.json",
+        "dashboards.json",
+        *(f"data/{f['id']}.csv" for f in feeds.values()),
+    }
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["format"] == "stonechat-account-export" and manifest["version"] == 1
+    assert manifest["username"] == u
+    assert manifest["counts"] == {
+        "groups": 2,  # the default group and Garden
+        "feeds": 3,
+        "dashboards": 1,
+        "blocks": 2,
+        "points": POINTS + 1,
+    }
+    # Records as the REST API shows them to their owner.
+    exported = {f["key"]: f for f in json.loads(files["feeds.json"])}
+    assert exported.keys() == feeds.keys()
+    for key, feed in feeds.items():
+        for field in ("id", "name", "history", "visibility", "last_value", "group", "groups"):
+            assert exported[key][field] == feed[field], (key, field)
+    groups = {g["key"]: g for g in json.loads(files["groups.json"])}
+    assert [f["key"] for f in groups["garden"]["feeds"]] == ["garden.soil"]
+    [dashboard] = json.loads(files["dashboards.json"])
+    assert dashboard == ok(signed_in.get(f"/api/v2/{u}/dashboards/{dashboard['key']}"))
+    assert dashboard["layouts"]["lg"][0]["w"] == 4
+    assert sorted(b["block_feeds"][0]["feed"]["key"] for b in dashboard["blocks"]) == [
+        "garden.soil",
+        "temperature",
+    ]
+    # Every point, read back as written (the CSV quotes what needs it).
+    temperature = points_of(files[f"data/{feeds['temperature']['id']}.csv"])
+    assert sorted(int(p["value"]) for p in temperature) == list(range(POINTS))
+    assert len({p["id"] for p in temperature}) == POINTS
+    [soil] = points_of(files[f"data/{feeds['garden.soil']['id']}.csv"])
+    assert (soil["value"], soil["lat"], soil["lon"], soil["ele"]) == (
+        'wet, "very"\n',
+        "52.5",
+        "13.4",
+        "",
+    )
+    stored = ok(signed_in.get(f"/api/v2/{u}/feeds/garden.soil/data"))[0]
+    assert soil["id"] == stored["id"] and soil["created_at"][:19] == stored["created_at"][:19]
+    assert points_of(files[f"data/{feeds['empty']['id']}.csv"]) == []
+
+
+def test_the_web_ui_downloads_the_whole_account(
+    server: Server, signed_in: Browser, account: dict[str, Any]
+) -> None:
+    response = signed_in.get("/ui/api/export")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith(f'attachment; filename="stonechat-{account["username"]}-')
+    check_archive(response.content, signed_in, account)
+
+
+def test_the_command_line_writes_the_same_archive(
+    server: Server, signed_in: Browser, account: dict[str, Any], tmp_path: Path
+) -> None:
+    target = tmp_path / "export.zip"
+    result = server.cli("export", account["username"], str(target))
+    assert f"exported {account['username']} to {target}" in result.stdout
+    assert f"{POINTS + 1} points" in result.stdout
+    assert target.stat().st_mode & 0o077 == 0  # private: it holds every point
+    assert [p.name for p in tmp_path.iterdir()] == ["export.zip"]  # no temporary left
+    check_archive(target.read_bytes(), signed_in, account)
+
+
+def test_nobody_else_gets_the_account(
+    server: Server, signed_in: Browser, account: dict[str, Any]
+) -> None:
+    # Signed out, or with an AIO key instead of a session: refused with a JSON error.
+    for headers in ({}, {"X-AIO-Key": "aio_not_a_session_key"}):
+        response = httpx.get(f"{server.base_url}/ui/api/export", headers=headers)
+        assert response.status_code == 401 and response.json()["error"]
+    # Another user signed in gets their own (empty) account, none of this one's.
+    other, _ = server.create_user("exo")
+    with Browser(base_url=server.base_url, timeout=30) as them:
+        assert them.sign_in(other).status_code == 200
+        files = members(them.get("/ui/api/export").content)
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["username"] == other
+    assert manifest["counts"]["points"] == 0 and manifest["counts"]["feeds"] == 0
+    assert account["username"] not in b"".join(files.values()).decode()
+
+
+@pytest.mark.sqlite_only  # refused before anything is read
+def test_the_command_line_refuses_what_it_cannot_do(server: Server, tmp_path: Path) -> None:
+    missing_user = server.cli("export", "nobody-by-this-name", str(tmp_path / "x.zip"), check=False)
+    assert missing_user.returncode == 1
+    assert "no user named 'nobody-by-this-name'" in missing_user.stderr
+    no_dir = server.cli("export", "admin", str(tmp_path / "no" / "x.zip"), check=False)
+    assert no_dir.returncode == 1 and "is not a directory" in no_dir.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- import -----------------------------------------------------------------------------
+
+
+def export_to(server: Server, username: str, path: Path) -> Path:
+    server.cli("export", username, str(path))
+    return path
+
+
+def contents(archive: Path) -> dict[str, Any]:
+    """What an export holds, by keys and names (ids and times of records differ between
+    accounts): records, each block's feeds, the layout by block name, every point."""
+    files = members(archive.read_bytes())
+    feeds = json.loads(files["feeds.json"])
+    key_of = {f["id"]: f["key"] for f in feeds}
+    [board] = json.loads(files["dashboards.json"])
+    names = {b["id"]: b["name"] for b in board["blocks"]}
+    return {
+        "feeds": sorted((f["key"], f["name"], f["history"], f["unit_symbol"]) for f in feeds),
+        "groups": sorted(
+            (g["key"], sorted(f["key"] for f in g["feeds"]))
+            for g in json.loads(files["groups.json"])
+        ),
+        "dashboard": (board["key"], board["name"]),
+        "blocks": sorted(
+            (b["name"], b["visual_type"], [r["feed"]["key"] for r in b["block_feeds"]])
+            for b in board["blocks"]
+        ),
+        "layout": sorted((names[i["i"]], i["w"], i["h"]) for i in board["layouts"]["lg"]),
+        "points": {
+            key_of[int(name[5:-4])]: sorted(
+                (p["created_at"], p["value"], p["lat"], p["lon"]) for p in points_of(content)
+            )
+            for name, content in files.items()
+            if name.startswith("data/")
+        },
+        "ids": {
+            key_of[int(name[5:-4])]: sorted(p["id"] for p in points_of(content))
+            for name, content in files.items()
+            if name.startswith("data/")
+        },
+    }
+
+
+def imported(server: Server, archive: Path, *extra: str) -> str:
+    result = server.cli("import", str(archive), *extra)
+    return result.stdout
+
+
+def test_an_import_into_another_account_brings_everything_and_twice_adds_nothing(
+    server: Server, signed_in: Browser, account: dict[str, Any], tmp_path: Path
+) -> None:
+    source = contents(export_to(server, account["username"], tmp_path / "a.zip"))
+    other, _ = server.create_user("imp")
+    first = imported(server, tmp_path / "a.zip", "--as", other)
+    assert f"into {other}: 1 groups, 3 feeds, 1 dashboards, 2 blocks, {POINTS + 1} points" in first
+    copy = contents(export_to(server, other, tmp_path / "b.zip"))
+    ids = copy.pop("ids")
+    assert copy == {k: v for k, v in source.items() if k != "ids"}
+    # The ids are another feed's on this server: the copies get ids of their own.
+    assert not set(ids["temperature"]) & set(source["ids"]["temperature"])
+    again = imported(server, tmp_path / "a.zip", "--as", other)
+    assert "0 groups (1 there already), 0 feeds (3 there already)" in again
+    assert f"0 points ({POINTS + 1} there already)" in again
+    assert contents(export_to(server, other, tmp_path / "c.zip"))["ids"] == ids
+
+
+def test_an_import_back_into_the_emptied_account_keeps_the_ids(
+    server: Server, signed_in: Browser, account: dict[str, Any], tmp_path: Path
+) -> None:
+    u = account["username"]
+    source = contents(export_to(server, u, tmp_path / "a.zip"))
+    for key in ("temperature", "garden.soil", "empty"):
+        assert signed_in.unsafe("DELETE", f"/api/v2/{u}/feeds/{key}").status_code == 200
+    assert signed_in.unsafe("DELETE", f"/api/v2/{u}/dashboards/home").status_code == 200
+    output = imported(server, tmp_path / "a.zip")  # into the account it names
+    assert f"into {u}: 0 groups (1 there already), 3 feeds, 1 dashboards" in output
+    assert contents(export_to(server, u, tmp_path / "b.zip")) == source
+    details = ok(signed_in.get(f"/api/v2/{u}/feeds/temperature/details"))
+    assert details["details"]["data"]["count"] == POINTS
+    assert details["last_value"] == str(POINTS - 1)
+
+
+def rezip(source: Path, target: Path, change: dict[str, bytes | None]) -> Path:
+    """``source`` with some members replaced (None: left out)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for name in old.namelist():
+            if name not in change:
+                new.writestr(name, old.read(name))
+        for name, content in change.items():
+            if content is not None:
+                new.writestr(name, content)
+    return target
+
+
+@pytest.mark.sqlite_only  # what is refused is the archive, whatever the database
+def test_an_import_refuses_what_is_not_a_good_export(
+    server: Server, signed_in: Browser, account: dict[str, Any], tmp_path: Path
+) -> None:
+    good = export_to(server, account["username"], tmp_path / "good.zip")
+    feeds = {f["key"]: f["id"] for f in json.loads(members(good.read_bytes())["feeds.json"])}
+    soil = f"data/{feeds['garden.soil']}.csv"
+    manifest = json.loads(members(good.read_bytes())["manifest.json"])
+    (tmp_path / "text.zip").write_text("not a zip")
+    header = ",".join(("id", "created_at", "value", "lat", "lon", "ele")).encode()
+    bad = {
+        "text.zip": (tmp_path / "text.zip", "cannot read"),
+        "no manifest": (
+            rezip(good, tmp_path / "1.zip", {"manifest.json": None}),
+            "has no manifest.json",
+        ),
+        "another format": (
+            rezip(good, tmp_path / "2.zip", {"manifest.json": b'{"format": "x", "version": 1}'}),
+            "not a Stonechat account export",
+        ),
+        "a newer version": (
+            rezip(
+                good,
+                tmp_path / "3.zip",
+                {"manifest.json": json.dumps({**manifest, "version": 99}).encode()},
+            ),
+            "version 99",
+        ),
+        "feeds not a list": (
+            rezip(good, tmp_path / "4.zip", {"feeds.json": b'{"a": 1}'}),
+            "feeds.json is not a list",
+        ),
+        "bad json": (
+            rezip(good, tmp_path / "5.zip", {"groups.json": b"[{"}),
+            "groups.json is not JSON",
+        ),
+        "other columns": (
+            rezip(good, tmp_path / "6.zip", {soil: b"a,b\n1,2\n"}),
+            "the columns are not",
+        ),
+        "a bad id": (
+            rezip(
+                good,
+                tmp_path / "7.zip",
+                {soil: header + b"\nnot-an-id,2024-01-01T00:00:00Z,1,,,\n"},
+            ),
+            "line 2: the id is not a ULID",
+        ),
+        "a bad time": (
+            rezip(
+                good,
+                tmp_path / "8.zip",
+                {soil: header + b"\n01J0000000000000000000000A,yesterday,1,,,\n"},
+            ),
+            "line 2: ",
+        ),
+        "lat without lon": (
+            rezip(
+                good,
+                tmp_path / "9.zip",
+                {soil: header + b"\n01J0000000000000000000000A,2024-01-01T00:00:00Z,1,5,,\n"},
+            ),
+            "lat and lon must be given together",
+        ),
+    }
+    other, _ = server.create_user("bad")
+    for what, (archive, message) in bad.items():
+        result = server.cli("import", str(archive), "--as", other, check=False)
+        assert result.returncode == 1, (what, result.stdout)
+        assert message in result.stderr, (what, result.stderr)
+        assert "Traceback" not in result.stderr, what
+    unknown = server.cli("import", str(good), "--as", "nobody-by-this-name", check=False)
+    assert unknown.returncode == 1 and "no user named 'nobody-by-this-name'" in unknown.stderr
