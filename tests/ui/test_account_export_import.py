@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -340,3 +341,51 @@ def test_an_import_refuses_what_is_not_a_good_export(
         assert "Traceback" not in result.stderr, what
     unknown = server.cli("import", str(good), "--as", "nobody-by-this-name", check=False)
     assert unknown.returncode == 1 and "no user named 'nobody-by-this-name'" in unknown.stderr
+
+
+def test_the_web_ui_imports_an_export_into_the_signed_in_account(
+    server: Server, signed_in: Browser, account: dict[str, Any], tmp_path: Path
+) -> None:
+    archive = signed_in.get("/ui/api/export").content
+    other, _ = server.create_user("upl")
+    with Browser(base_url=server.base_url, timeout=60) as them:
+        assert them.sign_in(other).status_code == 200
+        first = them.unsafe("POST", "/ui/api/import", content=archive)
+        assert ok(first)["imported"] == {
+            "groups": 1,  # Garden; the default group is the account's own
+            "feeds": 3,
+            "dashboards": 1,
+            "blocks": 2,
+            "points": POINTS + 1,
+        }
+        again = ok(them.unsafe("POST", "/ui/api/import", content=archive))["imported"]
+        assert again["points_existing"] == POINTS + 1 and again.get("points", 0) == 0
+        mine = members(them.get("/ui/api/export").content)
+    exported = json.loads(mine["manifest.json"])
+    assert exported["username"] == other and exported["counts"]["points"] == POINTS + 1
+
+
+@pytest.mark.sqlite_only  # refused before the database is asked anything
+def test_the_web_ui_import_refuses_bad_uploads(server: Server, signed_in: Browser) -> None:
+    url = f"{server.base_url}/ui/api/import"
+    not_zip = signed_in.unsafe("POST", "/ui/api/import", content=b"PK not really a zip")
+    assert not_zip.status_code == 400 and "not a zip" in not_zip.json()["error"]
+    other_format = io.BytesIO()
+    with zipfile.ZipFile(other_format, "w") as archive:
+        archive.writestr("manifest.json", '{"format": "something else"}')
+    refused = signed_in.unsafe("POST", "/ui/api/import", content=other_format.getvalue())
+    assert refused.status_code == 422
+    assert "not a Stonechat account export" in refused.json()["error"]
+    # Without the CSRF token, or signed out: refused before the body is read.
+    assert signed_in.post("/ui/api/import", content=b"x").status_code == 403
+    assert httpx.post(url, content=b"x").status_code == 401
+    # Too large: refused from the declared length, before a byte of the body is read.
+    host, port = server.base_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as raw:
+        raw.sendall(
+            b"POST /ui/api/import HTTP/1.1\r\nHost: x\r\nContent-Length: 600000000\r\n"
+            + f"Cookie: stonechat_session={signed_in.cookie}\r\n".encode()
+            + f"X-CSRF-Token: {signed_in.csrf}\r\n\r\n".encode()
+        )
+        head = raw.recv(4096).decode(errors="replace")
+    assert head.startswith("HTTP/1.1 413"), head

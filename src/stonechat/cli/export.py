@@ -85,9 +85,7 @@ def import_(
     the retention are left out.
     """
     from stonechat.runtime import build_services
-    from stonechat.services.account_import import AccountImport, exported_username
-    from stonechat.storage.batch_writer import batch_writer
-    from stonechat.storage.data import DataStore
+    from stonechat.services.account_import import exported_username, import_archive
 
     settings = settings_from(data_dir=data_dir, database_url=database_url, secret_key=secret_key)
     try:
@@ -98,19 +96,7 @@ def import_(
     async def work(db: Database) -> tuple[str, Counter[str]]:
         services = build_services(settings, db)
         user = await services.accounts.require(as_user or exported_username(archive))
-        writer = batch_writer(db)
-        try:
-            importer = AccountImport(
-                services.feeds,
-                services.groups,
-                services.dashboards,
-                DataStore(db),
-                writer,
-                services.retention_ms,
-            )
-            return user.username, await importer.run(user, archive)
-        finally:
-            await writer.close()
+        return user.username, await import_archive(services, user, archive)
 
     with archive:
         username, report = on_database(settings, work)

@@ -33,7 +33,8 @@ from stonechat.services.account_export import FORMAT, POINT_COLUMNS, VERSION
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
-from stonechat.storage.batch_writer import BatchWriter
+from stonechat.services.registry import Services
+from stonechat.storage.batch_writer import BatchWriter, batch_writer
 from stonechat.storage.data import DataStore, NewDatum
 
 BATCH = 1_000
@@ -59,6 +60,23 @@ _BLOCK_FIELDS = (
     "size_x",
     "size_y",
 )
+
+
+async def import_archive(services: Services, user: User, archive: zipfile.ZipFile) -> Counter[str]:
+    """Import ``archive`` into ``user``'s account, with a batch writer of the import's own."""
+    writer = batch_writer(services.data.store.db)
+    try:
+        importer = AccountImport(
+            services.feeds,
+            services.groups,
+            services.dashboards,
+            services.data.store,
+            writer,
+            services.retention_ms,
+        )
+        return await importer.run(user, archive)
+    finally:
+        await writer.close()
 
 
 def exported_username(archive: zipfile.ZipFile) -> str:

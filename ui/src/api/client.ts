@@ -96,7 +96,10 @@ export class ApiClient {
     const method = options.method ?? "GET";
     const headers: Record<string, string> = { Accept: "application/json" };
     let body: BodyInit | undefined;
-    if (options.body !== undefined) {
+    if (options.body instanceof Blob) {
+      headers["Content-Type"] = options.body.type || "application/octet-stream";
+      body = options.body; // a file, sent as it is
+    } else if (options.body !== undefined) {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(options.body);
     }

@@ -8,7 +8,7 @@ a byte is read, and a body that grows past the bound while streaming (chunked, o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
 import orjson
 from fastapi import Request
@@ -43,6 +43,21 @@ async def read_bytes(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     # Starlette serves request.body(), .json() and .form() from here from now on.
     request._body = body
     return body
+
+
+async def receive_into(request: Request, out: IO[bytes], limit: int) -> int:
+    """Stream the body into ``out`` (a file: an upload larger than memory should hold), at
+    most ``limit`` bytes, 413 as soon as it is known to be larger; the bytes received."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        out.write(chunk)
+    return size
 
 
 async def read_body(request: Request) -> Any:

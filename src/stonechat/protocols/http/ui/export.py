@@ -1,19 +1,26 @@
-"""Downloads the REST API v2 has no endpoint for: a feed's whole history as CSV, and the
-whole account as a zip (``services.account_export``)."""
+"""What the REST API v2 has no endpoint for: a feed's whole history as CSV, the whole
+account as a zip (``services.account_export``), and such a zip imported back
+(``services.account_import``)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
+import zipfile
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
+from stonechat.domain.errors import BadRequest
 from stonechat.domain.records import Feed
 from stonechat.domain.timestamps import iso_ms
+from stonechat.protocols.http.bodies import receive_into
 from stonechat.protocols.http.deps import CurrentUser, ServicesDep
+from stonechat.protocols.http.responses import JSON
 from stonechat.services.account_export import AccountExport, archive_name
+from stonechat.services.account_import import import_archive
 from stonechat.services.feeds import not_found
 from stonechat.services.registry import Services
 
@@ -65,3 +72,20 @@ async def account_zip(user: CurrentUser, services: ServicesDep) -> Response:
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+MAX_IMPORT_BYTES = 512 * 1024 * 1024  # an upload; stonechat import reads any size
+
+
+@router.post("/import", summary="Import an account export (a zip) into your account")
+async def account_import(request: Request, user: CurrentUser, services: ServicesDep) -> Response:
+    with tempfile.TemporaryFile() as upload:  # on disk: memory stays flat whatever comes
+        await receive_into(request, upload, MAX_IMPORT_BYTES)
+        upload.seek(0)
+        try:
+            archive = zipfile.ZipFile(upload)
+        except zipfile.BadZipFile:
+            raise BadRequest("the upload is not a zip file") from None
+        with archive:
+            report = await import_archive(services, user, archive)
+    return JSON({"imported": dict(report)})
