@@ -8,6 +8,7 @@ a byte is read, and a body that grows past the bound while streaming (chunked, o
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import IO, Any
 
 import orjson
@@ -24,40 +25,35 @@ def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"request body is over the limit of {limit} bytes")
 
 
-async def read_bytes(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The raw body, at most ``limit`` bytes; 413 as soon as it is known to be larger."""
+async def _bounded(request: Request, limit: int) -> AsyncIterator[bytes]:
+    """The body's chunks; 413 as soon as it is known to be over ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not (declared.isascii() and declared.strip().isdigit()) or len(declared) > 20:
             raise BadRequest("Content-Length must be a number of bytes")
         if int(declared) > limit:
             raise too_large(limit)
-    chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
             raise too_large(limit)
-        chunks.append(chunk)
-    body = b"".join(chunks)
+        yield chunk
+
+
+async def read_bytes(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The raw body, at most ``limit`` bytes; 413 as soon as it is known to be larger."""
+    body = b"".join([chunk async for chunk in _bounded(request, limit)])
     # Starlette serves request.body(), .json() and .form() from here from now on.
     request._body = body
     return body
 
 
-async def receive_into(request: Request, out: IO[bytes], limit: int) -> int:
+async def receive_into(request: Request, out: IO[bytes], limit: int) -> None:
     """Stream the body into ``out`` (a file: an upload larger than memory should hold), at
-    most ``limit`` bytes, 413 as soon as it is known to be larger; the bytes received."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-        raise too_large(limit)
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
+    most ``limit`` bytes; 413 as soon as it is known to be larger."""
+    async for chunk in _bounded(request, limit):
         out.write(chunk)
-    return size
 
 
 async def read_body(request: Request) -> Any:
