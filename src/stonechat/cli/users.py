@@ -17,9 +17,9 @@ import typer
 
 from stonechat.cli.options import DatabaseUrl, DataDir, SecretKey, on_database, settings_from
 from stonechat.domain.timestamps import iso
-from stonechat.services.admin import AdminService, UserView
 
 if TYPE_CHECKING:
+    from stonechat.services.admin import AdminService, UserView
     from stonechat.storage.database import Database
 
 T = TypeVar("T")
@@ -33,9 +33,12 @@ def _with_admin(
     database_url: str | None,
     secret_key: str | None,
 ) -> T:
+    # Imported when a command runs: the services take ~2 s to import, and `stonechat
+    # --help` or `stonechat version` need none of them.
     from stonechat.bus.memory import MemoryBus
     from stonechat.runtime import build_accounts, build_limiter
     from stonechat.services.access import AccessService
+    from stonechat.services.admin import AdminService
 
     settings = settings_from(data_dir=data_dir, database_url=database_url, secret_key=secret_key)
 
