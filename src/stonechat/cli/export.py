@@ -85,7 +85,8 @@ def import_(
     the retention are left out.
     """
     from stonechat.runtime import build_services
-    from stonechat.services.account_import import exported_username, import_archive
+    from stonechat.services.account_import import import_archive
+    from stonechat.services.import_zip import ZipSource
 
     settings = settings_from(data_dir=data_dir, database_url=database_url, secret_key=secret_key)
     try:
@@ -95,7 +96,7 @@ def import_(
 
     async def work(db: Database) -> tuple[str, Counter[str]]:
         services = build_services(settings, db)
-        user = await services.accounts.require(as_user or exported_username(archive))
+        user = await services.accounts.require(as_user or ZipSource(archive).username())
         return user.username, await import_archive(services, user, archive)
 
     with archive:

@@ -14,31 +14,27 @@ action or data rate sees it. Points older than the retention are left out.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 from stonechat.domain.errors import Invalid, NotFound, StonechatError
 from stonechat.domain.ids import encode, is_ulid, time_of
 from stonechat.domain.points import location_of
 from stonechat.domain.records import Dashboard, Datum, Feed, Group, User
-from stonechat.domain.timestamps import now_ms, parse_time
+from stonechat.domain.timestamps import now_ms
 from stonechat.domain.values import check_size, numeric
-from stonechat.services.account_export import FORMAT, POINT_COLUMNS, VERSION
 from stonechat.services.dashboards import DashboardService
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
+from stonechat.services.import_source import Row, Source
+from stonechat.services.import_zip import ZipSource
 from stonechat.services.registry import Services
 from stonechat.storage.batch_writer import BatchWriter, batch_writer
 from stonechat.storage.data import DataStore, NewDatum
 
-BATCH = 1_000
-MAX_JSON_BYTES = 64 * 1024 * 1024  # a member of records; points are streamed
 _DASHBOARD_FIELDS = (
     "name",
     "key",
@@ -62,8 +58,9 @@ _BLOCK_FIELDS = (
 )
 
 
-async def import_archive(services: Services, user: User, archive: zipfile.ZipFile) -> Counter[str]:
-    """Import ``archive`` into ``user``'s account, with a batch writer of the import's own."""
+async def import_into(services: Services, user: User, source: Source) -> Counter[str]:
+    """Import what ``source`` reads into ``user``'s account, with a batch writer of the
+    import's own."""
     writer = batch_writer(services.data.store.db)
     try:
         importer = AccountImport(
@@ -74,18 +71,14 @@ async def import_archive(services: Services, user: User, archive: zipfile.ZipFil
             writer,
             services.retention_ms,
         )
-        return await importer.run(user, archive)
+        return await importer.run(user, source)
     finally:
         await writer.close()
 
 
-def exported_username(archive: zipfile.ZipFile) -> str:
-    """The name of the account the archive was exported from."""
-    manifest = _json(archive, "manifest.json")
-    name = manifest.get("username") if isinstance(manifest, dict) else None
-    if not isinstance(name, str) or not name:
-        raise Invalid("not a Stonechat account export (its manifest.json names no account)")
-    return name
+async def import_archive(services: Services, user: User, archive: zipfile.ZipFile) -> Counter[str]:
+    """Import an account export's zip into ``user``'s account."""
+    return await import_into(services, user, ZipSource(archive))
 
 
 class AccountImport:
@@ -105,23 +98,19 @@ class AccountImport:
         self.writer = writer
         self.retention_ms = retention_ms
 
-    async def run(self, user: User, archive: zipfile.ZipFile) -> Counter[str]:
-        """Import ``archive`` into ``user``'s account: what was added and what was skipped
-        (``feeds``, ``feeds_existing``, ``points``, ``points_existing``, ...)."""
-        manifest = _json(archive, "manifest.json")
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise Invalid("not a Stonechat account export (its manifest.json is missing or other)")
-        if not isinstance(manifest.get("version"), int) or manifest["version"] > VERSION:
-            raise Invalid(f"an export of version {manifest.get('version')!r}; this reads {VERSION}")
+    async def run(self, user: User, source: Source) -> Counter[str]:
+        """Import what ``source`` reads into ``user``'s account: what was added and what was
+        skipped (``feeds``, ``feeds_existing``, ``points``, ``points_existing``, ...)."""
         report: Counter[str] = Counter()
-        feeds_json = _list(archive, "feeds.json")
-        groups = await self._groups(user, _list(archive, "groups.json"), feeds_json, report)
+        groups_json, feeds_json, dashboards_json = await source.records()
+        groups = await self._groups(user, groups_json, feeds_json, report)
         feeds = await self._feeds(user, feeds_json, groups, report)
-        await self._dashboards(user, _list(archive, "dashboards.json"), feeds, groups, report)
+        await self._dashboards(user, dashboards_json, feeds, groups, report)
+        by_id = {_id(item): item for item in feeds_json}
         for old_id, feed in feeds.items():
-            name = f"data/{old_id}.csv"
-            if name in archive.namelist():
-                await self._points(archive, name, feed, report)
+            async for rows in source.points(by_id[old_id]):
+                await self._points(rows, feed, report)
+            source.done(by_id[old_id], report)
         return report
 
     # -- records -------------------------------------------------------------------------
@@ -230,20 +219,16 @@ class AccountImport:
 
     # -- points --------------------------------------------------------------------------
 
-    async def _points(
-        self, archive: zipfile.ZipFile, name: str, feed: Feed, report: Counter[str]
-    ) -> None:
+    async def _points(self, rows: list[Row], feed: Feed, report: Counter[str]) -> None:
         oldest = now_ms() - self.retention_ms if self.retention_ms else None
-        with archive.open(name) as member:
-            for rows in _batches(member, name):
-                points: dict[str, NewDatum] = {}
-                for line, row in rows:
-                    point = _point(row, feed, f"{name} line {line}")
-                    if oldest is not None and point.datum.created_at < oldest:
-                        report["points_expired"] += 1
-                        continue
-                    points[point.datum.id] = point
-                report["points"] += await self._store(feed, points, report)
+        points: dict[str, NewDatum] = {}
+        for row in rows:
+            point = _point(row, feed)
+            if oldest is not None and point.datum.created_at < oldest:
+                report["points_expired"] += 1
+                continue
+            points[point.datum.id] = point
+        report["points"] += await self._store(feed, points, report)
 
     async def _store(self, feed: Feed, points: dict[str, NewDatum], report: Counter[str]) -> int:
         """Write the points this feed lacks; the number written."""
@@ -271,41 +256,16 @@ def _derived_id(old: str, feed_id: int) -> str:
     return encode(time_of(old) or 0, int.from_bytes(digest[:10], "big"))
 
 
-def _batches(member: Any, name: str) -> Iterator[list[tuple[int, dict[str, str]]]]:
-    text = io.TextIOWrapper(member, encoding="utf-8", newline="")
-    reader = csv.DictReader(text)
+def _point(row: Row, feed: Feed) -> NewDatum:
     try:
-        if tuple(reader.fieldnames or ()) != POINT_COLUMNS:
-            raise Invalid(f"{name}: the columns are not {','.join(POINT_COLUMNS)}")
-        batch: list[tuple[int, dict[str, str]]] = []
-        for row in reader:
-            batch.append((reader.line_num, row))
-            if len(batch) == BATCH:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-    except (csv.Error, UnicodeDecodeError) as error:
-        raise Invalid(f"{name}: {error}") from None
-
-
-def _point(row: dict[str, str], feed: Feed, where: str) -> NewDatum:
-    try:
-        if not is_ulid(row["id"]):
+        if not is_ulid(row.id):
             raise Invalid("the id is not a ULID")
-        created = parse_time(row["created_at"], "created_at")
-        value = row["value"]
-        check_size(value, feed.history)
-        lat, lon, ele = location_of(
-            *(row[c] if row[c] not in ("", None) else None for c in ("lat", "lon", "ele"))
-        )
+        check_size(row.value, feed.history)
+        lat, lon, ele = location_of(row.lat, row.lon, row.ele)
     except StonechatError as error:
-        raise Invalid(f"{where}: {error.message}") from None
-    except (KeyError, TypeError):
-        raise Invalid(f"{where}: a column is missing") from None
-    now = now_ms()
-    datum = Datum(row["id"], feed.id, value, lat, lon, ele, created, now)
-    return NewDatum(datum, numeric(value), feed.history)
+        raise Invalid(f"{row.where}: {error.message}") from None
+    datum = Datum(row.id, feed.id, row.value, lat, lon, ele, row.created_at, now_ms())
+    return NewDatum(datum, numeric(row.value), feed.history)
 
 
 def _layouts(layouts: Any, blocks: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
@@ -321,26 +281,6 @@ def _layouts(layouts: Any, blocks: dict[str, str]) -> dict[str, list[dict[str, A
                 if isinstance(item, dict) and str(item.get("i")) in blocks
             ]
     return mapped
-
-
-def _json(archive: zipfile.ZipFile, name: str) -> Any:
-    try:
-        info = archive.getinfo(name)
-    except KeyError:
-        raise Invalid(f"the archive has no {name}") from None
-    if info.file_size > MAX_JSON_BYTES:
-        raise Invalid(f"{name} is larger than {MAX_JSON_BYTES // (1024 * 1024)} MB")
-    try:
-        return json.loads(archive.read(name))
-    except (ValueError, UnicodeDecodeError, zipfile.BadZipFile) as error:
-        raise Invalid(f"{name} is not JSON: {error}") from None
-
-
-def _list(archive: zipfile.ZipFile, name: str) -> list[Any]:
-    items = _json(archive, name)
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise Invalid(f"{name} is not a list of objects")
-    return items
 
 
 def _text(item: dict[str, Any], field: str) -> str:
