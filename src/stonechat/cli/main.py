@@ -14,7 +14,7 @@ import typer
 from stonechat import __version__
 from stonechat.cli import users
 from stonechat.cli.backup import backup, restore
-from stonechat.cli.export import export, import_
+from stonechat.cli.export import export, import_, import_aio
 from stonechat.cli.options import (
     DatabaseUrl,
     DataDir,
@@ -206,6 +206,7 @@ app.command()(backup)
 app.command()(restore)
 app.command()(export)
 app.command("import")(import_)
+app.command("import-aio")(import_aio)
 
 
 def run() -> None:
