@@ -136,7 +136,7 @@ def test_db_upgrade(server: Server) -> None:
 def test_help_lists_commands() -> None:
     result = stonechat("--help")
     assert result.returncode == 0
-    for command in ("serve", "user", "db", "version"):
+    for command in ("serve", "user", "db", "version", "backup", "restore", "export", "import-aio"):
         assert command in result.stdout
     user_help = stonechat("user", "--help")
     assert "create" in user_help.stdout
