@@ -223,7 +223,7 @@ class AccountImport:
         oldest = now_ms() - self.retention_ms if self.retention_ms else None
         points: dict[str, NewDatum] = {}
         for row in rows:
-            point = _point(row, feed)
+            point = point_of(row, feed)
             if oldest is not None and point.datum.created_at < oldest:
                 report["points_expired"] += 1
                 continue
@@ -256,7 +256,8 @@ def _derived_id(old: str, feed_id: int) -> str:
     return encode(time_of(old) or 0, int.from_bytes(digest[:10], "big"))
 
 
-def _point(row: Row, feed: Feed) -> NewDatum:
+def point_of(row: Row, feed: Feed) -> NewDatum:
+    """The point to store for ``row`` in ``feed``, checked (id, value size, location)."""
     try:
         if not is_ulid(row.id):
             raise Invalid("the id is not a ULID")

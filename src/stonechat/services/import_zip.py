@@ -70,14 +70,14 @@ class ZipSource:
 
 
 def _row(row: dict[str, str], where: str) -> Row:
+    if None in row or None in row.values():  # csv's marks of too many or too few fields
+        raise Invalid(f"{where}: not {len(POINT_COLUMNS)} columns")
     try:
         created = parse_time(row["created_at"], "created_at")
         lat, lon, ele = (row[c] or None for c in ("lat", "lon", "ele"))
         return Row(row["id"], created, row["value"], lat, lon, ele, where)
     except StonechatError as error:
         raise Invalid(f"{where}: {error.message}") from None
-    except (KeyError, TypeError):
-        raise Invalid(f"{where}: a column is missing") from None
 
 
 def _json(archive: zipfile.ZipFile, name: str) -> Any:
