@@ -153,6 +153,15 @@ def test_nobody_else_gets_the_account(
     for headers in ({}, {"X-AIO-Key": "aio_not_a_session_key"}):
         response = httpx.get(f"{server.base_url}/ui/api/export", headers=headers)
         assert response.status_code == 401 and response.json()["error"]
+    # A device token of the account, even one that may read a feed: not the whole account.
+    u = account["username"]
+    scoped = {"token": {"name": "dev", "permissions": [{"key": "temperature"}]}}
+    token = ok(signed_in.unsafe("POST", f"/api/v2/{u}/tokens", json=scoped), 201)["token"]
+    for method, path in (("GET", "/ui/api/export"), ("POST", "/ui/api/import")):
+        response = httpx.request(
+            method, f"{server.base_url}{path}", headers={"X-AIO-Key": token}, content=b"x"
+        )
+        assert response.status_code == 403 and response.json()["error"], (path, response.text)
     # Another user signed in gets their own (empty) account, none of this one's.
     other, _ = server.create_user("exo")
     with Browser(base_url=server.base_url, timeout=30) as them:
