@@ -1,4 +1,5 @@
-"""An account export (``account_export``) read back into an account (issue 16).
+"""An account read into an account here (issue 16), from a ``Source``: an export's zip
+(``import_zip``) or an Adafruit IO account through its API (``import_aio``).
 
 Idempotent: a group, feed or dashboard whose key the account already has is kept as it is
 (a dashboard is not imported again, a feed gets only the points it lacks), and a point
