@@ -15,14 +15,13 @@ action or data rate sees it. Points older than the retention are left out.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import zipfile
 from collections import Counter
 from typing import Any
 
 from stonechat.domain.errors import Invalid, NotFound, StonechatError
-from stonechat.domain.ids import encode, is_ulid, time_of
+from stonechat.domain.ids import derived, is_ulid, time_of
 from stonechat.domain.points import location_of
 from stonechat.domain.records import Dashboard, Datum, Feed, Group, User
 from stonechat.domain.timestamps import now_ms
@@ -253,8 +252,7 @@ class AccountImport:
 def _derived_id(old: str, feed_id: int) -> str:
     """The id of an imported point whose own id another feed holds: its time, and a random
     part made from its id and the feed's (the same on every run)."""
-    digest = hashlib.sha256(f"{feed_id}:{old}".encode()).digest()
-    return encode(time_of(old) or 0, int.from_bytes(digest[:10], "big"))
+    return derived(time_of(old) or 0, f"{feed_id}:{old}")
 
 
 def point_of(row: Row, feed: Feed) -> NewDatum:

@@ -13,7 +13,6 @@ run again: the points already stored are skipped.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -22,7 +21,7 @@ from typing import Any
 import httpx
 
 from stonechat.domain.errors import Invalid, StonechatError, Unavailable
-from stonechat.domain.ids import encode, is_ulid, time_of
+from stonechat.domain.ids import derived, is_ulid, time_of
 from stonechat.domain.timestamps import iso, parse_time
 from stonechat.services.import_source import BATCH, Row
 
@@ -150,8 +149,7 @@ def _row(item: Any, where: str) -> Row:
         if at is not None and at // 1000 == created // 1000:
             created = at
     else:
-        digest = hashlib.sha256(ident.encode()).digest()
-        ident = encode(created, int.from_bytes(digest[:10], "big"))
+        ident = derived(created, ident)
     value = item.get("value")
     text = value if isinstance(value, str) else "" if value is None else str(value)
     return Row(ident, created, text, item.get("lat"), item.get("lon"), item.get("ele"), where)
