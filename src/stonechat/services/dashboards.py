@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from stonechat.domain.errors import BadRequest, Invalid, NotFound
 from stonechat.domain.fields import INT32_MAX, present, to_bool, to_choice, to_id, to_int, to_text
+from stonechat.domain.grid import place
 from stonechat.domain.names import MAX_KEY_LENGTH, check_key, check_title, key_from_name
 from stonechat.domain.nesting import MAX_DEPTH, check_nesting
 from stonechat.domain.records import Block, Dashboard, Feed, Group, User
@@ -200,10 +201,14 @@ class DashboardService:
         block = await self.store.insert_block(
             dashboard_id=dashboard.id, created_at=at, updated_at=at, **values
         )
-        # A new block appears in every layout, below what is there (Python test_layouts).
+        # A new block appears in every layout: where its column and row say, else in the
+        # first free spot of the breakpoint's grid (tests/domain/test_grid.py).
         layouts = {name: list(items) for name, items in dashboard.layouts.items()}
         for name in set(layouts) | {"lg"}:
             items = layouts.setdefault(name, [])
+            if block.column is None and block.row is None:
+                items.append(place(items, str(block.id), block.size_x, block.size_y, name))
+                continue
             bottom = max((i["y"] + i["h"] for i in items), default=0)
             items.append(
                 {

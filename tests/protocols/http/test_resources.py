@@ -553,10 +553,11 @@ def test_blocks_and_layouts(api: httpx.Client) -> None:
     assert again["layouts"] == {"lg": lg, "sm": []}
     assert ok(api.get(f"/dashboards/{dash}"))["layouts"] == {"lg": lg, "sm": []}
 
-    # A new block goes below everything in every layout.
+    # A new block without column and row goes to the first free spot of every layout
+    # (16 columns in lg: right of the two blocks there; 8 in sm: right of the one there).
     third = ok(api.post(f"/dashboards/{dash}/blocks", json={"visual_type": "divider"}))
     layouts = ok(api.get(f"/dashboards/{dash}"))["layouts"]
-    assert layouts["lg"] == [*lg, {"i": third["id"], "x": 0, "y": 3, "w": 4, "h": 4}]
+    assert layouts["lg"] == [*lg, {"i": third["id"], "x": 12, "y": 0, "w": 4, "h": 4}]
     assert layouts["sm"] == [{"i": third["id"], "x": 0, "y": 0, "w": 4, "h": 4}]
 
     # PUT / PATCH a block.
@@ -581,7 +582,7 @@ def test_blocks_and_layouts(api: httpx.Client) -> None:
     after = ok(api.get(f"/dashboards/{dash}"))
     assert [b["id"] for b in after["blocks"]] == [text["id"], third["id"]]
     assert after["layouts"] == {
-        "lg": [lg[1], {"i": third["id"], "x": 0, "y": 3, "w": 4, "h": 4}],
+        "lg": [lg[1], {"i": third["id"], "x": 12, "y": 0, "w": 4, "h": 4}],
         "sm": [{"i": third["id"], "x": 0, "y": 0, "w": 4, "h": 4}],
     }
 
