@@ -22,6 +22,22 @@ export interface Page<T> {
   next: string | null;
 }
 
+/** A window of raw points, one page at a time (charts read them). */
+export interface PointsQuery {
+  start_time: string;
+  end_time: string;
+  limit: number;
+  /** The `next` of the previous page. */
+  cursor?: string | null;
+}
+
+export interface PointsPage {
+  /** Newest first, as the /data route answers. */
+  items: { id?: string; created_at: string; value: unknown }[];
+  /** Where the next (older) page starts; null on the last page. */
+  next: string | null;
+}
+
 export interface ChartQuery {
   start_time?: string;
   end_time?: string;
@@ -102,6 +118,16 @@ export class Aio {
       { ...query, raw: query.raw ? "1" : undefined },
       signal,
     );
+  }
+
+  /** One page of a chart's raw points (only their id, time and value), newest first. */
+  async points(key: string, query: PointsQuery, signal?: AbortSignal): Promise<PointsPage> {
+    const { cursor, ...window } = query;
+    const response = await this.client.request<PointsPage["items"]>(
+      this.path(`/feeds/${enc(key)}/data`),
+      { query: { ...window, before: cursor ?? undefined, include: "id,value,created_at" }, signal },
+    );
+    return { items: response.data ?? [], next: nextCursor(response.headers.get("Link")) };
   }
 
   webhooks(key: string): Promise<WebhookReceiver[]> {
@@ -219,6 +245,19 @@ export class PublicApi {
     return this.client.get<Datum[]>(`/ui/api/public/${enc(this.username)}/feeds/${enc(key)}/data`, {
       limit,
     });
+  }
+
+  /** One page of a public feed's raw points, newest first; pages by time (the route has no
+   * cursor), so the last point of a page comes again first in the next. */
+  async points(key: string, query: PointsQuery, signal?: AbortSignal): Promise<PointsPage> {
+    const { cursor, ...window } = query;
+    const items = await this.client.get<Datum[]>(
+      `/ui/api/public/${enc(this.username)}/feeds/${enc(key)}/data`,
+      { ...window, end_time: cursor ?? window.end_time },
+      signal,
+    );
+    const full = items.length >= query.limit;
+    return { items, next: full ? items[items.length - 1].created_at : null };
   }
 
   chart(key: string, query: ChartQuery, signal?: AbortSignal): Promise<ChartResponse> {

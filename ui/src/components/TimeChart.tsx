@@ -1,11 +1,17 @@
-/** A uPlot time chart: one or more series on a shared time axis, drag-select to zoom. */
-import { useEffect, useRef } from "react";
+/** A uPlot time chart: one or more series on a shared time axis, drag-select to zoom, a
+ * legend above the plot, axes sized for the chart (see lib/chartOptions.ts). */
+import { useEffect, useRef, useState } from "react";
+import type { ReactNode } from "react";
 import uPlot from "uplot";
-import type { AlignedData, Options } from "uplot";
+import type { AlignedData } from "uplot";
+import { chartOptions, isCompact } from "../lib/chartOptions";
+import type { ChartLook, ChartSeries } from "../lib/chartOptions";
+import { formatTime } from "../lib/format";
+import { ChartLegend } from "./ChartLegend";
+import type { LegendCursor } from "./ChartLegend";
+import "./chart.css";
 
-export interface ChartSeries {
-  label: string;
-}
+export type { ChartLook, ChartSeries, SeriesBand } from "../lib/chartOptions";
 
 const COLOR_VARS = ["--chart-1", "--chart-2", "--chart-3", "--chart-4", "--chart-5", "--chart-6"];
 
@@ -18,88 +24,79 @@ export function seriesColor(index: number): string {
   return cssVar(COLOR_VARS[index % COLOR_VARS.length], "#0f7b6c");
 }
 
-export function TimeChart({
-  data,
-  series,
-  height = 260,
-  legend = true,
-  timeZone,
-  onZoom,
-  yRange,
-  testId,
-}: {
+export interface TimeChartProps extends ChartLook {
   data: AlignedData;
   series: ChartSeries[];
+  /** Pixels of plot, or "fill": as tall as the parent leaves (dashboard blocks). */
   height?: number | "fill";
   legend?: boolean;
+  /** IANA zone of the time axis; the browser's when not given. */
   timeZone?: string;
   onZoom?: (fromSec: number, toSec: number) => void;
+  /** The same as yAxisMin / yAxisMax (older name). */
   yRange?: [number | null, number | null];
+  /** The legend names series by feed key instead of name. */
+  feedKeyLegend?: boolean;
+  /** Shown at the end of the legend row, e.g. an "Aggregated" badge. */
+  badge?: ReactNode;
   testId?: string;
-}) {
-  const box = useRef<HTMLDivElement>(null);
+}
+
+export function TimeChart(props: TimeChartProps) {
+  const { data, series, height = 260, legend = true, timeZone, onZoom, yRange, testId } = props;
+  const look: ChartLook = {
+    steppedLine: props.steppedLine,
+    style: props.style,
+    gridLines: props.gridLines,
+    yAxisMin: props.yAxisMin ?? yRange?.[0] ?? null,
+    yAxisMax: props.yAxisMax ?? yRange?.[1] ?? null,
+    yAxisScale: props.yAxisScale,
+  };
+  const plotBox = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const zoom = useRef(onZoom);
   zoom.current = onZoom;
   const latest = useRef(data);
   latest.current = data;
-  const labels = series.map((s) => s.label).join("\u0000");
-  const yKey = yRange ? `${yRange[0]}:${yRange[1]}` : "";
+  const [cursor, setCursor] = useState<LegendCursor | null>(null);
+  const shape = JSON.stringify([series, look, height, timeZone]);
 
   useEffect(() => {
-    const el = box.current;
+    const el = plotBox.current;
     if (!el) return;
     let chart: uPlot | null = null;
-    const size = () => {
-      const width = Math.max(120, el.clientWidth);
-      const h =
-        height === "fill" ? Math.max(80, el.clientHeight - (legend ? 28 : 0)) : height;
-      return { width, height: h };
-    };
+    let compact = false;
+    const size = () => ({
+      width: Math.max(120, el.clientWidth),
+      height: height === "fill" ? Math.max(60, el.clientHeight) : height,
+    });
     const build = () => {
       chart?.destroy();
-      const text = cssVar("--muted", "#666");
-      const grid = cssVar("--grid", "rgba(0,0,0,.08)");
-      const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-      const [yMin, yMax] = yRange ?? [null, null];
-      const opts: Options = {
-        ...size(),
-        legend: { show: legend },
-        cursor: { drag: { x: !!zoom.current, y: false, setScale: false } },
-        scales: {
-          x: { time: true },
-          y:
-            yMin !== null || yMax !== null
-              ? {
-                  range: (_u, dataMin, dataMax) => [
-                    yMin ?? Math.min(dataMin, yMax ?? dataMin),
-                    yMax ?? Math.max(dataMax, yMin ?? dataMax),
-                  ],
-                }
-              : {},
-        },
-        axes: [axis, { ...axis, size: 56 }],
-        series: [
-          {},
-          ...series.map((s, i) => ({
-            label: s.label,
-            stroke: seriesColor(i),
-            width: 2,
-            spanGaps: true,
-            points: { size: 4 },
-          })),
+      const { width, height: h } = size();
+      compact = isCompact(width, h);
+      const colors = { text: cssVar("--muted", "#666"), grid: cssVar("--grid", "rgba(0,0,0,.08)"), series: seriesColor };
+      const opts = chartOptions({ width, height: h, series, look, colors, zoomable: !!zoom.current });
+      opts.hooks = {
+        setSelect: [
+          (u: uPlot) => {
+            if (u.select.width < 4 || !zoom.current) return;
+            const from = u.posToVal(u.select.left, "x");
+            const to = u.posToVal(u.select.left + u.select.width, "x");
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+            zoom.current(from, to);
+          },
         ],
-        hooks: {
-          setSelect: [
-            (u: uPlot) => {
-              if (u.select.width < 4 || !zoom.current) return;
-              const from = u.posToVal(u.select.left, "x");
-              const to = u.posToVal(u.select.left + u.select.width, "x");
-              u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-              zoom.current(from, to);
-            },
-          ],
-        },
+        setCursor: [
+          (u: uPlot) => {
+            const idx = u.cursor.idx;
+            if (idx === null || idx === undefined) return setCursor(null);
+            const at = u.data[0][idx];
+            setCursor({
+              time: formatTime(new Date(at * 1000).toISOString(), timeZone),
+              values: series.map((_, i) => u.data[i + 1]?.[idx]),
+            });
+          },
+        ],
       };
       if (timeZone) {
         opts.tzDate = (ts: number) => {
@@ -114,7 +111,11 @@ export function TimeChart({
       plot.current = chart;
     };
     build();
-    const resize = new ResizeObserver(() => chart?.setSize(size()));
+    const resize = new ResizeObserver(() => {
+      const s = size();
+      if (isCompact(s.width, s.height) !== compact) build();
+      else chart?.setSize(s);
+    });
     resize.observe(el);
     const onTheme = () => build();
     window.addEventListener("stonechat-theme", onTheme);
@@ -124,20 +125,33 @@ export function TimeChart({
       chart?.destroy();
       plot.current = null;
     };
-    // Rebuild when the shape changes; data changes go through setData below.
+    // Rebuild when the shape changes (`shape`); data changes go through setData below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [labels, height, legend, timeZone, yKey]);
+  }, [shape]);
 
   useEffect(() => {
     plot.current?.setData(data);
   }, [data]);
 
+  const fill = height === "fill";
   return (
-    <div
-      className={height === "fill" ? "chart-fill" : undefined}
-      ref={box}
-      data-testid={testId}
-      style={height === "fill" ? { flex: 1, minHeight: 0 } : undefined}
-    />
+    <div className={fill ? "tchart tchart-fill" : "tchart"} data-testid={testId}>
+      {legend && (
+        <ChartLegend
+          series={series}
+          colors={series.map((_, i) => seriesColor(i))}
+          feedKeyLegend={props.feedKeyLegend}
+          cursor={cursor}
+          badge={props.badge}
+        />
+      )}
+      {!legend && props.badge}
+      <div
+        className="tchart-plot"
+        ref={plotBox}
+        role="img"
+        aria-label={`Chart of ${series.map((s) => s.label).join(", ")}`}
+      />
+    </div>
   );
 }

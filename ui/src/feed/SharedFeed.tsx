@@ -14,13 +14,14 @@ import { useAsync } from "../lib/useAsync";
 import { AddValue } from "./AddValue";
 import { DataTable } from "./DataTable";
 import { FeedChart } from "./FeedChart";
+import { userTimeZone } from "../lib/timeZone";
 import { LatestCard } from "./LatestCard";
 import { useFeedUpdates } from "./useFeedUpdates";
 
 export function SharedFeed({ owner, feedKey }: { owner: string; feedKey: string }) {
   const { session } = useAuth();
   const me = session?.user.username ?? "";
-  const timeZone = session?.user.time_zone || "UTC";
+  const timeZone = userTimeZone(session?.user);
   const aio = useMemo(() => new Aio(owner), [owner]);
   const sharing = useMemo(() => new Sharing(me), [me]);
   const feed = useAsync(() => aio.feed(feedKey), [aio, feedKey]);

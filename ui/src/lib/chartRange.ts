@@ -19,7 +19,12 @@ export interface TimeWindow {
   end: Date;
 }
 
-export function rangeWindow(range: RangeName, now: Date, custom?: TimeWindow): TimeWindow {
+/** The window of a named range, of a number of hours before now, or the custom one. */
+export function rangeWindow(range: RangeName | number, now: Date, custom?: TimeWindow): TimeWindow {
+  if (typeof range === "number") {
+    const hours = Number.isFinite(range) && range > 0 ? range : 24;
+    return { start: new Date(now.getTime() - hours * 3_600_000), end: now };
+  }
   if (range === "custom") {
     if (!custom) throw new Error("a custom range needs a start and an end");
     if (custom.start.getTime() >= custom.end.getTime()) {
@@ -75,7 +80,26 @@ const FIELD_WORDS: Record<string, string> = {
   first: "first value",
   last: "last value",
   median: "median",
+  val: "last value",
+  val_count: "count",
 };
+
+/** The words of an aggregated chart's badge and of its explanation. */
+export function aggregationText(
+  aggregation: { field: string; minutes: number },
+  points: number,
+  band: boolean,
+): { badge: string; full: string } {
+  const field = FIELD_WORDS[aggregation.field] ?? aggregation.field;
+  const bucket = formatMinutes(aggregation.minutes);
+  return {
+    badge: `Aggregated: ${field} of ${bucket}`,
+    full:
+      `Aggregated: each point is the ${field} of ${bucket} of data (${points} points)` +
+      (band ? "; the shaded band spans each bucket's minimum to maximum" : "") +
+      ". Zoom in or pick a shorter range to see every value.",
+  };
+}
 
 /** The note shown under an aggregated chart; null when every point is shown. */
 export function aggregationNote(chart: ChartResponse | null): string | null {

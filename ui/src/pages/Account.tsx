@@ -4,15 +4,8 @@ import { Link, Navigate, useLocation, useNavigate } from "react-router-dom";
 import { ApiError } from "../api/client";
 import { useAuth } from "../auth";
 import { FormError, Loading } from "../components/States";
+import { browserTimeZone } from "../lib/timeZone";
 import { EmailNotSetUp } from "./PasswordReset";
-
-function browserTimeZone(): string {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  } catch {
-    return "UTC";
-  }
-}
 
 function messageOf(err: unknown): string {
   if (err instanceof ApiError) {

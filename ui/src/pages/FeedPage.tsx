@@ -15,6 +15,7 @@ import { useFeedUpdates } from "../feed/useFeedUpdates";
 import { Webhooks } from "../feed/Webhooks";
 import { otherOwner } from "../lib/shared";
 import { useAsync } from "../lib/useAsync";
+import { userTimeZone } from "../lib/timeZone";
 
 /** `/feeds/KEY`: one's own feed; `/feeds/KEY?owner=NAME`: a feed NAME shared. */
 export default function FeedPage() {
@@ -31,7 +32,7 @@ function OwnFeed({ feedKey: key }: { feedKey: string }) {
   const aio = useAio();
   const { session } = useAuth();
   const navigate = useNavigate();
-  const timeZone = session?.user.time_zone || "UTC";
+  const timeZone = userTimeZone(session?.user);
   const feed = useAsync(() => aio.feed(key), [aio, key]);
   const [editing, setEditing] = useState(false);
   const [deleting, setDeleting] = useState(false);
