@@ -27,6 +27,9 @@ ADAFRUIT_DATA_RATE = 30
 
 _LIMITS = re.compile(r"none|adafruit|[0-9]+")
 
+# A tile URL template: http(s), a host (with {s} for a, b, c), no quotes, spaces or ';'
+# (the host goes into the Content-Security-Policy).
+_TILES = re.compile(r"https?://[A-Za-z0-9.{}:_-]+(/[^\s\"';<>]*)?")
 
 def flags(on: str, off: str) -> dict[str, Any]:
     """Field metadata: the names of a boolean's two flags, ``--on/--off``."""
@@ -333,6 +336,17 @@ class Settings(BaseSettings):
     smtp_starttls: Literal["auto", "required", "off"] = Field(
         "auto", description="On smtp://: STARTTLS when offered (auto), always, or never."
     )
+    map_tiles: str | None = Field(
+        None,
+        description="Tile URL template for the web UI's maps, such as "
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png ({s} picks a, b or c); default none: "
+        "maps are drawn offline, without tiles.",
+    )
+    map_attribution: str = Field(
+        "© OpenStreetMap contributors",
+        max_length=200,
+        description="Attribution shown on maps drawn with --map-tiles.",
+    )
     mail_from: str = Field("stonechat@localhost", description="Sender address of emails.")
     metrics_token: SecretStr | None = Field(
         None,
@@ -365,6 +379,19 @@ class Settings(BaseSettings):
         if self.limits == "adafruit":
             return ADAFRUIT_DATA_RATE
         return int(self.limits)
+
+    @field_validator("map_tiles")
+    @classmethod
+    def _tile_template(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not _TILES.fullmatch(value) or not all(p in value for p in ("{z}", "{x}", "{y}")):
+            raise ValueError(
+                "map_tiles is an http(s) URL with {z}, {x} and {y}, "
+                "such as https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+            )
+        return value
 
     def limiter_config(self) -> LimiterConfig:
         """The limiter's configuration (limits/limiter.py)."""

@@ -183,6 +183,8 @@ def build_services(settings: Settings, db: Database) -> Services:
         data_rate_limit=settings.data_rate(),
         signup_enabled=settings.signup_enabled,
         public_url=settings.public_url,
+        map_tiles=settings.map_tiles,
+        map_attribution=settings.map_attribution,
         mqtt_port=settings.mqtt_port,
         mailer=mailer,
         feed_status=FeedStatusStore(db),

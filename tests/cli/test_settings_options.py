@@ -92,6 +92,9 @@ def sample(name: str) -> tuple[str, Any]:
     default = field.default
     if name == "limits":
         return "45", "45"
+    if name == "map_tiles":
+        url = "https://tiles.example.org/{z}/{x}/{y}.png"
+        return url, url
     if typing.get_origin(kind) is typing.Literal:
         other = next(c for c in typing.get_args(kind) if c != default)
         return str(other), other

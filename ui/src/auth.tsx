@@ -117,6 +117,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 
+/** What the server told the UI about itself (/ui/api/config); null before it answered or
+ * outside the provider (component tests). */
+export function useServerConfig(): UiConfig | null {
+  return useContext(AuthContext)?.config ?? null;
+}
+
 export function useAuth(): AuthState {
   const value = useContext(AuthContext);
   if (!value) throw new Error("useAuth outside AuthProvider");

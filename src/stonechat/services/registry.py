@@ -54,6 +54,9 @@ class Services:
     signup_enabled: bool = True
     public_url: str | None = None
     # Where devices reach the broker (shown in the web UI's ready-to-paste snippets).
+    # Map tiles of the web UI (a URL template; None: offline maps) and their attribution.
+    map_tiles: str | None = None
+    map_attribution: str = ""
     mqtt_port: int = 1883
     # Email (actions, feed status, password reset); ``mailer.configured`` is False without
     # an SMTP server, and the server runs without email.

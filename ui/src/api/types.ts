@@ -25,6 +25,10 @@ export interface UiConfig {
   email_enabled?: boolean;
   /** Optional: whether the request carried a valid session (saves a 401 probe). */
   signed_in?: boolean;
+  /** A tile URL template ({z}/{x}/{y}) when maps show tiles; null: offline maps. */
+  map_tiles?: string | null;
+  /** The tiles' attribution, shown on every tiled map. */
+  map_attribution?: string | null;
 }
 
 export interface ShallowGroup {

@@ -1,13 +1,27 @@
-/** A small map drawn in SVG: lat/lon grid, the track and the points, the newest one marked. */
+/** A small map drawn in SVG: lat/lon grid, the track and the points, the newest one marked;
+ * on the tiles of the server's tile URL when it has one (TileMap). */
+import { useServerConfig } from "../auth";
 import { boundsOf, niceStep } from "../lib/geo";
 import type { GeoPoint } from "../lib/geo";
+import { TileMap } from "./TileMap";
 
 const W = 400;
 const H = 260;
 const PAD = 28;
 
 export function MapView({ points, testId }: { points: GeoPoint[]; testId?: string }) {
+  const config = useServerConfig();
   const b = boundsOf(points);
+  if (b && config?.map_tiles) {
+    return (
+      <TileMap
+        points={points}
+        template={config.map_tiles}
+        attribution={config.map_attribution ?? ""}
+        testId={testId}
+      />
+    );
+  }
   if (!b) {
     return (
       <div className="map map-empty" data-testid={testId}>

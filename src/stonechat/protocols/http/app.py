@@ -45,7 +45,8 @@ Errors are always JSON: `{"error": "..."}`.
 class _App(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's error middleware too, so a 500 carries the headers as well.
-        return SecurityHeaders(super().build_middleware_stack())
+        services: Services = self.state.services
+        return SecurityHeaders(super().build_middleware_stack(), services.map_tiles)
 
 
 def create_app(services: Services, metrics: scrape.Exporter | None = None) -> FastAPI:

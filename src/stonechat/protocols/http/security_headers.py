@@ -52,6 +52,17 @@ CSP_DIRECTIVES: dict[str, str] = {
 
 HSTS = "max-age=31536000"
 
+_PLACEHOLDER = re.compile(r"\{[^}]*\}")
+
+
+def tile_source(template: str) -> str:
+    """The CSP source of a map tile URL template's host: its scheme and host, ``{s}``
+    (a, b, c) as the ``*`` wildcard, e.g. ``https://*.tile.example.org``."""
+    scheme, _, rest = template.partition("://")
+    host = rest.split("/", 1)[0]
+    return f"{scheme}://{_PLACEHOLDER.sub('*', host)}"
+
+
 _ALWAYS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -86,9 +97,14 @@ def policy_for(html: str) -> str:
 class SecurityHeaders:
     """ASGI middleware adding the headers to every HTTP response (not to WebSockets)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, map_tiles: str | None = None) -> None:
         self.app = app
-        self._always = [*_ALWAYS, (b"content-security-policy", content_security_policy().encode())]
+        # Map tiles (--map-tiles) are images from the tile server, named in img-src only
+        # when set. (img-src also allows any http(s) image, for the image blocks: the tile
+        # host stays listed should that ever be narrowed.)
+        extra = {"img-src": tile_source(map_tiles)} if map_tiles else None
+        policy = content_security_policy(extra)
+        self._always = [*_ALWAYS, (b"content-security-policy", policy.encode())]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -124,6 +124,9 @@ async def config(request: Request, services: ServicesDep) -> Response:
             "base_url": base_url(request, services),
             # False: email is not set up, so no password reset links (the page says so).
             "email_enabled": services.mailer is not None and services.mailer.configured,
+            # Maps draw tiles from here when set; offline maps without.
+            "map_tiles": services.map_tiles,
+            "map_attribution": services.map_attribution if services.map_tiles else None,
         }
     )
 
