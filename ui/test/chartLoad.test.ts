@@ -20,7 +20,7 @@ function fakeSource(count: number, paged = true): ChartSource & { calls: string[
     const rows: [string, string][] = q.raw
       ? Array.from({ length: Math.min(count, 480) }, (_, i) => [at(count - Math.min(count, 480) + i), String(i)])
       : Array.from({ length: 288 }, (_, i) => [new Date(day.start.getTime() + i * 300_000).toISOString(),
-          field === "val_count" ? String(Math.ceil(count / 288)) : field === "min" ? "1" : field === "max" ? "9" : "5"]);
+          field === "val_count" ? String(Math.floor(count / 288) + (i < count % 288 ? 1 : 0)) : field === "min" ? "1" : field === "max" ? "9" : "5"]);
     return {
       feed: { id: 1, key: "t", name: "T" },
       parameters: { start_time: "", end_time: "", resolution: q.raw ? 0 : 5, hours: 24, field, raw: !!q.raw },
@@ -40,10 +40,10 @@ function fakeSource(count: number, paged = true): ChartSource & { calls: string[
 }
 
 describe("loadSeries", () => {
-  it("draws one page of raw points with one request", async () => {
+  it("draws one page of raw points, counted to be all there are", async () => {
     const source = fakeSource(300);
     const s = await loadSeries(source, "t", day);
-    expect(source.calls).toEqual(["points"]);
+    expect(source.calls.sort()).toEqual(["chart:val_count", "points"]);
     expect(s.xs).toHaveLength(300);
     expect(s.aggregation).toBeNull();
     expect(s.xs[0]).toBeLessThan(s.xs[299]);
@@ -54,18 +54,26 @@ describe("loadSeries", () => {
     const s = await loadSeries(source, "t", day);
     expect(s.aggregation).toBeNull();
     expect(s.xs).toHaveLength(1440);
-    expect(source.calls).toEqual(["points", "chart:val_count", "points"]);
+    expect(source.calls.sort()).toEqual(["chart:val_count", "points", "points"]);
     expect(new Set(s.xs).size).toBe(1440);
   });
 
   it("aggregates past the raw bound, with a min-max band", async () => {
     const source = fakeSource(RAW_POINT_LIMIT + PAGE_SIZE);
     const s = await loadSeries(source, "t", day);
-    expect(s.aggregation).toEqual({ field: "avg", minutes: 5 });
+    expect(s.aggregation).toEqual({ field: "avg", minutes: 5, note: null });
     expect(s.xs).toHaveLength(288);
     expect(s.band?.min[0]).toBe(1);
     expect(s.band?.max[0]).toBe(9);
     expect(source.calls.sort()).toEqual(["chart:avg", "chart:max", "chart:min", "chart:val_count", "points"]);
+  });
+
+  it("aggregates when raw points have expired but their summaries remain", async () => {
+    const source = fakeSource(300);
+    const points = source.points!;
+    source.points = async (k, q) => ({ ...(await points(k, q)), items: [], next: null });
+    const s = await loadSeries(source, "t", day);
+    expect(s.aggregation?.field).toBe("avg");
   });
 
   it("rawDataOnly never aggregates: the newest points up to the bound", async () => {

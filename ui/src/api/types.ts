@@ -91,6 +91,8 @@ export interface ChartResponse {
     hours: number;
     field: string;
     raw: boolean;
+    /** Why the buckets are coarser than asked (older data kept only as summaries). */
+    note?: string | null;
   };
   columns: string[];
   data: [string, string | number | null][];

@@ -9,7 +9,7 @@ export function ChartBadge({
   band,
   testId,
 }: {
-  aggregation: { field: string; minutes: number } | null;
+  aggregation: { field: string; minutes: number; note?: string | null } | null;
   truncated?: boolean;
   points: number;
   band: boolean;

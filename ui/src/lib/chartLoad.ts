@@ -29,6 +29,8 @@ export interface Aggregation {
   field: string;
   /** Minutes per point. */
   minutes: number;
+  /** The server's word on why its buckets are coarser than asked, if it said. */
+  note?: string | null;
 }
 
 export interface LoadedSeries {
@@ -140,7 +142,8 @@ async function aggregated(
       max: series.xs.map((x) => max.get(x) ?? null),
     };
   }
-  series.aggregation = { field: main.parameters.field, minutes: main.parameters.resolution };
+  const { field: used, resolution, note } = main.parameters;
+  series.aggregation = { field: used, minutes: resolution, note: note ?? null };
   return series;
 }
 
@@ -162,10 +165,14 @@ export async function loadSeries(
   }
   const paged = source as ChartSource & Required<Pick<ChartSource, "points">>;
   const base = { start_time: window.start.toISOString(), end_time: window.end.toISOString() };
-  const first = await paged.points(key, { ...base, limit: Math.min(PAGE_SIZE, rawLimit) }, signal);
-  if (first.next && !rawDataOnly && (await countPoints(source, key, window, signal)) > rawLimit) {
-    return aggregated(source, key, window, field, band, signal);
-  }
+  // The count comes from the server's summaries, which outlive raw points: more counted than
+  // the raw pages hold means part of the window is only left as aggregates.
+  const [first, total] = await Promise.all([
+    paged.points(key, { ...base, limit: Math.min(PAGE_SIZE, rawLimit) }, signal),
+    rawDataOnly ? null : countPoints(source, key, window, signal),
+  ]);
+  if (total !== null && total > rawLimit) return aggregated(source, key, window, field, band, signal);
   const { rows, more } = await pagedPoints(paged, key, window, rawLimit, first, signal);
+  if (total !== null && rows.length < total) return aggregated(source, key, window, field, band, signal);
   return rawSeries(rows.reverse(), more);
 }

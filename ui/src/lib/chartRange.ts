@@ -86,7 +86,7 @@ const FIELD_WORDS: Record<string, string> = {
 
 /** The words of an aggregated chart's badge and of its explanation. */
 export function aggregationText(
-  aggregation: { field: string; minutes: number },
+  aggregation: { field: string; minutes: number; note?: string | null },
   points: number,
   band: boolean,
 ): { badge: string; full: string } {
@@ -97,7 +97,8 @@ export function aggregationText(
     full:
       `Aggregated: each point is the ${field} of ${bucket} of data (${points} points)` +
       (band ? "; the shaded band spans each bucket's minimum to maximum" : "") +
-      ". Zoom in or pick a shorter range to see every value.",
+      ". Zoom in or pick a shorter range to see every value." +
+      (aggregation.note ? ` ${aggregation.note}` : ""),
   };
 }
 
