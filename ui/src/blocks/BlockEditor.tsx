@@ -6,7 +6,15 @@ import type { BlockInput } from "../api/aio";
 import type { Block, Feed } from "../api/types";
 import { Modal } from "../components/Modal";
 import { FormError } from "../components/States";
-import { BLOCK_TYPES, blockType, defaultProperties } from "./types";
+import type { BlockKind } from "./kind";
+import { colours } from "./parts/fields";
+import { FieldInput, fieldText } from "./parts/FieldInput";
+import { BLOCK_KINDS, defaultProperties, kindOf } from "./registry";
+
+/** The fields of a kind, then the colours every block has. */
+function fieldsOf(kind: BlockKind | undefined) {
+  return [...(kind?.fields ?? []), ...colours];
+}
 
 export function BlockEditor({
   block,
@@ -26,18 +34,25 @@ export function BlockEditor({
   );
   const [props, setProps] = useState<Record<string, string>>(() => {
     if (!block) return {};
+    const fields = new Map(fieldsOf(kindOf(block.visual_type)).map((f) => [f.name, f]));
     const out: Record<string, string> = {};
-    for (const [k, v] of Object.entries(block.properties ?? {})) out[k] = v === null ? "" : String(v);
+    for (const [k, v] of Object.entries(block.properties ?? {})) {
+      const field = fields.get(k);
+      out[k] = field ? fieldText(field, v) : v !== null && typeof v === "object" ? JSON.stringify(v) : String(v ?? "");
+    }
     return out;
   });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const spec = type ? blockType(type) : undefined;
+  const kind = type ? kindOf(type) : undefined;
+  const spec = kind?.meta;
 
   const choose = (t: string) => {
     setType(t);
-    setProps({ ...defaultProperties(t) });
-    const s = blockType(t);
+    const defaults = defaultProperties(t);
+    const fields = fieldsOf(kindOf(t));
+    setProps(Object.fromEntries(fields.filter((f) => f.name in defaults).map((f) => [f.name, fieldText(f, defaults[f.name])])));
+    const s = kindOf(t)?.meta;
     if (s && s.feeds !== 0 && selected.length === 0 && feeds.length > 0) setSelected([feeds[0].key]);
   };
 
@@ -52,8 +67,16 @@ export function BlockEditor({
     }
     setBusy(true);
     setError(null);
-    const properties: Record<string, string> = {};
-    for (const [k, v] of Object.entries(props)) if (v !== "") properties[k] = v;
+    // Properties the form does not show (set through the API) are kept as they were.
+    const fields = new Map(fieldsOf(kind).map((f) => [f.name, f]));
+    const properties: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(block?.properties ?? {})) if (!fields.has(k)) properties[k] = v;
+    for (const [k, v] of Object.entries(props)) {
+      const field = fields.get(k);
+      if (!field) continue;
+      if (v !== "") properties[k] = field.fromText ? field.fromText(v) : v;
+      else delete properties[k];
+    }
     try {
       await onSave({
         name: name.trim() || null,
@@ -73,7 +96,7 @@ export function BlockEditor({
       <Modal title="Add a block" onClose={onClose} wide testId="block-type-picker">
         <p className="muted small">Choose what the block shows or controls.</p>
         <div className="block-types">
-          {BLOCK_TYPES.map((t) => (
+          {BLOCK_KINDS.map(({ meta: t }) => (
             <button
               key={t.type}
               type="button"
@@ -137,50 +160,21 @@ export function BlockEditor({
             )}
           </>
         )}
-        {spec && spec.fields.length > 0 && (
+        {kind && kind.fields.length > 0 && (
           <div className="form-row">
-            {spec.fields.map((field) => {
-              const id = `block-prop-${field.name}`;
-              const value = props[field.name] ?? "";
-              const set = (v: string) => setProps((p) => ({ ...p, [field.name]: v }));
-              return (
-                <div key={field.name} className="form" style={{ gap: "0.2rem" }}>
-                  <label htmlFor={id}>{field.label}</label>
-                  {field.kind === "select" ? (
-                    <select id={id} data-testid={id} value={value} onChange={(e) => set(e.target.value)}>
-                      {field.options?.map((o) => (
-                        <option key={o.value} value={o.value}>
-                          {o.label}
-                        </option>
-                      ))}
-                    </select>
-                  ) : field.kind === "yesno" ? (
-                    <select id={id} data-testid={id} value={value || "yes"} onChange={(e) => set(e.target.value)}>
-                      <option value="yes">Yes</option>
-                      <option value="no">No</option>
-                    </select>
-                  ) : field.kind === "color" ? (
-                    <input
-                      id={id}
-                      data-testid={id}
-                      type="color"
-                      value={/^#[0-9a-f]{6}$/i.test(value) ? value : field.default || "#000000"}
-                      onChange={(e) => set(e.target.value)}
-                    />
-                  ) : (
-                    <input
-                      id={id}
-                      data-testid={id}
-                      inputMode={field.kind === "number" ? "decimal" : undefined}
-                      value={value}
-                      onChange={(e) => set(e.target.value)}
-                    />
-                  )}
-                </div>
-              );
-            })}
+            {kind.fields.map((field) => (
+              <FieldInput key={field.name} field={field} value={props[field.name] ?? ""} onChange={(v) => setProps((p) => ({ ...p, [field.name]: v }))} />
+            ))}
           </div>
         )}
+        <details className="block-colours">
+          <summary>Colours</summary>
+          <div className="form-row">
+            {colours.map((field) => (
+              <FieldInput key={field.name} field={field} value={props[field.name] ?? ""} onChange={(v) => setProps((p) => ({ ...p, [field.name]: v }))} />
+            ))}
+          </div>
+        </details>
         <FormError error={error} />
         <div className="form-actions">
           {!block && (

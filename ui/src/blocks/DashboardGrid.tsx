@@ -9,7 +9,9 @@ import { live, topicOf } from "../lib/live";
 import type { LiveStatus } from "../lib/live";
 import { BlockBody } from "./BlockView";
 import type { DataSource, FeedState } from "./source";
-import { blockType } from "./types";
+import { blockStyle } from "./parts/appearance";
+import { kindOf } from "./registry";
+import "./blocks.css";
 
 function feedKeysOf(blocks: Block[]): string[] {
   const keys = new Set<string>();
@@ -173,9 +175,16 @@ export function DashboardGrid({
   }, []);
 
   const byId = useMemo(() => new Map(blocks.map((b) => [b.id, b])), [blocks]);
+  // Adafruit IO's color_mode: the dashboard's blocks are drawn in its own scheme.
+  const mode = dashboard.color_mode === "light" ? "light" : "dark";
 
   return (
-    <div ref={containerRef} className={`dashboard-grid${editing ? " dashboard-editing" : ""}`}>
+    <div
+      ref={containerRef}
+      className={`dashboard-grid${editing ? " dashboard-editing" : ""}`}
+      data-color-mode={mode}
+      data-testid="dashboard-grid"
+    >
       {editing && onSaveLayouts && (
         <p className="help" role="status" data-testid="layout-save-state" data-state={saveState}>
           Drag blocks to move them, drag the bottom-right corner to resize.{" "}
@@ -207,10 +216,13 @@ export function DashboardGrid({
                 latest: null,
               } : null))
               .filter((f): f is FeedState => f !== null);
-            const title = block.name || (block.visual_type === "divider" ? "" : feedStates.map((f) => f.name).join(", ") || blockType(block.visual_type)?.label || block.visual_type);
+            const title = block.name || (block.visual_type === "divider" ? "" : feedStates.map((f) => f.name).join(", ") || kindOf(block.visual_type)?.meta.label || block.visual_type);
             return (
               <div key={block.id} data-testid={`block-${block.id}`} data-visual-type={block.visual_type}>
-                <div className={`block${dashboard.block_borders === false ? " block-borderless" : ""}`}>
+                <div
+                  className={`block${dashboard.block_borders === false ? " block-borderless" : ""}`}
+                  style={blockStyle(block, mode)}
+                >
                   {(title || editing) && (
                     <div className="block-head">
                       <span className="block-title" title={title}>

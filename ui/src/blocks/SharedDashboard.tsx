@@ -31,8 +31,9 @@ export function SharedDashboard({ owner, dashboardKey }: { owner: string; dashbo
       data: async (k, limit) => (await aio.data(k, { limit })).items,
       publish: null,
       timeZone,
+      dashboardHref: (key) => `/dashboards/${encodeURIComponent(key)}?owner=${encodeURIComponent(owner)}`,
     }),
-    [aio, timeZone],
+    [aio, timeZone, owner],
   );
 
   const breadcrumb = (
@@ -55,12 +56,12 @@ export function SharedDashboard({ owner, dashboardKey }: { owner: string; dashbo
     <div className="page" data-testid="shared-dashboard-page" data-owner={owner}>
       {breadcrumb}
       <div className="page-head">
-        <h1>
+        <h1 className={d.show_header === false ? "sr-only" : undefined}>
           {d.name} <LiveBadge />
         </h1>
         <span className="muted small">shared by {owner} · read-only</span>
       </div>
-      {d.description && <p className="muted">{d.description}</p>}
+      {d.description && d.show_header !== false && <p className="muted">{d.description}</p>}
       {d.blocks.length === 0 ? (
         <Empty title="Nothing to show yet">
           <p>This dashboard has no blocks.</p>

@@ -1,5 +1,6 @@
 import type { ChartQuery } from "../api/aio";
 import type { ChartResponse, Datum } from "../api/types";
+import type { NoticeListener } from "../lib/live";
 
 /** The latest known point of a feed on a dashboard. */
 export interface FeedState {
@@ -18,4 +19,8 @@ export interface DataSource {
   data(key: string, limit: number): Promise<Datum[]>;
   publish: ((key: string, value: string) => Promise<Datum | void>) | null;
   timeZone: string;
+  /** The signed-in owner's {user}/errors and {user}/throttle notices (own dashboards only). */
+  notices?: (listener: NoticeListener) => () => void;
+  /** Where a dashboard_link block's button goes; default the owner's /dashboards/KEY. */
+  dashboardHref?: (key: string) => string;
 }

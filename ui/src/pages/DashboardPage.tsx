@@ -10,6 +10,7 @@ import { Confirm } from "../components/Modal";
 import { ShareButton } from "../components/ShareDialog";
 import { CopyButton } from "../components/Snippet";
 import { Empty, ErrorBox, Loading } from "../components/States";
+import { live } from "../lib/live";
 import { otherOwner } from "../lib/shared";
 import { useAsync } from "../lib/useAsync";
 
@@ -41,6 +42,7 @@ function OwnDashboard({ dashboardKey: key }: { dashboardKey: string }) {
       data: async (k, limit) => (await aio.data(k, { limit })).items,
       publish: (k, value) => aio.addData(k, value),
       timeZone,
+      notices: (listener) => live.onNotice(listener),
     }),
     [aio, timeZone],
   );
@@ -76,7 +78,7 @@ function OwnDashboard({ dashboardKey: key }: { dashboardKey: string }) {
         <Link to="/dashboards">Dashboards</Link> / <span className="mono">{d.key}</span>
       </div>
       <div className="page-head">
-        <h1>
+        <h1 className={d.show_header === false ? "sr-only" : undefined}>
           {d.name} <LiveBadge />
         </h1>
         <div className="page-actions">
@@ -148,7 +150,7 @@ function OwnDashboard({ dashboardKey: key }: { dashboardKey: string }) {
           </button>
         </div>
       )}
-      {d.description && <p className="muted">{d.description}</p>}
+      {d.description && d.show_header !== false && <p className="muted">{d.description}</p>}
       {d.blocks.length === 0 ? (
         <Empty title="This dashboard has no blocks yet">
           <p>

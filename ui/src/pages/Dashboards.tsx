@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { currentTheme } from "../lib/theme";
 import type { FormEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import type { Dashboard } from "../api/types";
@@ -8,18 +9,31 @@ import { SharedWithMe } from "../components/SharedWithMe";
 import { Empty, ErrorBox, FormError, Loading } from "../components/States";
 import { useAsync } from "../lib/useAsync";
 
+interface DashboardValues {
+  name: string;
+  description: string;
+  visibility: string;
+  color_mode: string;
+  show_header: boolean;
+  block_borders: boolean;
+}
+
 function DashboardForm({
   dashboard,
   onSubmit,
   onClose,
 }: {
   dashboard?: Dashboard;
-  onSubmit: (values: { name: string; description: string; visibility: string }) => Promise<void>;
+  onSubmit: (values: DashboardValues) => Promise<void>;
   onClose: () => void;
 }) {
   const [name, setName] = useState(dashboard?.name ?? "");
   const [description, setDescription] = useState(dashboard?.description ?? "");
   const [visibility, setVisibility] = useState(dashboard?.visibility ?? "private");
+  // A new dashboard takes the colours the user sees now (Adafruit IO's default is dark).
+  const [colorMode, setColorMode] = useState(dashboard?.color_mode ?? currentTheme());
+  const [showHeader, setShowHeader] = useState(dashboard?.show_header ?? true);
+  const [borders, setBorders] = useState(dashboard?.block_borders ?? true);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
@@ -31,7 +45,14 @@ function DashboardForm({
     setBusy(true);
     setError(null);
     try {
-      await onSubmit({ name: name.trim(), description, visibility });
+      await onSubmit({
+        name: name.trim(),
+        description,
+        visibility,
+        color_mode: colorMode,
+        show_header: showHeader,
+        block_borders: borders,
+      });
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
       setBusy(false);
@@ -66,6 +87,24 @@ function DashboardForm({
           <option value="private">Private: only you</option>
           <option value="public">Public: anyone with the link, read-only</option>
         </select>
+        <label htmlFor="dashboard-color-mode">Colours of the blocks</label>
+        <select
+          id="dashboard-color-mode"
+          data-testid="dashboard-color-mode"
+          value={colorMode}
+          onChange={(e) => setColorMode(e.target.value as typeof colorMode)}
+        >
+          <option value="light">Light</option>
+          <option value="dark">Dark</option>
+        </select>
+        <label className="check">
+          <input type="checkbox" data-testid="dashboard-show-header" checked={showHeader} onChange={(e) => setShowHeader(e.target.checked)} />{" "}
+          Show the title above the blocks
+        </label>
+        <label className="check">
+          <input type="checkbox" data-testid="dashboard-block-borders" checked={borders} onChange={(e) => setBorders(e.target.checked)} />{" "}
+          Draw borders around blocks
+        </label>
         <FormError error={error} />
         <div className="form-actions">
           <button type="button" className="btn" onClick={onClose}>

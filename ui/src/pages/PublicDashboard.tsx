@@ -20,8 +20,9 @@ export default function PublicDashboardPage() {
       data: (k, limit) => pub.data(k, limit),
       publish: null,
       timeZone,
+      dashboardHref: (key) => `/public/${encodeURIComponent(username)}/dashboards/${encodeURIComponent(key)}`,
     }),
-    [pub, timeZone],
+    [pub, timeZone, username],
   );
   if (result.loading && !result.data) return <Loading />;
   if (result.error || !result.data) {
@@ -46,12 +47,12 @@ export default function PublicDashboardPage() {
       <div className="breadcrumb">
         {username} · public dashboard (read-only)
       </div>
-      <div className="page-head">
+      <div className={dashboard.show_header === false ? "sr-only" : "page-head"}>
         <h1>
           {dashboard.name} <LiveBadge />
         </h1>
       </div>
-      {dashboard.description && <p className="muted">{dashboard.description}</p>}
+      {dashboard.description && dashboard.show_header !== false && <p className="muted">{dashboard.description}</p>}
       {blocks.length === 0 ? (
         <Empty title="Nothing to show yet">
           <p>This dashboard has no blocks.</p>
