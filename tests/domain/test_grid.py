@@ -33,3 +33,23 @@ def test_a_block_wider_than_the_grid_is_narrowed() -> None:
 def test_no_room_in_any_row_goes_below_everything() -> None:
     items = [item("a", 0, 0, 16, 3)]
     assert first_free_spot(items, 4, 2, 16) == (0, 3)
+
+
+def test_default_sizes_are_the_ui_registry_sizes() -> None:
+    """The server's sizes of new blocks are the `size` of each kind in ui/src/blocks/kinds/."""
+    import re
+    from pathlib import Path
+
+    from stonechat.domain.grid import DEFAULT_SIZES
+    from stonechat.services.dashboards import VISUAL_TYPES
+
+    kinds = Path(__file__).resolve().parents[2] / "ui" / "src" / "blocks" / "kinds"
+    found = {}
+    for path in kinds.glob("*.tsx"):
+        text = path.read_text()
+        kind = re.search(r'type: "(\w+)"', text)
+        size = re.search(r"size: \[(\d+), (\d+)\]", text)
+        assert kind and size, path
+        found[kind.group(1)] = (int(size.group(1)), int(size.group(2)))
+    assert found == DEFAULT_SIZES
+    assert set(DEFAULT_SIZES) == VISUAL_TYPES

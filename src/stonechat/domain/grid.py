@@ -10,6 +10,37 @@ from typing import Any
 # Columns of each breakpoint, as the web UI's grid has them (xl is drawn as lg).
 COLUMNS = {"xl": 16, "lg": 16, "md": 12, "sm": 8, "xs": 4}
 
+# (size_x, size_y) of a block created without them, by visual_type: the `size` of each kind in
+# ui/src/blocks/kinds/ (tests/domain/test_grid.py checks that the two agree). Adafruit IO
+# itself makes every block 4 x 4; a chart or a keypad is unreadable at that size.
+DEFAULT_SIZES = {
+    "battery": (3, 3),
+    "color_picker": (4, 4),
+    "dashboard_link": (4, 2),
+    "divider": (16, 1),
+    "gauge": (4, 4),
+    "icon": (3, 3),
+    "image": (6, 6),
+    "indicator": (3, 3),
+    "line_chart": (8, 6),
+    "line_gauge": (6, 2),
+    "map": (8, 6),
+    "momentary_button": (4, 3),
+    "multiline_text": (6, 4),
+    "number_pad": (4, 7),
+    "remote_control": (4, 6),
+    "rich_text": (6, 4),
+    "selector": (4, 3),
+    "slider": (6, 3),
+    "stream": (6, 5),
+    "text": (4, 3),
+    "toggle_button": (4, 3),
+}
+
+
+def default_size(visual_type: str) -> tuple[int, int]:
+    return DEFAULT_SIZES.get(visual_type, (4, 4))
+
 
 def _box(item: Mapping[str, Any]) -> tuple[int, int, int, int]:
     return int(item["x"]), int(item["y"]), int(item["w"]), int(item["h"])

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from stonechat.domain.errors import BadRequest, Invalid, NotFound
 from stonechat.domain.fields import INT32_MAX, present, to_bool, to_choice, to_id, to_int, to_text
-from stonechat.domain.grid import place
+from stonechat.domain.grid import default_size, place
 from stonechat.domain.names import MAX_KEY_LENGTH, check_key, check_title, key_from_name
 from stonechat.domain.nesting import MAX_DEPTH, check_nesting
 from stonechat.domain.records import Block, Dashboard, Feed, Group, User
@@ -291,11 +291,11 @@ class DashboardService:
         for name in ("column", "row"):
             if present(body, name):
                 values[name] = to_int(body[name], name, minimum=0, maximum=INT32_MAX)
-        for name in ("size_x", "size_y"):
+        for axis, name in enumerate(("size_x", "size_y")):
             if present(body, name):
                 values[name] = to_int(body[name], name, minimum=1, maximum=INT32_MAX)
             elif creating:
-                values[name] = 4
+                values[name] = default_size(values["visual_type"])[axis]
         if present(body, "block_feeds"):
             values["block_feeds"] = await self._block_feeds(user, body["block_feeds"])
         elif creating:

@@ -553,12 +553,13 @@ def test_blocks_and_layouts(api: httpx.Client) -> None:
     assert again["layouts"] == {"lg": lg, "sm": []}
     assert ok(api.get(f"/dashboards/{dash}"))["layouts"] == {"lg": lg, "sm": []}
 
-    # A new block without column and row goes to the first free spot of every layout
-    # (16 columns in lg: right of the two blocks there; 8 in sm: right of the one there).
+    # A new block without column and row goes to the first free spot of every layout.
     third = ok(api.post(f"/dashboards/{dash}/blocks", json={"visual_type": "divider"}))
     layouts = ok(api.get(f"/dashboards/{dash}"))["layouts"]
-    assert layouts["lg"] == [*lg, {"i": third["id"], "x": 12, "y": 0, "w": 4, "h": 4}]
-    assert layouts["sm"] == [{"i": third["id"], "x": 0, "y": 0, "w": 4, "h": 4}]
+    # A divider without a size is as wide as the grid and one row high: below the others.
+    assert (third["size_x"], third["size_y"]) == (16, 1)
+    assert layouts["lg"] == [*lg, {"i": third["id"], "x": 0, "y": 3, "w": 16, "h": 1}]
+    assert layouts["sm"] == [{"i": third["id"], "x": 0, "y": 0, "w": 8, "h": 1}]
 
     # PUT / PATCH a block.
     renamed = ok(
@@ -582,8 +583,8 @@ def test_blocks_and_layouts(api: httpx.Client) -> None:
     after = ok(api.get(f"/dashboards/{dash}"))
     assert [b["id"] for b in after["blocks"]] == [text["id"], third["id"]]
     assert after["layouts"] == {
-        "lg": [lg[1], {"i": third["id"], "x": 12, "y": 0, "w": 4, "h": 4}],
-        "sm": [{"i": third["id"], "x": 0, "y": 0, "w": 4, "h": 4}],
+        "lg": [lg[1], {"i": third["id"], "x": 0, "y": 3, "w": 16, "h": 1}],
+        "sm": [{"i": third["id"], "x": 0, "y": 0, "w": 8, "h": 1}],
     }
 
 
@@ -594,7 +595,7 @@ def test_layouts_through_dashboard_update(api: httpx.Client) -> None:
     md = [{"i": block["id"], "x": 1, "y": 2, "w": 3, "h": 4}]
     shown = ok(api.patch(f"/dashboards/{dash}", json={"layouts": {"md": md, "lg": None}}))
     assert shown["layouts"] == {
-        "lg": [{"i": block["id"], "x": 0, "y": 0, "w": 4, "h": 4}],
+        "lg": [{"i": block["id"], "x": 0, "y": 0, "w": 6, "h": 5}],  # a stream's own size
         "md": md,
     }
 
