@@ -90,8 +90,8 @@ def make_batches(points: int, size: int, start_ms: int) -> list[tuple[Rows, Bump
             value = f"{(i % 1000) / 10}"
             d = Datum(ids.new(at), 1 + i % FEEDS, value, None, None, None, at, at)
             batch.append(NewDatum(d, float(value)))
-        rows, bumps, _newest_only = bw.batch_of(batch)
-        batches.append((rows, bumps))
+        prepared = bw.batch_of(batch)
+        batches.append((prepared.rows, prepared.bumps))
         n += size
     return batches
 

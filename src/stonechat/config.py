@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from stonechat.domain.retention import Retention
     from stonechat.limits.limiter import LimiterConfig
     from stonechat.protocols.mqtt.config import BrokerConfig
 
@@ -26,10 +27,10 @@ INTERNAL: dict[str, Any] = {"internal": True}
 ADAFRUIT_DATA_RATE = 30
 
 _LIMITS = re.compile(r"none|adafruit|[0-9]+")
-
 # A tile URL template: http(s), a host (with {s} for a, b, c), no quotes, spaces or ';'
 # (the host goes into the Content-Security-Policy).
 _TILES = re.compile(r"https?://[A-Za-z0-9.{}:_-]+(/[^\s\"';<>]*)?")
+
 
 def flags(on: str, off: str) -> dict[str, Any]:
     """Field metadata: the names of a boolean's two flags, ``--on/--off``."""
@@ -167,6 +168,24 @@ class Settings(BaseSettings):
         None, description="Secret for AIO key storage; default <data-dir>/secret.key."
     )
     retention_days: int = Field(30, ge=1, description="Days a data point is kept.")
+    retention_minute_days: int = Field(
+        90,
+        ge=0,
+        description="Days a feed's per-minute summaries (rollups: count, sum, min, max, first, "
+        "last) are kept; 0 = forever. At least --retention-days.",
+    )
+    retention_hour_days: int = Field(
+        730,
+        ge=0,
+        description="Days the per-hour summaries are kept; 0 = forever. At least "
+        "--retention-minute-days.",
+    )
+    retention_day_days: int = Field(
+        0,
+        ge=0,
+        description="Days the per-day summaries are kept; 0 = forever. At least "
+        "--retention-hour-days.",
+    )
     retention_interval_seconds: float = Field(
         300.0, gt=0, description="Seconds between rounds of removing expired points."
     )
@@ -317,6 +336,17 @@ class Settings(BaseSettings):
     session_max_days: float = Field(
         30, gt=0, description="Web UI sessions end this long after sign-in, days."
     )
+    map_tiles: str | None = Field(
+        None,
+        description="Tile URL template for the web UI's maps, such as "
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png ({s} picks a, b or c); default none: "
+        "maps are drawn offline, without tiles.",
+    )
+    map_attribution: str = Field(
+        "© OpenStreetMap contributors",
+        max_length=200,
+        description="Attribution shown on maps drawn with --map-tiles.",
+    )
 
     # -- email and webhooks of actions -------------------------------------------------------
     # Without smtp_url email is off. Secrets are SecretStr: ********** in a repr or a log line.
@@ -336,17 +366,6 @@ class Settings(BaseSettings):
     smtp_starttls: Literal["auto", "required", "off"] = Field(
         "auto", description="On smtp://: STARTTLS when offered (auto), always, or never."
     )
-    map_tiles: str | None = Field(
-        None,
-        description="Tile URL template for the web UI's maps, such as "
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png ({s} picks a, b or c); default none: "
-        "maps are drawn offline, without tiles.",
-    )
-    map_attribution: str = Field(
-        "© OpenStreetMap contributors",
-        max_length=200,
-        description="Attribution shown on maps drawn with --map-tiles.",
-    )
     mail_from: str = Field("stonechat@localhost", description="Sender address of emails.")
     metrics_token: SecretStr | None = Field(
         None,
@@ -360,6 +379,19 @@ class Settings(BaseSettings):
             "--actions-allow-private-networks", "--actions-deny-private-networks"
         ),
     )
+
+    @field_validator("map_tiles")
+    @classmethod
+    def _tile_template(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not _TILES.fullmatch(value) or not all(p in value for p in ("{z}", "{x}", "{y}")):
+            raise ValueError(
+                "map_tiles is an http(s) URL with {z}, {x} and {y}, "
+                "such as https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+            )
+        return value
 
     @field_validator("limits")
     @classmethod
@@ -379,19 +411,6 @@ class Settings(BaseSettings):
         if self.limits == "adafruit":
             return ADAFRUIT_DATA_RATE
         return int(self.limits)
-
-    @field_validator("map_tiles")
-    @classmethod
-    def _tile_template(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        value = value.strip()
-        if not _TILES.fullmatch(value) or not all(p in value for p in ("{z}", "{x}", "{y}")):
-            raise ValueError(
-                "map_tiles is an http(s) URL with {z}, {x} and {y}, "
-                "such as https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-            )
-        return value
 
     def limiter_config(self) -> LimiterConfig:
         """The limiter's configuration (limits/limiter.py)."""
@@ -444,6 +463,30 @@ class Settings(BaseSettings):
             takeover_timeout=self.mqtt_takeover_timeout,
             share_announce_seconds=self.mqtt_share_announce_seconds,
         )
+
+    def retention(self) -> Retention:
+        """The retention tiers every feed has unless it sets its own (domain/retention.py)."""
+        from stonechat.domain.retention import Retention
+
+        def days(value: int) -> int | None:
+            return value or None
+
+        return Retention(
+            raw=self.retention_days,
+            minute=days(self.retention_minute_days),
+            hour=days(self.retention_hour_days),
+            day=days(self.retention_day_days),
+        )
+
+    @model_validator(mode="after")
+    def _retention_tiers_grow(self) -> Settings:
+        from stonechat.domain.errors import Invalid
+
+        try:
+            self.retention().check()
+        except Invalid as error:
+            raise ValueError(str(error)) from None
+        return self
 
     @model_validator(mode="after")
     def _http_tls_has_a_certificate(self) -> Settings:

@@ -151,7 +151,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         batch_size=settings.ingest_batch_size,
     )
     writes = WriteService(access, feeds, groups, ingest, limiter)
-    data = DataService(db)
+    data = DataService(db, settings.retention())
     mailer, webhooks = build_outputs(settings)
     runner = ActionRunner(ActionStore(db), feeds, writes, accounts, mailer, webhooks)
     sessions = SessionService(
@@ -179,7 +179,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         writes=writes,
         counter=counter,
         limiter=limiter,
-        retention_ms=settings.retention_days * DAY_MS,
+        retention=settings.retention(),
         data_rate_limit=settings.data_rate(),
         signup_enabled=settings.signup_enabled,
         public_url=settings.public_url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +61,8 @@ class Feed:
     member_groups: tuple[str, ...] = ()
     # When the feed status watcher marked it offline (status_notify); None while online.
     offline_at: int | None = None
+    # The feed's own retention tiers over the server's defaults (domain/retention.py).
+    retention: Mapping[str, int | None] = field(default_factory=dict)
 
     @property
     def full_key(self) -> str:

@@ -19,13 +19,16 @@ from stonechat.domain.records import (
     User,
     WebhookReceiver,
 )
+from stonechat.domain.retention import Retention
 from stonechat.domain.timestamps import iso
 
 DATUM_INCLUDABLE = frozenset({"value", "lat", "lon", "ele", "id", "created_at"})
 
 
-def datum(d: Datum, feed: Feed, retention_ms: int, include: Iterable[str] | None = None) -> Any:
-    """A data point. ``include`` keeps only the named fields (the ``include`` parameter)."""
+def datum(d: Datum, feed: Feed, retention: Retention, include: Iterable[str] | None = None) -> Any:
+    """A data point. ``include`` keeps only the named fields (the ``include`` parameter);
+    ``retention``: the server's default tiers (``expiration`` is the feed's raw tier's)."""
+    expires = retention.over(feed.retention).expiration(d.created_at)
     location = (
         {"lat": d.lat, "lon": d.lon, "ele": d.ele}
         if d.lat is not None and d.lon is not None
@@ -40,7 +43,7 @@ def datum(d: Datum, feed: Feed, retention_ms: int, include: Iterable[str] | None
         "created_at": iso(d.created_at),
         "created_epoch": d.created_at // 1000,
         "updated_at": iso(d.updated_at),
-        "expiration": iso(d.created_at + retention_ms),
+        "expiration": iso(expires) if expires is not None else None,
         "lat": d.lat,
         "lon": d.lon,
         "ele": d.ele,

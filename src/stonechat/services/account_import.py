@@ -24,6 +24,7 @@ from stonechat.domain.errors import Invalid, NotFound, StonechatError
 from stonechat.domain.ids import derived, is_ulid, time_of
 from stonechat.domain.points import location_of
 from stonechat.domain.records import Dashboard, Datum, Feed, Group, User
+from stonechat.domain.retention import Retention
 from stonechat.domain.timestamps import now_ms
 from stonechat.domain.values import check_size, numeric
 from stonechat.services.dashboards import DashboardService
@@ -69,7 +70,7 @@ async def import_into(services: Services, user: User, source: Source) -> Counter
             services.dashboards,
             services.data.store,
             writer,
-            services.retention_ms,
+            services.retention,
         )
         return await importer.run(user, source)
     finally:
@@ -89,14 +90,14 @@ class AccountImport:
         dashboards: DashboardService,
         data: DataStore,
         writer: BatchWriter,
-        retention_ms: int,
+        retention: Retention,
     ) -> None:
         self.feeds = feeds
         self.groups = groups
         self.dashboards = dashboards
         self.data = data
         self.writer = writer
-        self.retention_ms = retention_ms
+        self.retention = retention
 
     async def run(self, user: User, source: Source) -> Counter[str]:
         """Import what ``source`` reads into ``user``'s account: what was added and what was
@@ -220,7 +221,7 @@ class AccountImport:
     # -- points --------------------------------------------------------------------------
 
     async def _points(self, rows: list[Row], feed: Feed, report: Counter[str]) -> None:
-        oldest = now_ms() - self.retention_ms if self.retention_ms else None
+        oldest = self.retention.over(feed.retention).cutoff("raw", now_ms())
         points: dict[str, NewDatum] = {}
         for row in rows:
             point = point_of(row, feed)

@@ -8,10 +8,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from stonechat.domain.chart_buckets import plan, rounded_to_grain
 from stonechat.domain.errors import BadRequest, Invalid, NotFound
 from stonechat.domain.fields import INT64_MAX, INT64_MIN
 from stonechat.domain.points import location_of
 from stonechat.domain.records import Datum, Feed
+from stonechat.domain.retention import Retention
 from stonechat.domain.text import text_problem
 from stonechat.domain.timestamps import MIN_MS, now_ms, parse_time
 from stonechat.domain.values import MAX_NUMBER_TEXT, check_size, numeric, value_to_text
@@ -45,6 +47,8 @@ class Chart:
     field: str
     raw: bool
     rows: list[tuple[int, Any]]
+    rollup: str | None = None  # the rollups read (None: raw points)
+    note: str | None = None  # why the buckets are coarser than asked
 
 
 def encode_cursor(d: Datum) -> str:
@@ -76,9 +80,10 @@ def no_data(feed: Feed) -> NotFound:
 
 
 class DataService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, retention: Retention | None = None) -> None:
         self.store = DataStore(db)
         self.feeds = FeedStore(db)
+        self.retention = retention or Retention()  # the server's default tiers
 
     async def page(
         self,
@@ -195,7 +200,8 @@ class DataService:
         field: str | None,
         raw: str | None,
     ) -> Chart:
-        """Aggregate a feed over time buckets; never more than 480 points (rest-api.md §6.4)."""
+        """Aggregate a feed over time buckets, from its rollups; never more than 480 points
+        (rest-api.md §6.4). Buckets start at multiples of their length (UTC)."""
         now = now_ms()
         end = parse_time(end_time, "end_time") if end_time else now
         if start_time:
@@ -228,18 +234,30 @@ class DataService:
             raise BadRequest(f"field must be one of: {', '.join(CHART_FIELDS)}")
         finest = next((r for r in RESOLUTIONS if span_minutes / r <= MAX_CHART_POINTS), None)
         if finest is None:
-            finest = math.ceil(span_minutes / MAX_CHART_POINTS)
+            finest = rounded_to_grain(math.ceil(span_minutes / MAX_CHART_POINTS))
         chosen = finest
         if resolution:
             asked = _number(resolution, "resolution")
             if asked < 1:
                 raise BadRequest("resolution must be at least 1 minute")
             # Coarser than asked rather than over 480 points; one bucket at most the span.
-            chosen = max(int(min(asked, math.ceil(span_minutes))), finest)
+            chosen = rounded_to_grain(max(int(min(asked, math.ceil(span_minutes))), finest))
+        buckets = plan(chosen, start, self.retention.over(feed.retention), now)
+        first = start - start % buckets.step  # whole buckets, from a multiple of their length
         rows = await self.store.chart(
-            feed.id, start=start, end=end, bucket_ms=chosen * 60_000, field=chosen_field
+            feed.id, buckets.grain, start=first, end=end, step=buckets.step, field=chosen_field
         )
-        return Chart(start, end, span_minutes / 60, chosen, chosen_field, False, rows)
+        return Chart(
+            start,
+            end,
+            span_minutes / 60,
+            buckets.minutes,
+            chosen_field,
+            False,
+            rows,
+            buckets.grain,
+            buckets.note,
+        )
 
 
 def _number(text: str, name: str) -> float:

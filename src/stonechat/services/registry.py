@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from stonechat.actions.mail import Mailer
+from stonechat.domain.retention import Retention
 from stonechat.limits.counter import MinuteCounter
 from stonechat.limits.limiter import Limiter
 from stonechat.services.access import AccessService
@@ -48,15 +49,15 @@ class Services:
     writes: WriteService
     counter: MinuteCounter
     limiter: Limiter
-    retention_ms: int
+    retention: Retention  # the tiers every feed has unless it sets its own
     data_rate_limit: int
     # Web UI options (fields with defaults stay last).
     signup_enabled: bool = True
     public_url: str | None = None
-    # Where devices reach the broker (shown in the web UI's ready-to-paste snippets).
     # Map tiles of the web UI (a URL template; None: offline maps) and their attribution.
     map_tiles: str | None = None
     map_attribution: str = ""
+    # Where devices reach the broker (shown in the web UI's ready-to-paste snippets).
     mqtt_port: int = 1883
     # Email (actions, feed status, password reset); ``mailer.configured`` is False without
     # an SMTP server, and the server runs without email.

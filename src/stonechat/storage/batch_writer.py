@@ -1,10 +1,11 @@
 """The group-commit writer's path to the database: one transaction per batch of points.
 
-Each batch is the points' INSERT (or COPY) and the feeds' count and last value UPDATE
-(and, for feeds with history off, the DELETE of all but their newest point), committed
-together. On SQLite the whole transaction runs
-in one hop to a dedicated writer thread with its own ``sqlite3`` connection: going through
-aiosqlite costs a thread hop per statement, which made small batches CPU-bound.
+Each batch is the points' INSERT (or COPY), the feeds' count and last value UPDATE, the
+merge of the batch's summaries into the feeds' rollups (``storage/rollups.py``) and, for feeds
+with history off, the DELETE of all but their newest point, committed together. On SQLite
+the whole transaction runs in one hop to a dedicated writer thread with its own ``sqlite3``
+connection: going through aiosqlite costs a thread hop per statement, which made small
+batches CPU-bound.
 
 ``write`` raises database errors as domain errors (``storage.errors``): ``Unavailable`` when
 nothing can be written now (the database unreachable, its disk full or failing), ``Invalid``
@@ -19,6 +20,7 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import asyncpg
@@ -28,6 +30,8 @@ from stonechat.domain.records import Datum
 from stonechat.storage.data import DELETE_ALL_BUT_NEWEST, NewDatum
 from stonechat.storage.database import Database, apply_sqlite_pragmas
 from stonechat.storage.errors import translate, translating
+from stonechat.storage.rollups import PG_UPSERT, SQLITE_UPSERTS, summarise
+from stonechat.storage.rollups import SQLITE_CHUNKS as ROLLUP_CHUNKS
 
 COLUMNS = ("feed_id", "created_at", "id", "value", "value_num", "lat", "lon", "ele", "updated_at")
 _COLUMNS = ", ".join(COLUMNS)
@@ -83,9 +87,18 @@ Row = tuple[int, int, str, str, float | None, float | None, float | None, float 
 Bump = tuple[int, int, str, int]
 
 
-def batch_of(points: Sequence[NewDatum]) -> tuple[list[Row], list[Bump], list[int]]:
-    """Insert parameters; per feed, (count, newest time, newest value, feed id); and the
-    ids of the feeds that keep only their newest point."""
+@dataclass(slots=True)
+class Batch:
+    """One transaction's parameters: the points' rows; per feed, (count, newest time, newest
+    value, feed id); the rollup rows to merge; the feeds that keep only their newest point."""
+
+    rows: list[Row]
+    bumps: list[Bump]
+    rollups: list[tuple[Any, ...]]
+    newest_only: list[int]
+
+
+def batch_of(points: Sequence[NewDatum]) -> Batch:
     rows: list[Row] = []
     newest: dict[int, Datum] = {}
     counts: dict[int, int] = {}
@@ -103,14 +116,17 @@ def batch_of(points: Sequence[NewDatum]) -> tuple[list[Row], list[Bump], list[in
             newest[d.feed_id] = d
     # Sorted by feed: processes writing at once lock feed rows in one order (no deadlock).
     bumps = [(counts[f], newest[f].created_at, newest[f].value, f) for f in sorted(newest)]
-    return rows, bumps, sorted(newest_only)
+    rollups = summarise((r[0], r[1], r[2], r[4]) for r in rows)
+    return Batch(rows, bumps, rollups, sorted(newest_only))
 
 
-def chunks(rows: Sequence[tuple[Any, ...]]) -> Iterator[tuple[int, list[Any]]]:
-    """``rows`` cut into chunks of the ``SQLITE_CHUNKS`` sizes, largest first: (size,
-    the chunk's parameters flattened, as one multi-row statement takes them)."""
+def chunks(
+    rows: Sequence[tuple[Any, ...]], sizes: Sequence[int] = SQLITE_CHUNKS
+) -> Iterator[tuple[int, list[Any]]]:
+    """``rows`` cut into chunks of ``sizes``, largest first: (size, the chunk's parameters
+    flattened, as one multi-row statement takes them)."""
     start = 0
-    for size in SQLITE_CHUNKS:
+    for size in sizes:
         while len(rows) - start >= size:
             yield size, [value for row in rows[start : start + size] for value in row]
             start += size
@@ -160,7 +176,7 @@ class SqliteBatchWriter:
         finally:
             self._checkpointing = False
 
-    def _write(self, rows: list[Row], bumps: list[Bump], newest_only: list[int]) -> None:
+    def _write(self, batch: Batch) -> None:
         if self._conn is None:
             self._conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
             apply_sqlite_pragmas(self._conn)
@@ -168,11 +184,13 @@ class SqliteBatchWriter:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for size, params in chunks(rows):
+            for size, params in chunks(batch.rows):
                 conn.execute(SQLITE_INSERTS[size], params)
-            for size, params in chunks(bumps):
+            for size, params in chunks(batch.bumps):
                 conn.execute(SQLITE_BUMPS[size], params)
-            for feed_id in newest_only:
+            for size, params in chunks(batch.rollups, ROLLUP_CHUNKS):
+                conn.execute(SQLITE_UPSERTS[size], params)
+            for feed_id in batch.newest_only:
                 conn.execute(SQLITE_KEEP_NEWEST, (feed_id,))
                 conn.execute(SQLITE_COUNT_ONE, (feed_id,))
             conn.execute("COMMIT")
@@ -185,10 +203,10 @@ class SqliteBatchWriter:
             raise
 
     async def write(self, points: Sequence[NewDatum]) -> None:
-        rows, bumps, newest_only = batch_of(points)
+        batch = batch_of(points)
         loop = asyncio.get_running_loop()
         with translating():
-            await loop.run_in_executor(self._executor, self._write, rows, bumps, newest_only)
+            await loop.run_in_executor(self._executor, self._write, batch)
         now = loop.time()
         if not self._checkpointing and now - self._last_checkpoint > self.CHECKPOINT_EVERY:
             self._checkpointing = True
@@ -226,10 +244,10 @@ class PostgresBatchWriter:
         self._conn: Any = None
 
     async def write(self, points: Sequence[NewDatum]) -> None:
-        rows, bumps, newest_only = batch_of(points)
+        batch = batch_of(points)
         with translating():
             try:
-                await self._write(rows, bumps, newest_only)
+                await self._write(batch)
             except Exception as error:
                 if isinstance(translate(error), Unavailable) or not isinstance(
                     error, asyncpg.PostgresError
@@ -237,19 +255,20 @@ class PostgresBatchWriter:
                     self._drop()  # not an error the server reported: start afresh next time
                 raise
 
-    async def _write(self, rows: list[Row], bumps: list[Bump], newest_only: list[int]) -> None:
+    async def _write(self, batch: Batch) -> None:
         if self._conn is None or self._conn.is_closed():
             self._conn = await asyncpg.connect(self._url)
         conn = self._conn
         async with conn.transaction():
-            if len(rows) >= self.COPY_FROM:
-                await conn.copy_records_to_table("data", records=rows, columns=COLUMNS)
+            if len(batch.rows) >= self.COPY_FROM:
+                await conn.copy_records_to_table("data", records=batch.rows, columns=COLUMNS)
             else:
-                await conn.execute(PG_INSERT_UNNEST, *columns(rows))
-            await conn.execute(PG_BUMP_UNNEST, *columns(bumps))
-            if newest_only:
-                await conn.executemany(PG_KEEP_NEWEST, [(f,) for f in newest_only])
-                await conn.execute(PG_COUNT_ONE, newest_only)
+                await conn.execute(PG_INSERT_UNNEST, *columns(batch.rows))
+            await conn.execute(PG_BUMP_UNNEST, *columns(batch.bumps))
+            await conn.execute(PG_UPSERT, *columns(batch.rollups))
+            if batch.newest_only:
+                await conn.executemany(PG_KEEP_NEWEST, [(f,) for f in batch.newest_only])
+                await conn.execute(PG_COUNT_ONE, batch.newest_only)
 
     def _drop(self) -> None:
         if self._conn is not None and not self._conn.is_closed():

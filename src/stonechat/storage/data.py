@@ -1,4 +1,4 @@
-"""Data point rows: batched inserts, time-ranged reads, chart aggregation."""
+"""Data point rows: time-ranged reads, edits and deletes (with their rollups), charts."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stonechat.domain.ids import time_of
 from stonechat.domain.records import Datum
+from stonechat.storage import rollups
 from stonechat.storage.database import Database
+from stonechat.storage.rollups import rebuild
 from stonechat.storage.schema import data, feeds
 
 _DATA_COLUMNS = (
@@ -153,17 +155,26 @@ class DataStore:
             ).first()
         return _datum(row) if row else None
 
-    async def update(self, feed_id: int, datum_id: str, **values: Any) -> Datum | None:
+    async def update(
+        self, feed_id: int, datum_id: str, *, rollups: bool = True, **values: Any
+    ) -> Datum | None:
+        """Change a point; with ``rollups``, recompute the rollups of its old and new time
+        (a feed with history off keeps the rollups of every point it was sent)."""
         async with self.db.begin() as conn:
             for where in self._locate(feed_id, datum_id):
+                old = (await conn.execute(select(data.c.created_at).where(where))).first()
+                if old is None:
+                    continue
                 row = (
                     await conn.execute(
                         update(data).where(where).values(**values).returning(*_DATA_COLUMNS)
                     )
-                ).first()
-                if row:
-                    await _refresh_last_value(conn, feed_id)
-                    return _datum(row)
+                ).one()
+                await _refresh_last_value(conn, feed_id)
+                if rollups:
+                    for at in {old.created_at, row.created_at}:
+                        await rebuild(conn, feed_id, at, at + 1)
+                return _datum(row)
         return None
 
     async def feeds_holding(self, ids: Sequence[str]) -> dict[str, int]:
@@ -180,10 +191,14 @@ class DataStore:
             count = left.scalar_subquery()
             await conn.execute(update(feeds).where(feeds.c.id == feed_id).values(data_count=count))
 
-    async def delete(self, feed_id: int, datum_id: str) -> bool:
+    async def delete(self, feed_id: int, datum_id: str, *, rollups: bool = True) -> bool:
+        """Delete a point; with ``rollups``, recompute the rollups of its time."""
         async with self.db.begin() as conn:
             for where in self._locate(feed_id, datum_id):
-                if (await conn.execute(delete(data).where(where))).rowcount:
+                gone = (
+                    await conn.execute(delete(data).where(where).returning(data.c.created_at))
+                ).first()
+                if gone is not None:
                     break
             else:
                 return False
@@ -193,85 +208,25 @@ class DataStore:
                 .values(data_count=case((feeds.c.data_count > 0, feeds.c.data_count - 1), else_=0))
             )
             await _refresh_last_value(conn, feed_id)
+            if rollups:
+                await rebuild(conn, feed_id, gone.created_at, gone.created_at + 1)
         return True
 
+    async def rebuild_rollups(self, feed_id: int, start: int, end: int) -> None:
+        """Recompute a feed's rollups over [start, end) from its raw points (``stonechat
+        rollups rebuild``), in one transaction."""
+        async with self.db.begin() as conn:
+            await rebuild(conn, feed_id, start, end)
+
     async def chart(
-        self, feed_id: int, *, start: int, end: int, bucket_ms: int, field: str
+        self, feed_id: int, grain: str, *, start: int, end: int, step: int, field: str
     ) -> list[tuple[int, Any]]:
-        """One ``(bucket start ms, aggregate)`` row per non-empty bucket, oldest first."""
-        bucket = ((data.c.created_at - start) // bucket_ms).label("bucket")
-        in_range = and_(
-            data.c.feed_id == feed_id, data.c.created_at >= start, data.c.created_at < end
-        )
-        if field == "val":
-            ranked = (
-                select(
-                    bucket,
-                    data.c.value,
-                    func.row_number()
-                    .over(
-                        partition_by=bucket.element,  # SQL may not name the alias here
-                        order_by=(data.c.created_at.desc(), data.c.id.desc()),
-                    )
-                    .label("rank"),
-                )
-                .where(in_range)
-                .subquery()
-            )
-            query = (
-                select(ranked.c.bucket, ranked.c.value)
-                .where(ranked.c.rank == 1)
-                .order_by(ranked.c.bucket)
-            )
-        elif self.db.dialect == "postgresql":
-            return await self._chart_by_ranges(feed_id, start, end, bucket_ms, field)
-        else:
-            aggregate = {
-                "avg": func.avg(data.c.value_num),
-                "min": func.min(data.c.value_num),
-                "max": func.max(data.c.value_num),
-                "sum": func.sum(data.c.value_num),
-                "val_count": func.count(),
-            }[field]
-            where = (
-                in_range if field == "val_count" else and_(in_range, data.c.value_num.isnot(None))
-            )
-            query = select(bucket, aggregate).where(where).group_by(bucket).order_by(bucket)
+        """One ``(bucket start ms, aggregate)`` row per chart bucket of ``step`` ms holding
+        data, oldest first, read from the rollups of ``grain``."""
         async with self.db.connect() as conn:
-            rows = await conn.execute(query)
-            return [(start + int(r[0]) * bucket_ms, r[1]) for r in rows]
-
-    async def _chart_by_ranges(
-        self, feed_id: int, start: int, end: int, bucket_ms: int, field: str
-    ) -> list[tuple[int, Any]]:
-        """PostgreSQL: one primary-key range scan per bucket (at most 480).
-
-        A plain ``GROUP BY`` on the bucket expression makes PostgreSQL sort every row (it
-        cannot know how few buckets there are): 330 ms over a million points, against about
-        165 ms this way.
-        """
-        value, counted = _RANGE_AGGREGATES[field]
-        query = text(
-            "SELECT b.start, a.v FROM generate_series("
-            "CAST(:start AS bigint), CAST(:last AS bigint), CAST(:step AS bigint)) AS b(start) "
-            f"CROSS JOIN LATERAL (SELECT {value} AS v, {counted} AS n FROM data "
-            "WHERE feed_id = :feed AND created_at >= b.start "
-            "AND created_at < LEAST(b.start + :step, :end)) a "
-            "WHERE a.n > 0 ORDER BY b.start"
-        )
-        params = {"start": start, "last": end - 1, "step": bucket_ms, "end": end, "feed": feed_id}
-        async with self.db.connect() as conn:
-            return [(int(r[0]), r[1]) for r in await conn.execute(query, params)]
-
-
-# Aggregate and "has data" count per chart field; column names only, never user input.
-_RANGE_AGGREGATES = {
-    "avg": ("avg(value_num)", "count(value_num)"),
-    "min": ("min(value_num)", "count(value_num)"),
-    "max": ("max(value_num)", "count(value_num)"),
-    "sum": ("sum(value_num)", "count(value_num)"),
-    "val_count": ("count(*)", "count(*)"),
-}
+            return await rollups.chart(
+                conn, feed_id, grain, start=start, end=end, step=step, field=field
+            )
 
 
 async def _refresh_last_value(conn: Any, feed_id: int) -> None:

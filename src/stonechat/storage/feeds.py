@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Select, delete, insert, select, update
 
 from stonechat.domain.records import Feed
+from stonechat.storage import rollups
 from stonechat.storage.database import Database
 from stonechat.storage.schema import (
     data,
@@ -51,6 +53,7 @@ def _feed(row: Any) -> Feed:
         created_at=row.created_at,
         updated_at=row.updated_at,
         offline_at=row.offline_at,
+        retention=json.loads(row.retention) if row.retention else {},
     )
 
 
@@ -160,6 +163,7 @@ class FeedStore:
         """Delete a feed with its data, memberships and webhook receivers."""
         async with self.db.begin() as conn:
             await conn.execute(delete(data).where(data.c.feed_id == feed_id))
+            await rollups.delete_feeds(conn, [feed_id])
             await conn.execute(delete(feed_groups).where(feed_groups.c.feed_id == feed_id))
             await conn.execute(
                 delete(webhook_receivers).where(webhook_receivers.c.feed_id == feed_id)

@@ -89,6 +89,8 @@ feeds = Table(
     Column("data_count", BigInteger, nullable=False, default=0),
     Column("queue_position", String(26)),
     Column("offline_at", BigInteger),  # set while the feed status watcher holds it offline
+    # The feed's own retention tiers over the server's defaults, as JSON ({"raw": 365}).
+    Column("retention", Text),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("user_id", "group_id", "key", name="uq_feeds_user_group_key"),
@@ -125,6 +127,29 @@ data = Table(
     Index("ix_data_id", "id", unique=True),
     sqlite_with_rowid=False,
     postgresql_partition_by="RANGE (created_at)",
+)
+
+# Summaries of each feed's points per minute, hour and day (storage/rollups.py). Like
+# ``data``, no foreign key: deleting a feed deletes its rollups with its points.
+rollups = Table(
+    "rollups",
+    metadata,
+    Column("feed_id", Integer, nullable=False),
+    Column("grain", SmallInteger, nullable=False),  # 0 minute, 1 hour, 2 day
+    Column("bucket", BigInteger, nullable=False),  # start, ms, a multiple of the grain
+    Column("points", BigInteger, nullable=False),
+    Column("numbers", BigInteger, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("low", Float),
+    Column("high", Float),
+    Column("first_at", BigInteger),
+    Column("first_id", String(26)),
+    Column("first_value", Float),
+    Column("last_at", BigInteger),
+    Column("last_id", String(26)),
+    Column("last_value", Float),
+    PrimaryKeyConstraint("feed_id", "grain", "bucket", name="pk_rollups"),
+    sqlite_with_rowid=False,
 )
 
 dashboards = Table(

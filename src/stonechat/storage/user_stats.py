@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 
 from stonechat.storage.database import Database
-from stonechat.storage.schema import activities, data, feeds, mqtt_retained, ui_sessions, users
+from stonechat.storage.schema import (
+    activities,
+    data,
+    feeds,
+    mqtt_retained,
+    rollups,
+    ui_sessions,
+    users,
+)
 
 
 @dataclass(slots=True, frozen=True)
@@ -58,11 +66,13 @@ class UserStatsStore:
 
     async def delete_user(self, user_id: int, username: str) -> None:
         """Delete the user and all it owns in one transaction. The data points (no foreign
-        key: the table is partitioned on PostgreSQL) and retained MQTT messages (keyed by
-        owner name) are deleted here; every other table cascades from ``users``."""
+        key: the table is partitioned on PostgreSQL), their rollups and retained MQTT
+        messages (keyed by owner name) are deleted here; every other table cascades from
+        ``users``."""
         async with self.db.begin() as conn:
             owned = select(feeds.c.id).where(feeds.c.user_id == user_id).scalar_subquery()
             await conn.execute(delete(data).where(data.c.feed_id.in_(owned)))
+            await conn.execute(delete(rollups).where(rollups.c.feed_id.in_(owned)))
             await conn.execute(
                 delete(mqtt_retained).where(mqtt_retained.c.owner == username.lower())
             )

@@ -481,13 +481,14 @@ def test_ids_are_unique_and_time_ordered(api: httpx.Client) -> None:
 
 @pytest.fixture(scope="module")
 def charted(api: httpx.Client) -> tuple[str, int]:
-    """A known data set in 10-minute buckets from T0.
+    """A known data set in 10-minute buckets from T0, a whole hour (chart buckets start at
+    multiples of their length).
 
     bucket 0: 1, 2, 6        bucket 2: 10, "abc", 20       bucket 3: "hello"
     plus a point exactly at T0 + 60 min, which a [T0, T0 + 60 min) window leaves out.
     """
     feed = unique("chart")
-    t0 = minute_floor(now_ms()) - 5 * 60 * MINUTE
+    t0 = now_ms() // (60 * MINUTE) * (60 * MINUTE) - 5 * 60 * MINUTE
     points = [
         (1, "1"),
         (2, "2"),
@@ -509,7 +510,7 @@ def charted(api: httpx.Client) -> tuple[str, int]:
         ("min", [(0, "1.0"), (20, "10.0")]),
         ("max", [(0, "6.0"), (20, "20.0")]),
         ("sum", [(0, "9.0"), (20, "30.0")]),
-        ("val", [(0, "6"), (20, "20"), (30, "hello")]),
+        ("val", [(0, "6.0"), (20, "20.0")]),  # the last number of each bucket
         ("val_count", [(0, "3"), (20, "3"), (30, "1")]),
     ],
 )
@@ -568,9 +569,10 @@ def test_chart_raw(api: httpx.Client, charted: tuple[str, int]) -> None:
 
 @pytest.fixture(scope="module")
 def minutely(api: httpx.Client) -> tuple[str, int]:
-    """600 points, value i at T0 + i minutes."""
+    """600 points, value i at T0 + i minutes; T0 a multiple of 4 hours (chart buckets start
+    at multiples of their length)."""
     feed = unique("minutely")
-    t0 = minute_floor(now_ms()) - 12 * 60 * MINUTE
+    t0 = now_ms() // (240 * MINUTE) * (240 * MINUTE) - 12 * 60 * MINUTE
     post_batch(
         api, feed, [{"value": str(i), "created_at": iso(t0 + i * MINUTE)} for i in range(600)]
     )
@@ -664,14 +666,15 @@ def test_chart_with_only_start_runs_to_now(api: httpx.Client, minutely: tuple[st
     feed, t0 = minutely
     params = {"start_time": iso(t0 + 590 * MINUTE), "field": "val_count", "resolution": "240"}
     chart = ok(api.get(f"/feeds/{feed}/data/chart", params=params))
-    assert chart["data"] == [[iso(t0 + 590 * MINUTE), "10"]]
+    # The whole 4-hour bucket the start falls in: points 480 to 599.
+    assert chart["data"] == [[iso(t0 + 480 * MINUTE), "120"]]
     assert chart["parameters"]["start_time"] == iso(t0 + 590 * MINUTE)
 
 
 def test_chart_of_group_feed(api: httpx.Client) -> None:
     group = unique("cg")
     assert api.post("/groups", json={"name": group}).status_code == 201
-    t0 = minute_floor(now_ms()) - 30 * MINUTE
+    t0 = now_ms() // (10 * MINUTE) * (10 * MINUTE) - 30 * MINUTE
     points = [{"value": str(v), "created_at": iso(t0 + i * MINUTE)} for i, v in enumerate([4, 8])]
     ok(api.post(f"/groups/{group}/feeds/g/data/batch", json=points))
     params = {"start_time": iso(t0), "end_time": iso(t0 + 10 * MINUTE), "resolution": "10"}

@@ -302,6 +302,16 @@ class ChartParameters(BaseModel):
     hours: float
     field: str
     raw: bool
+    rollup: Literal["minute", "hour", "day"] | None = Field(
+        None,
+        description="The summaries the buckets were made from (per minute, hour or day); "
+        "null for raw points (raw=true). Buckets start at multiples of the resolution (UTC).",
+    )
+    note: str | None = Field(
+        None,
+        description="Why the resolution is coarser than asked: the finer summaries of this "
+        "feed no longer reach back to start_time (retention).",
+    )
 
 
 class Chart(BaseModel):

@@ -42,8 +42,8 @@ async def feeds(
                     if e.grantee is not None
                 ],
                 "data": {
-                    "first": shapes.datum(first, f, services.retention_ms) if first else None,
-                    "last": shapes.datum(last, f, services.retention_ms) if last else None,
+                    "first": shapes.datum(first, f, services.retention) if first else None,
+                    "last": shapes.datum(last, f, services.retention) if last else None,
                     "count": f.data_count,
                 },
             }

@@ -11,6 +11,7 @@ from mqtt_core_fakes import FakeTransport, settle
 
 from stonechat.bus.events import FeedEvent
 from stonechat.domain.records import Datum, Feed, User
+from stonechat.domain.retention import Retention
 from stonechat.protocols.mqtt import delivery
 from stonechat.protocols.mqtt.adafruit.hooks import AdafruitHooks
 from stonechat.protocols.mqtt.broker import Broker
@@ -30,7 +31,7 @@ def broker() -> Broker:
         limiter=SimpleNamespace(banned={}),
         access=SimpleNamespace(),
         notices=Notices(),
-        retention_ms=86_400_000,
+        retention=Retention(),
         ingest=SimpleNamespace(bus=SimpleNamespace(distributed=False, node="here")),
     )
     return Broker(BrokerConfig(), services.ingest.bus, AdafruitHooks(services), store=None)

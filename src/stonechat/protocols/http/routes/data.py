@@ -88,6 +88,8 @@ def chart_body(feed: Feed, chart: Chart) -> dict[str, Any]:
             "hours": round(chart.hours, 4),
             "field": column,
             "raw": chart.raw,
+            "rollup": chart.rollup,
+            "note": chart.note,
         },
         "columns": ["date", column],
         "data": [[iso(at), number(value)] for at, value in chart.rows],
@@ -138,7 +140,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
             "X-Pagination-Start": iso(page.start) if page.start is not None else "",
             "X-Pagination-End": iso(page.end),
         }
-        retention = acc.services.retention_ms
+        retention = acc.services.retention
         return JSON([shapes.datum(d, feed, retention, fields) for d in page.data], headers=headers)
 
     @router.post(
@@ -151,9 +153,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         [datum], [feed], quota = await acc.services.writes.write(
             acc.principal, acc.owner, [(target.ident, point)], target.group_key
         )
-        return JSON(
-            shapes.datum(datum, feed, acc.services.retention_ms), headers=quota_headers(quota)
-        )
+        return JSON(shapes.datum(datum, feed, acc.services.retention), headers=quota_headers(quota))
 
     @router.post(
         f"{prefix}/data/batch",
@@ -166,10 +166,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
             acc.principal, acc.owner, [(target.ident, p) for p in points], target.group_key
         )
         return JSON(
-            [
-                shapes.datum(d, f, acc.services.retention_ms)
-                for d, f in zip(data, feeds, strict=True)
-            ],
+            [shapes.datum(d, f, acc.services.retention) for d, f in zip(data, feeds, strict=True)],
             headers=quota_headers(quota),
         )
 
@@ -207,7 +204,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     async def first(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
         # The queue pointer is the owner's: readers of a public feed do not move it.
         datum = await acc.services.data.first(feed, move=acc.is_owner)
-        return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
+        return JSON(shapes.datum(datum, feed, acc.services.retention, _include(include)))
 
     @router.get(
         f"{prefix}/data/last",
@@ -216,7 +213,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     )
     async def last(acc: AccountDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.last(feed, move=acc.is_owner)
-        return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
+        return JSON(shapes.datum(datum, feed, acc.services.retention, _include(include)))
 
     @router.get(
         f"{prefix}/data/next",
@@ -225,7 +222,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     )
     async def next_(acc: OwnerDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.next(feed)
-        return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
+        return JSON(shapes.datum(datum, feed, acc.services.retention, _include(include)))
 
     @router.get(
         f"{prefix}/data/previous",
@@ -239,7 +236,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     )
     async def previous(acc: OwnerDep, feed: read_dep, include: str | None = None) -> Response:
         datum = await acc.services.data.previous(feed)
-        return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
+        return JSON(shapes.datum(datum, feed, acc.services.retention, _include(include)))
 
     @router.get(
         f"{prefix}/data/retain",
@@ -263,7 +260,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
         include: str | None = None,
     ) -> Response:
         datum = await acc.services.data.get(feed, datum_id)
-        return JSON(shapes.datum(datum, feed, acc.services.retention_ms, _include(include)))
+        return JSON(shapes.datum(datum, feed, acc.services.retention, _include(include)))
 
     @router.put(
         f"{prefix}/data/{{datum_id}}",
@@ -285,7 +282,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     ) -> Response:
         body = await read_object(request, "datum")
         datum = await acc.services.data.update(feed, datum_id, body)
-        return JSON(shapes.datum(datum, feed, acc.services.retention_ms))
+        return JSON(shapes.datum(datum, feed, acc.services.retention))
 
     @router.delete(
         f"{prefix}/data/{{datum_id}}", summary="Delete a data point", response_model=schemas.Datum
@@ -293,7 +290,7 @@ def build_router(read_dep: Any, write_dep: Any, prefix: str, tag: str) -> APIRou
     async def delete_datum(acc: OwnerDep, feed: read_dep, datum_id: str) -> Response:
         datum = await acc.services.data.get(feed, datum_id)
         await acc.services.data.delete(feed, datum_id)
-        return JSON(shapes.datum(datum, feed, acc.services.retention_ms))
+        return JSON(shapes.datum(datum, feed, acc.services.retention))
 
     return router
 

@@ -193,7 +193,7 @@ async def group_data(acc: AccountDep, group_key: str, request: Request) -> Respo
     data, feeds, quota = await acc.services.writes.write(
         acc.principal, acc.owner, points, group_key
     )
-    retention = acc.services.retention_ms
+    retention = acc.services.retention
     return JSON(
         [shapes.datum(d, feed, retention) for d, feed in zip(data, feeds, strict=True)],
         headers=quota_headers(quota),

@@ -42,7 +42,7 @@ async def _store(services: Services, token: str, point: PointInput) -> Response:
     [datum], [stored], quota = await services.writes.write(
         principal, owner, [(feed.full_key, point)]
     )
-    return JSON(shapes.datum(datum, stored, services.retention_ms), headers=quota_headers(quota))
+    return JSON(shapes.datum(datum, stored, services.retention), headers=quota_headers(quota))
 
 
 @router.post(

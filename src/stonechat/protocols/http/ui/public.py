@@ -80,7 +80,7 @@ async def public_data(
         "X-Pagination-Limit": str(page.limit),
         "X-Pagination-Total": str(feed.data_count),
     }
-    return JSON([shapes.datum(d, feed, services.retention_ms) for d in page.data], headers=headers)
+    return JSON([shapes.datum(d, feed, services.retention) for d in page.data], headers=headers)
 
 
 @router.get("/feeds/{feed_key}/chart", summary="Chart series of a public feed")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from stonechat.bus.events import FeedEvent, Origin
+from stonechat.domain.retention import Retention
 from stonechat.protocols.mqtt.adafruit.payloads import GroupUpdate, Payloads, groups_of, identifiers
 from stonechat.protocols.mqtt.failures import delivery_failed
 from stonechat.protocols.mqtt.messages import Message, Subscription
@@ -24,9 +25,9 @@ if TYPE_CHECKING:
 class FanOut:
     """The bus listener that delivers stored points to the broker's subscriptions."""
 
-    def __init__(self, broker: BrokerState, retention_ms: int) -> None:
+    def __init__(self, broker: BrokerState, retention: Retention) -> None:
         self.broker = broker
-        self.retention_ms = retention_ms
+        self.retention = retention
 
     def fan_out(self, events: list[FeedEvent]) -> None:
         """Bus listener: deliver committed points to their subscribers.
@@ -39,7 +40,7 @@ class FanOut:
         """
         registry = self.broker.registry
         shares = registry.shares
-        retention = self.retention_ms
+        retention = self.retention
         group_updates: dict[tuple[int, str, str], GroupUpdate] = {}
         for event in events:
             owner = event.username.lower()

@@ -53,7 +53,7 @@ class Getter:
         datum = await self.services.data.store.edge(feed.id, newest=True) if feed else None
         if feed is None or datum is None:
             return  # nothing stored: no reply (mqtt-api.md §3.3)
-        payloads = Payloads(feed, datum, self.services.retention_ms)
+        payloads = Payloads(feed, datum, self.services.retention)
         self._reply(session, reply, payloads.get(topic.fmt))
 
     async def get_group(

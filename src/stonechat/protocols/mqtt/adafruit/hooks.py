@@ -51,7 +51,7 @@ class AdafruitHooks:
         self.sign_in = SignIn(broker, services, self.enforcement, self.guard)
         self.publisher = Publisher(broker, services, self.enforcement)
         self.getter = Getter(broker, services, self.guard)
-        self.fan_out = FanOut(broker, services.retention_ms)
+        self.fan_out = FanOut(broker, services.retention)
         self.keys = KeyWatch(broker, services, self.guard)
         self.admin = AdminLink(broker, services)
         # Bound once: the calls on the hot paths are one attribute lookup away.

@@ -13,6 +13,7 @@ import orjson
 from stonechat.domain import shapes
 from stonechat.domain.payloads import csv_line, group_csv, group_json
 from stonechat.domain.records import Datum, Feed
+from stonechat.domain.retention import Retention
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.session import Session
@@ -23,7 +24,7 @@ class Payloads:
 
     __slots__ = ("_csv", "_json", "datum", "feed", "raw", "retention")
 
-    def __init__(self, feed: Feed, datum: Datum, retention: int) -> None:
+    def __init__(self, feed: Feed, datum: Datum, retention: Retention) -> None:
         self.feed = feed
         self.datum = datum
         self.retention = retention

@@ -1,0 +1,327 @@
+"""Rollups: each feed's points summarised per minute, hour and day.
+
+A rollup row holds, for one feed, grain and bucket (its start, in ms, a multiple of the
+grain's length from the epoch): ``points`` (every point), and over the points with a numeric
+value ``numbers``, ``total``, ``low``, ``high``, the first and the last (time, id and value,
+ordered by time then id, as the data is). The average is ``total / numbers``.
+
+Kept two ways, both exact:
+- **Adding points** (the batch writer, in the transaction that inserts them): the batch is
+  summarised in Python (``Summary``), one row per (feed, grain, bucket), and merged into the
+  stored rows by one upsert. Back-dated points merge into their old buckets the same way.
+- **Editing or deleting a point, or a rebuild** (``rebuild``): the minutes of a time range
+  are recomputed from the raw points, then their hours from the minutes, then their days from
+  the hours. Raw points stay the source of truth; the retention tiers
+  (``domain/retention.py``) keep whatever a recomputation reads.
+
+Charts read them (``chart``): a bucket of the chart is one or more whole rollup buckets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from stonechat.domain.retention import GRAIN_MS, GRAINS
+
+GRAIN = {name: number for number, name in enumerate(GRAINS)}  # stored as a small integer
+COLUMNS = (
+    "feed_id",
+    "grain",
+    "bucket",
+    "points",
+    "numbers",
+    "total",
+    "low",
+    "high",
+    "first_at",
+    "first_id",
+    "first_value",
+    "last_at",
+    "last_id",
+    "last_value",
+)
+_COLUMN_LIST = ", ".join(COLUMNS)
+
+# Merging a row of new points (``excluded``) into the stored row. Every right-hand side reads
+# the stored row as it was before this statement (SQL's rule, on both databases).
+_EARLIER = (
+    "excluded.first_at IS NOT NULL AND (rollups.first_at IS NULL "
+    "OR excluded.first_at < rollups.first_at "
+    "OR (excluded.first_at = rollups.first_at AND excluded.first_id < rollups.first_id))"
+)
+_LATER = (
+    "excluded.last_at IS NOT NULL AND (rollups.last_at IS NULL "
+    "OR excluded.last_at > rollups.last_at "
+    "OR (excluded.last_at = rollups.last_at AND excluded.last_id > rollups.last_id))"
+)
+MERGE = (
+    " ON CONFLICT (feed_id, grain, bucket) DO UPDATE SET "
+    "points = rollups.points + excluded.points, "
+    "numbers = rollups.numbers + excluded.numbers, "
+    "total = rollups.total + excluded.total, "
+    "low = CASE WHEN rollups.low IS NULL OR excluded.low < rollups.low "
+    "THEN excluded.low ELSE rollups.low END, "
+    "high = CASE WHEN rollups.high IS NULL OR excluded.high > rollups.high "
+    "THEN excluded.high ELSE rollups.high END, "
+    + ", ".join(
+        f"{column} = CASE WHEN {_EARLIER} THEN excluded.{column} ELSE rollups.{column} END"
+        for column in ("first_at", "first_id", "first_value")
+    )
+    + ", "
+    + ", ".join(
+        f"{column} = CASE WHEN {_LATER} THEN excluded.{column} ELSE rollups.{column} END"
+        for column in ("last_at", "last_id", "last_value")
+    )
+)
+SQLITE_CHUNKS = (256, 32, 4, 1)
+
+
+def sqlite_upsert(rows: int) -> str:
+    values = ", ".join([f"({', '.join('?' * len(COLUMNS))})"] * rows)
+    return f"INSERT INTO rollups ({_COLUMN_LIST}) VALUES {values}" + MERGE
+
+
+SQLITE_UPSERTS = {n: sqlite_upsert(n) for n in SQLITE_CHUNKS}
+PG_UPSERT = (
+    f"INSERT INTO rollups ({_COLUMN_LIST}) SELECT * FROM unnest($1::int[], $2::smallint[], "
+    "$3::bigint[], $4::bigint[], $5::bigint[], $6::float8[], $7::float8[], $8::float8[], "
+    "$9::bigint[], $10::text[], $11::float8[], $12::bigint[], $13::text[], $14::float8[])" + MERGE
+)
+
+Row = tuple[Any, ...]
+
+
+@dataclass(slots=True)
+class Summary:
+    """What a set of points adds to one rollup bucket."""
+
+    points: int = 0
+    numbers: int = 0
+    total: float = 0.0
+    low: float | None = None
+    high: float | None = None
+    first: tuple[int, str, float] | None = None
+    last: tuple[int, str, float] | None = None
+
+    def add(self, at: int, ident: str, value: float | None) -> None:
+        self.points += 1
+        if value is None:
+            return
+        self.numbers += 1
+        self.total += value
+        if self.low is None or value < self.low:
+            self.low = value
+        if self.high is None or value > self.high:
+            self.high = value
+        if self.first is None or (at, ident) < self.first[:2]:
+            self.first = (at, ident, value)
+        if self.last is None or (at, ident) > self.last[:2]:
+            self.last = (at, ident, value)
+
+    def merge(self, other: Summary) -> None:
+        self.points += other.points
+        if not other.numbers:
+            return
+        self.numbers += other.numbers
+        self.total += other.total
+        assert other.low is not None and other.high is not None
+        assert other.first is not None and other.last is not None
+        if self.low is None or other.low < self.low:
+            self.low = other.low
+        if self.high is None or other.high > self.high:
+            self.high = other.high
+        if self.first is None or other.first[:2] < self.first[:2]:
+            self.first = other.first
+        if self.last is None or other.last[:2] > self.last[:2]:
+            self.last = other.last
+
+    def row(self, feed_id: int, grain: int, bucket: int) -> Row:
+        first = self.first or (None, None, None)
+        last = self.last or (None, None, None)
+        return (feed_id, grain, bucket, self.points, self.numbers, self.total, self.low,
+                self.high, *first, *last)  # fmt: skip
+
+
+def summarise(points: Iterable[tuple[int, int, str, float | None]]) -> list[Row]:
+    """Rollup rows (minute, hour and day) of ``(feed id, time, id, value)`` points.
+
+    One dictionary step per point: the points make minutes, the minutes make hours and
+    days. Rows are sorted, so that writers lock rows in one order.
+    """
+    minutes: dict[tuple[int, int], Summary] = {}
+    step = GRAIN_MS["minute"]
+    for feed_id, at, ident, value in points:
+        key = (feed_id, at - at % step)
+        summary = minutes.get(key)
+        if summary is None:
+            summary = minutes[key] = Summary()
+        summary.add(at, ident, value)
+    rows = [s.row(f, 0, b) for (f, b), s in minutes.items()]
+    for grain in ("hour", "day"):
+        size = GRAIN_MS[grain]
+        coarse: dict[tuple[int, int], Summary] = {}
+        for (feed_id, bucket), summary in minutes.items():
+            key = (feed_id, bucket - bucket % size)
+            into = coarse.get(key)
+            if into is None:
+                into = coarse[key] = Summary()
+            into.merge(summary)
+        rows.extend(s.row(f, GRAIN[grain], b) for (f, b), s in coarse.items())
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    return rows
+
+
+def _floor(column: str, step: str) -> str:
+    """SQL: ``column`` rounded down to a multiple of ``step`` (right for negative times too:
+    ``%`` keeps the sign of the dividend on both databases)."""
+    return f"({column} - ((({column} % {step}) + {step}) % {step}))"
+
+
+def _ranked(bucket: str, first: str, last: str, present: str) -> str:
+    """SQL: each row's bucket ``b``, and its rank among the rows of its bucket that hold a
+    number (``present``) from the first (``fr``, by ``first``: "time, id") and from the last
+    (``lr``, by ``last``)."""
+    last_desc = ", ".join(f"{column} DESC" for column in last.split(", "))
+    return (
+        f"{bucket} AS b, "
+        f"CASE WHEN {present} THEN row_number() OVER (PARTITION BY {bucket}, {present} "
+        f"ORDER BY {first}) END AS fr, "
+        f"CASE WHEN {present} THEN row_number() OVER (PARTITION BY {bucket}, {present} "
+        f"ORDER BY {last_desc}) END AS lr"
+    )
+
+
+def _first_and_last(first: tuple[str, str, str], last: tuple[str, str, str]) -> str:
+    """SQL: the (time, id, value) columns of a bucket's first and last numbers, picked by
+    their ranks."""
+    return ", ".join(
+        f"max(CASE WHEN {rank} = 1 THEN {column} END)"
+        for rank, columns in (("fr", first), ("lr", last))
+        for column in columns
+    )
+
+
+# Typed: PostgreSQL cannot tell a bare parameter's type in a SELECT list.
+_FEED_AND_GRAIN = "CAST(:feed AS integer), CAST(:grain AS smallint)"
+# The minutes of [:start, :end) from the raw points.
+_FROM_RAW = (
+    f"SELECT {_FEED_AND_GRAIN}, b, count(*), count(value_num), coalesce(sum(value_num), 0), "
+    "min(value_num), max(value_num), "
+    + _first_and_last(("created_at", "id", "value_num"), ("created_at", "id", "value_num"))
+    + " FROM (SELECT created_at, id, value_num, "
+    + _ranked(
+        _floor("created_at", ":step"), "created_at, id", "created_at, id", "value_num IS NOT NULL"
+    )
+    + " FROM data WHERE feed_id = :feed AND created_at >= :start AND created_at < :end) s "
+    "GROUP BY b"
+)
+# The buckets of a coarser grain in [:start, :end) from the rows of the grain below.
+_FROM_FINER = (
+    f"SELECT {_FEED_AND_GRAIN}, b, sum(points), sum(numbers), sum(total), min(low), max(high), "
+    + _first_and_last(("first_at", "first_id", "first_value"), ("last_at", "last_id", "last_value"))
+    + f" FROM (SELECT {', '.join(COLUMNS[3:])}, "
+    + _ranked(_floor("bucket", ":step"), "first_at, first_id", "last_at, last_id", "numbers > 0")
+    + " FROM rollups WHERE feed_id = :feed AND grain = :finer "
+    "AND bucket >= :start AND bucket < :end) s GROUP BY b"
+)
+_CLEAR = text(
+    "DELETE FROM rollups WHERE feed_id = :feed AND grain = :grain "
+    "AND bucket >= :start AND bucket < :end"
+)
+_INSERT_FROM_RAW = text(f"INSERT INTO rollups ({_COLUMN_LIST}) " + _FROM_RAW)
+_INSERT_FROM_FINER = text(f"INSERT INTO rollups ({_COLUMN_LIST}) " + _FROM_FINER)
+
+
+def _span(start: int, end: int, grain: str) -> tuple[int, int]:
+    """The whole buckets of ``grain`` that [start, end) touches."""
+    step = GRAIN_MS[grain]
+    return start - start % step, -(-end // step) * step
+
+
+def rebuild_steps(feed_id: int, start: int, end: int) -> Iterator[tuple[Any, dict[str, int]]]:
+    """The statements that recompute the rollups of every minute, hour and day that
+    [start, end) touches: the minutes from the raw points, the hours from the minutes, the
+    days from the hours. (Also run by migration 0014, on a plain connection.)"""
+    finer: str | None = None
+    for grain in GRAINS:
+        low, high = _span(start, end, grain)
+        params = {"feed": feed_id, "grain": GRAIN[grain], "start": low, "end": high}
+        yield _CLEAR, params
+        if finer is None:
+            yield _INSERT_FROM_RAW, {**params, "step": GRAIN_MS[grain]}
+        else:
+            yield _INSERT_FROM_FINER, {**params, "step": GRAIN_MS[grain], "finer": GRAIN[finer]}
+        finer = grain
+        start, end = low, high
+
+
+async def rebuild(conn: AsyncConnection, feed_id: int, start: int, end: int) -> None:
+    """Recompute the rollups [start, end) touches (``rebuild_steps``), in ``conn``'s
+    transaction."""
+    for statement, params in rebuild_steps(feed_id, start, end):
+        await conn.execute(statement, params)
+
+
+async def delete_feeds(conn: AsyncConnection, feed_ids: Sequence[int]) -> None:
+    if feed_ids:
+        await conn.execute(
+            text("DELETE FROM rollups WHERE feed_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)
+            ),
+            {"ids": list(feed_ids)},
+        )
+
+
+# One aggregate per chart field over the rollup rows of a chart bucket; ``None`` when the
+# bucket holds no number (the chart leaves it out, as it does an empty bucket).
+_CHART_AGGREGATES = {
+    "avg": "CASE WHEN sum(numbers) > 0 THEN sum(total) / sum(numbers) END",
+    "sum": "CASE WHEN sum(numbers) > 0 THEN sum(total) END",
+    "min": "min(low)",
+    "max": "max(high)",
+    "val_count": "sum(points)",
+}
+_CHART_BUCKET = _floor("bucket", ":step")
+_CHART_WHERE = "feed_id = :feed AND grain = :grain AND bucket >= :start AND bucket < :end"
+_CHART = {
+    field: text(
+        f"SELECT {_CHART_BUCKET} AS b, {aggregate} AS v FROM rollups WHERE {_CHART_WHERE} "
+        "GROUP BY b ORDER BY b"
+    )
+    for field, aggregate in _CHART_AGGREGATES.items()
+}
+# ``val``: the last number of each chart bucket.
+_CHART["val"] = text(
+    "SELECT b, last_value FROM (SELECT "
+    f"{_CHART_BUCKET} AS b, last_value, row_number() OVER (PARTITION BY {_CHART_BUCKET} "
+    f"ORDER BY last_at DESC, last_id DESC) AS r FROM rollups WHERE {_CHART_WHERE} "
+    "AND numbers > 0) s WHERE r = 1 ORDER BY b"
+)
+
+
+async def chart(
+    conn: AsyncConnection, feed_id: int, grain: str, *, start: int, end: int, step: int, field: str
+) -> list[tuple[int, Any]]:
+    """``(bucket start, aggregate)`` per chart bucket of ``step`` ms (a multiple of the
+    grain) that holds data, oldest first; [start, end) in whole chart buckets."""
+    params = {"feed": feed_id, "grain": GRAIN[grain], "start": start, "end": end, "step": step}
+    rows = await conn.execute(_CHART[field], params)
+    return [(int(b), v) for b, v in rows if v is not None]
+
+
+_EXPIRE = text(
+    "DELETE FROM rollups WHERE grain = :grain AND bucket < :cutoff AND feed_id IN :feeds"
+).bindparams(bindparam("feeds", expanding=True))
+
+
+async def expire(conn: AsyncConnection, grain: str, cutoff: int, feed_ids: Sequence[int]) -> int:
+    """Drop ``feed_ids``' rollups of ``grain`` that start before ``cutoff``."""
+    if not feed_ids:
+        return 0
+    params = {"grain": GRAIN[grain], "cutoff": cutoff, "feeds": list(feed_ids)}
+    return (await conn.execute(_EXPIRE, params)).rowcount

@@ -1,0 +1,275 @@
+"""Rollups against the raw points they summarise, on both databases.
+
+Hypothesis writes random batches (back-dated points, ties at one millisecond, text values
+among numbers), deletes and edits (new value, new time) through the real paths (the batch
+writer, ``DataStore.update`` and ``delete``), then checks every rollup row (minute, hour, day)
+equals the same summary computed in Python from the raw rows left in the table. A rebuild
+from raw must give the same rows, and so must the migration's fill of an existing database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from alembic import command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from db_seed import open_db
+from stonechat.config import to_async_url
+from stonechat.domain.ids import derived
+from stonechat.domain.records import Datum
+from stonechat.domain.retention import GRAIN_MS
+from stonechat.domain.timestamps import MAX_MS, MIN_MS
+from stonechat.storage import rollups
+from stonechat.storage.batch_writer import batch_writer
+from stonechat.storage.data import DataStore, NewDatum
+from stonechat.storage.database import Database, alembic_config
+from stonechat.storage.rollups import GRAIN, summarise
+from support import backend_url
+
+BASE = 1_767_225_600_000  # 2026-01-01T00:00:00Z
+_feeds = itertools.count(100)
+_serial = itertools.count()
+
+
+def new_id(at: int) -> str:
+    """A ULID of time ``at``, unique across examples (points are written out of order)."""
+    return derived(at, str(next(_serial)))
+
+
+class Harness:
+    """One database and one event loop for every example of a test."""
+
+    def __init__(self, url: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.db: Database = self.run(open_db(url, feeds=1))
+        self.writer = batch_writer(self.db)
+        self.store = DataStore(self.db)
+
+    def run(self, coroutine: Any) -> Any:
+        return self.loop.run_until_complete(coroutine)
+
+    def close(self) -> None:
+        self.run(self.writer.close())
+        self.run(self.db.close())
+        self.loop.close()
+
+    async def new_feed(self) -> int:
+        feed_id = next(_feeds)
+        async with self.db.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO feeds (id, user_id, group_id, key, name, history, visibility, "
+                    "status_notify, status_timeout, data_count, created_at, updated_at) "
+                    "VALUES (:f, 1, 1, :k, :k, true, 'private', false, 60, 0, 0, 0)"
+                ),
+                {"f": feed_id, "k": f"f{feed_id}"},
+            )
+        return feed_id
+
+    async def raw_summary(self, feed_id: int) -> dict[tuple[int, int], tuple[Any, ...]]:
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT feed_id, created_at, id, value_num FROM data WHERE feed_id = :f"),
+                {"f": feed_id},
+            )
+            return {(r[1], r[2]): r[3:] for r in summarise([tuple(r) for r in rows])}
+
+    async def stored(self, feed_id: int) -> dict[tuple[int, int], tuple[Any, ...]]:
+        async with self.db.connect() as conn:
+            rows = await conn.execute(
+                text(f"SELECT {', '.join(rollups.COLUMNS)} FROM rollups WHERE feed_id = :f"),
+                {"f": feed_id},
+            )
+            return {(r[1], r[2]): tuple(r[3:]) for r in rows}
+
+
+@pytest.fixture(scope="module")
+def harness(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    for pg in backend_url(backend):
+        path = tmp_path_factory.mktemp("rollups") / "rollups.db"
+        h = Harness(to_async_url(pg or f"sqlite:///{path}"))
+        yield h
+        h.close()
+
+
+def assert_same(got: dict[Any, tuple[Any, ...]], expected: dict[Any, tuple[Any, ...]]) -> None:
+    assert got.keys() == expected.keys()
+    for key, row in expected.items():
+        points, numbers, total, low, high, *edges = row
+        assert got[key][:2] == (points, numbers), key
+        assert math.isclose(got[key][2], total, rel_tol=1e-9, abs_tol=1e-6), key
+        assert got[key][3:] == (low, high, *edges), key
+
+
+values = st.one_of(
+    st.integers(-1000, 1000).map(str),
+    st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: f"{f:.3f}"),
+    st.sampled_from(["on", "abc", ""]),
+)
+# Times over three days, so points share minutes, hours and days; ties at one millisecond.
+offsets = st.integers(0, 3 * 86_400_000).map(lambda ms: ms - ms % 7_000)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), st.lists(st.tuples(offsets, values), min_size=1, max_size=40)),
+        st.tuples(st.just("delete"), st.integers(0, 10_000)),
+        st.tuples(st.just("edit"), st.integers(0, 10_000), offsets, values),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+def numeric(value: str) -> float | None:
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=operations)
+def test_rollups_equal_the_summary_of_the_raw_points(harness: Harness, ops: list[Any]) -> None:
+    async def go() -> None:
+        feed_id = await harness.new_feed()
+        ids: list[str] = []
+        for op in ops:
+            if op[0] == "add":
+                batch = []
+                for offset, value in op[1]:
+                    at = BASE + offset
+                    datum = Datum(new_id(at), feed_id, value, None, None, None, at, at)
+                    batch.append(NewDatum(datum, numeric(value)))
+                    ids.append(datum.id)
+                await harness.writer.write(batch)
+            elif op[0] == "delete" and ids:
+                await harness.store.delete(feed_id, ids.pop(op[1] % len(ids)))
+            elif op[0] == "edit" and ids:
+                _, pick, offset, value = op
+                await harness.store.update(
+                    feed_id,
+                    ids[pick % len(ids)],
+                    value=value,
+                    value_num=numeric(value),
+                    created_at=BASE + offset,
+                )
+        expected = await harness.raw_summary(feed_id)
+        assert_same(await harness.stored(feed_id), expected)
+        # A rebuild from the raw points gives the same rows.
+        async with harness.db.begin() as conn:
+            await rollups.rebuild(conn, feed_id, MIN_MS, MAX_MS + 1)
+        assert_same(await harness.stored(feed_id), expected)
+
+    harness.run(go())
+
+
+def test_a_chart_reads_the_rollups_of_its_grain(harness: Harness) -> None:
+    """Every field of a chart, per 5 minutes (minute rollups), 2 hours (hour rollups) and
+    2 days (day rollups), equals the same aggregate over the raw points."""
+
+    async def go() -> None:
+        feed_id = await harness.new_feed()
+        batch = []
+        for i in range(3 * 24 * 60 // 7):
+            at = BASE + i * 7 * 60_000 + i % 5
+            value = str((i * 37) % 101 - 50) if i % 9 else "text"
+            batch.append(
+                NewDatum(
+                    Datum(new_id(at), feed_id, value, None, None, None, at, at), numeric(value)
+                )
+            )
+        await harness.writer.write(batch)
+        end = BASE + 3 * 86_400_000
+        for step, grain in ((5 * 60_000, "minute"), (7_200_000, "hour"), (2 * 86_400_000, "day")):
+            for field in ("avg", "sum", "min", "max", "val_count", "val"):
+                got = await harness.store.chart(
+                    feed_id, grain, start=BASE, end=end, step=step, field=field
+                )
+                assert [b for b, _ in got] == sorted(
+                    {
+                        p.datum.created_at // step * step
+                        for p in batch
+                        if field == "val_count" or p.value_num is not None
+                    }
+                )
+                for bucket, value in got:
+                    inside = [p for p in batch if bucket <= p.datum.created_at < bucket + step]
+                    numbers = [p.value_num for p in inside if p.value_num is not None]
+                    expected = {
+                        "avg": sum(numbers) / len(numbers) if numbers else None,
+                        "sum": sum(numbers),
+                        "min": min(numbers, default=None),
+                        "max": max(numbers, default=None),
+                        "val_count": len(inside),
+                        "val": max(
+                            (
+                                (p.datum.created_at, p.datum.id, p.value_num)
+                                for p in inside
+                                if p.value_num is not None
+                            ),
+                            default=(0, "", None),
+                        )[2],
+                    }[field]
+                    assert math.isclose(float(value), float(expected)), (grain, field, bucket)  # type: ignore[arg-type]
+
+    harness.run(go())
+
+
+def test_the_migration_fills_rollups_from_existing_points(url: str) -> None:
+    """A database with points from before rollups (0013) gets them from migration 0014."""
+
+    async def go() -> None:
+        db = await open_db(url, feeds=2)
+        writer = batch_writer(db)
+        batch = [
+            NewDatum(
+                Datum(
+                    new_id(BASE + i * 50_000),
+                    1 + i % 2,
+                    str(i),
+                    None,
+                    None,
+                    None,
+                    BASE + i * 50_000,
+                    0,
+                ),
+                float(i),
+            )
+            for i in range(500)
+        ]
+        await writer.write(batch)
+        await writer.close()
+        store = Harness.__new__(Harness)
+        store.db = db
+        before = {f: await Harness.stored(store, f) for f in (1, 2)}
+        async with db.begin() as conn:
+            await conn.execute(text("DELETE FROM rollups"))
+        async with db.begin() as conn:
+            await conn.run_sync(lambda sync: migrate(sync, "0013", down=True))
+        await db.upgrade()
+        after = {f: await Harness.stored(store, f) for f in (1, 2)}
+        assert before[1] and before[2]
+        for f in (1, 2):
+            assert_same(after[f], before[f])
+        await db.close()
+
+    asyncio.run(go())
+
+
+def migrate(connection: Any, revision: str, *, down: bool) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_grains_are_stored_as_numbers() -> None:
+    assert GRAIN == {"minute": 0, "hour": 1, "day": 2}
+    assert GRAIN_MS["day"] == 24 * GRAIN_MS["hour"] == 1440 * GRAIN_MS["minute"]
