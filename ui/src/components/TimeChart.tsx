@@ -51,6 +51,7 @@ export function TimeChart(props: TimeChartProps) {
     yAxisMin: props.yAxisMin ?? yRange?.[0] ?? null,
     yAxisMax: props.yAxisMax ?? yRange?.[1] ?? null,
     yAxisScale: props.yAxisScale,
+    yAxisLabel: props.yAxisLabel,
   };
   const plotBox = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);

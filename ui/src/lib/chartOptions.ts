@@ -28,6 +28,8 @@ export interface ChartLook {
   yAxisMin?: number | null;
   yAxisMax?: number | null;
   yAxisScale?: "linear" | "log";
+  /** Text beside the y axis, such as a unit. */
+  yAxisLabel?: string;
 }
 
 export interface ChartColors {
@@ -119,7 +121,12 @@ export function chartOptions(args: {
     scales: { x: { time: true }, y: yScale(look) },
     axes: [
       { ...base, size: compact ? 30 : 42, space: compact ? 56 : 70 },
-      { ...base, size: fitLabels, space: compact ? 16 : 28 },
+      {
+        ...base,
+        size: fitLabels,
+        space: compact ? 24 : 32,
+        ...(look.yAxisLabel ? { label: look.yAxisLabel, labelSize: compact ? 14 : 18, labelFont: font } : {}),
+      },
     ],
     series: [
       {},
