@@ -6,7 +6,7 @@ import { Confirm } from "../components/Modal";
 import { ErrorBox, Loading } from "../components/States";
 import { formatTime } from "../lib/format";
 import { useAsync } from "../lib/useAsync";
-import { FirstValueHelp } from "../pages/Feeds";
+import { FirstValueHelp } from "../components/FirstValueHelp";
 
 const PAGE_SIZE = 25;
 

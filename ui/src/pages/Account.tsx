@@ -3,9 +3,9 @@ import type { FormEvent } from "react";
 import { Link, Navigate, useLocation, useNavigate } from "react-router-dom";
 import { ApiError } from "../api/client";
 import { useAuth } from "../auth";
+import { EmailNotSetUp } from "../components/EmailNotSetUp";
 import { FormError, Loading } from "../components/States";
 import { browserTimeZone } from "../lib/timeZone";
-import { EmailNotSetUp } from "./PasswordReset";
 
 function messageOf(err: unknown): string {
   if (err instanceof ApiError) {

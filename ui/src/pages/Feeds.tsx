@@ -5,33 +5,11 @@ import { useAio, useAuth } from "../auth";
 import { FeedForm } from "../components/FeedForm";
 import { Confirm } from "../components/Modal";
 import { SharedWithMe } from "../components/SharedWithMe";
-import { Snippet } from "../components/Snippet";
+import { FirstValueHelp } from "../components/FirstValueHelp";
 import { Empty, ErrorBox, Loading } from "../components/States";
 import { formatTime, formatValue, relativeTime } from "../lib/format";
 import { live, topicOf } from "../lib/live";
-import { curlFirstValue, mosquittoFirstValue, targetFromWindow } from "../lib/snippets";
 import { useAsync } from "../lib/useAsync";
-
-export function FirstValueHelp({ feed }: { feed?: string }) {
-  const { session, config } = useAuth();
-  if (!session) return null;
-  const target = targetFromWindow(
-    session.user.username,
-    session.aio_key ?? "YOUR_AIO_KEY",
-    feed,
-    config?.mqtt_port,
-  );
-  return (
-    <div className="first-steps">
-      <p>
-        Send a first value from any computer: the feed is created when the first value arrives.
-        Your AIO key is on the <Link to="/settings">settings page</Link>.
-      </p>
-      <Snippet label="curl (HTTP)" code={curlFirstValue(target)} />
-      <Snippet label="MQTT (mosquitto_pub)" code={mosquittoFirstValue(target)} />
-    </div>
-  );
-}
 
 export function FeedsPage() {
   const aio = useAio();

@@ -4,6 +4,7 @@ import type { FormEvent } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { api, ApiError } from "../api/client";
 import { useAuth } from "../auth";
+import { EmailNotSetUp } from "../components/EmailNotSetUp";
 import { FormError, Loading } from "../components/States";
 
 function messageOf(err: unknown): string {
@@ -13,15 +14,6 @@ function messageOf(err: unknown): string {
       : "Too many requests. Wait a little and try again.";
   }
   return err instanceof Error ? err.message : String(err);
-}
-
-export function EmailNotSetUp() {
-  return (
-    <p className="muted small" data-testid="email-not-set-up">
-      Email is not set up on this server, so passwords cannot be reset by email. Ask its
-      administrator.
-    </p>
-  );
 }
 
 export function ForgotPassword() {
