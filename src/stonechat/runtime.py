@@ -139,7 +139,7 @@ def build_services(settings: Settings, db: Database) -> Services:
     accounts = build_accounts(settings, db)
     access = AccessService(db, accounts, bus, settings.key_cache_seconds)
     connections = ConnectionDirectory(bus)
-    feeds = FeedService(db, activity, access)
+    feeds = FeedService(db, activity, access, settings.retention())
     groups = GroupService(db, feeds, activity)
     dashboards = DashboardService(db, feeds, activity)
     ingest = IngestService(
@@ -305,7 +305,7 @@ async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
     stack.push_async_callback(watcher.close)
     mqtts = await _listen_for_mqtt(settings, broker, stack)
     retention = RetentionService(
-        db, settings.retention_days * DAY_MS, interval=settings.retention_interval_seconds
+        db, settings.retention(), interval=settings.retention_interval_seconds
     )
     await retention.start()
     stack.push_async_callback(retention.stop)

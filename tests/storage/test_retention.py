@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from db_seed import counts, open_db, point, stored
 from stonechat.config import to_async_url
+from stonechat.domain.retention import Retention
 from stonechat.domain.timestamps import now_ms
 from stonechat.services.retention import RetentionService
 from stonechat.storage import partitions
@@ -22,7 +23,7 @@ from stonechat.storage.retention import ADVISORY_KEY
 from support import backend_url
 
 DAY = 86_400_000
-RETENTION = 30 * DAY
+RETENTION = Retention(raw=30)  # summaries: the defaults
 
 
 @pytest.fixture
@@ -174,6 +175,60 @@ def test_sqlite_ingest_goes_on_during_a_large_prune(tmp_path: Path) -> None:
             assert await counts(db) == {1: 0, 2: 10 * written}
         finally:
             await writer.close()
+            await db.close()
+
+    asyncio.run(go())
+
+
+def test_each_feed_keeps_points_and_summaries_by_its_tiers(url: str) -> None:
+    """Feed 1 has the defaults, feed 2 keeps its raw points forever (and so its summaries),
+    feed 3 keeps raw points and minutes 100 days. Rollups go by grain: minutes after 90
+    days, hours after 180, days never. With a feed keeping raw points forever, no weekly
+    partition can be dropped: the others' points go by batched deletes."""
+
+    tiers = Retention(raw=30, minute=90, hour=180, day=None)
+    ages = (1, 40, 95, 200)
+
+    async def go() -> None:
+        db = await open_db(url, feeds=3)
+        now = now_ms()
+        try:
+            async with db.begin() as conn:
+                if db.dialect == "postgresql":
+                    await partitions.ensure_window(conn, now - 210 * DAY, now)
+                for feed, own in ((2, '{"raw": null}'), (3, '{"raw": 100, "minute": 100}')):
+                    await conn.execute(
+                        text("UPDATE feeds SET retention = :r WHERE id = :f"), {"r": own, "f": feed}
+                    )
+            points = {(f, age): point(f, now - age * DAY) for f in (1, 2, 3) for age in ages}
+            writer = batch_writer(db)
+            await writer.write(list(points.values()))
+            await writer.close()
+
+            result = await RetentionService(db, tiers).run_once(now)
+
+            kept = {1: (1,), 2: ages, 3: (1, 40, 95)}
+            assert await stored(db) == {
+                points[(f, a)].datum.id for f, got in kept.items() for a in got
+            }
+            assert await counts(db) == {f: len(got) for f, got in kept.items()}
+            if db.dialect == "postgresql":
+                assert result.dropped_partitions == []  # feed 2 keeps every week
+            async with db.connect() as conn:
+                rows = await conn.execute(text("SELECT feed_id, grain, bucket FROM rollups"))
+                ages_of: dict[tuple[int, int], set[int]] = {}
+                for feed_id, grain, bucket in rows:
+                    ages_of.setdefault((feed_id, grain), set()).add(round((now - bucket) / DAY))
+            minute, hour, day = 0, 1, 2
+            assert ages_of[(1, minute)] == {1, 40}
+            assert ages_of[(1, hour)] == {1, 40, 95}
+            assert ages_of[(1, day)] == set(ages)
+            assert ages_of[(2, minute)] == ages_of[(2, hour)] == ages_of[(2, day)] == set(ages)
+            assert ages_of[(3, minute)] == {1, 40, 95}
+            assert ages_of[(3, hour)] == {1, 40, 95}
+            # Minutes of feed 1 (95, 200) and 3 (200); hours of feeds 1 and 3 (200).
+            assert result.rollups == 5
+        finally:
             await db.close()
 
     asyncio.run(go())

@@ -172,7 +172,7 @@ def db_prune(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Remove the data points past their expiration now (the server does it every 5 minutes)."""
-    from stonechat.runtime import DAY_MS, open_database
+    from stonechat.runtime import open_database
     from stonechat.services.retention import RetentionService
 
     settings = settings_from(
@@ -183,7 +183,7 @@ def db_prune(
         db = open_database(settings)
         try:
             await db.upgrade()
-            return await RetentionService(db, settings.retention_days * DAY_MS).run_once()
+            return await RetentionService(db, settings.retention()).run_once()
         finally:
             await db.close()
 
@@ -192,7 +192,9 @@ def db_prune(
         fail("another process is pruning this database right now; try again later")
     typer.echo(
         f"removed {result.removed} points older than {settings.retention_days} days "
-        f"({result.dropped} of them in {len(result.dropped_partitions)} dropped partitions)"
+        f"({result.dropped} of them in {len(result.dropped_partitions)} dropped partitions; "
+        "feeds with retention of their own by theirs) "
+        f"and {result.rollups} summaries past their tier"
     )
 
 

@@ -44,19 +44,25 @@ class Retention:
     def days(self, tier: str) -> int | None:
         return getattr(self, tier)  # type: ignore[no-any-return]
 
-    def over(self, overrides: Overrides) -> Retention:
-        """These defaults with a feed's own tiers on top; a tier shorter than the one before
-        it (defaults changed after the feed's were set) lasts as long as that one."""
-        if not overrides:
-            return self
-        merged = replace(self, **dict(overrides))
+    def over(self, overrides: Overrides, *, strict: bool = False) -> Retention:
+        """These defaults with a feed's own tiers on top. A tier shorter than the one before
+        it lasts as long as that one: a default tier (``{"raw": null}`` keeps the summaries
+        forever too), or, unless ``strict``, one of the feed's own (the defaults changed
+        after it was set); with ``strict`` that is refused."""
+        merged = self
         longest: int | None = 0
         for tier in TIERS:
-            days = merged.days(tier)
-            if longest is None or (days is not None and days < longest):
-                merged = replace(merged, **{tier: longest})
-            else:
-                longest = days
+            days = overrides[tier] if tier in overrides else self.days(tier)
+            if days is not None and (longest is None or days < longest):
+                if strict and tier in overrides:
+                    raise Invalid(
+                        "retention: each tier must be kept at least as long as the one before "
+                        "it (raw <= minute <= hour <= day; null = forever): "
+                        f"{tier} {days} is shorter than {longest or 'forever'}"
+                    )
+                days = longest
+            merged = replace(merged, **{tier: days})
+            longest = days
         return merged
 
     def cutoff(self, tier: str, now: int) -> int | None:
@@ -76,15 +82,16 @@ class Retention:
 
     def check(self) -> Retention:
         """Refuse tiers that end before the tier below them."""
-        longest = 0
+        longest: int | None = 0
         for tier in TIERS:
             days = self.days(tier)
-            if longest is None or (days is not None and days < longest):
+            shorter = days is not None and (longest is None or days < longest)
+            if shorter:
                 raise Invalid(
                     "retention: each tier must be kept at least as long as the one before it "
                     f"(raw <= minute <= hour <= day; null = forever): {self.as_json()}"
                 )
-            longest = days  # type: ignore[assignment]
+            longest = days
         return self
 
 
@@ -108,7 +115,7 @@ def parse_overrides(value: Any, defaults: Retention) -> dict[str, int | None]:
                 "or null (forever)"
             )
         overrides[tier] = days
-    defaults.over(overrides).check()
+    defaults.over(overrides, strict=True)
     return overrides
 
 

@@ -71,7 +71,10 @@ def feed(
     receivers: list[WebhookReceiver] | None = None,
     details: dict[str, Any] | None = None,
     status_changes: list[FeedStatusChange] | None = None,
+    retention: Retention | None = None,
 ) -> dict[str, Any]:
+    """A feed. ``retention``: the server's default tiers, to show the feed's tiers in force
+    (``retention_effective``) beside its own (``retention``)."""
     primary = next((g for g in groups if g.id == f.group_id), None)
     shape: dict[str, Any] = {
         "username": username,
@@ -103,6 +106,9 @@ def feed(
             for c in status_changes or []
         ],
     }
+    shape["retention"] = dict(f.retention)
+    if retention is not None:
+        shape["retention_effective"] = retention.over(f.retention).as_json()
     if details is not None:
         shape["details"] = details
     return shape

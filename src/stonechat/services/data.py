@@ -180,13 +180,15 @@ class DataService:
             if created > now_ms():
                 raise Invalid("data created_at may not be in the future")
             values["created_at"] = created
-        updated = await self.store.update(feed.id, datum_id, **values)
+        # A feed without history keeps the rollups of every point it was sent: its one
+        # stored point cannot stand for them.
+        updated = await self.store.update(feed.id, datum_id, rollups=feed.history, **values)
         if updated is None:
             raise NotFound(f"not found - no data with id '{datum_id}' in feed '{feed.full_key}'")
         return updated
 
     async def delete(self, feed: Feed, datum_id: str) -> None:
-        if not await self.store.delete(feed.id, datum_id):
+        if not await self.store.delete(feed.id, datum_id, rollups=feed.history):
             raise NotFound(f"not found - no data with id '{datum_id}' in feed '{feed.full_key}'")
 
     async def chart(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +12,7 @@ from stonechat.domain.errors import Invalid, NotFound
 from stonechat.domain.fields import INT32_MAX, present, to_bool, to_choice, to_id, to_int, to_text
 from stonechat.domain.names import check_feed_name, check_key, is_key, key_from_name
 from stonechat.domain.records import Feed, Group, User
+from stonechat.domain.retention import Retention, parse_overrides
 from stonechat.domain.timestamps import now_ms
 from stonechat.services.access import AccessService
 from stonechat.services.activity import ActivityLog
@@ -30,9 +32,15 @@ def not_found(username: str, ident: str) -> NotFound:
     )
 
 
-def feed_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    """Validated column values from a feed body; nulls and unknown fields are ignored."""
+def feed_fields(
+    body: dict[str, Any], *, creating: bool, retention: Retention | None = None
+) -> dict[str, Any]:
+    """Validated column values from a feed body; nulls and unknown fields are ignored, but
+    ``retention: null`` resets the feed's tiers to the defaults (``retention``)."""
     values: dict[str, Any] = {}
+    if "retention" in body:
+        own = parse_overrides(body["retention"], retention or Retention())
+        values["retention"] = json.dumps(own) if own else None
     if present(body, "name"):
         values["name"] = check_feed_name(to_text(body["name"], "name"))
     if present(body, "key"):
@@ -67,8 +75,15 @@ def feed_fields(body: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 
 class FeedService:
-    def __init__(self, db: Database, activity: ActivityLog, access: AccessService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        activity: ActivityLog,
+        access: AccessService,
+        retention: Retention | None = None,
+    ) -> None:
         self.store = FeedStore(db)
+        self.retention = retention or Retention()  # the server's default tiers
         self.access = access  # told of every change to who may read or write
         self.groups = GroupStore(db)
         self.activity = activity
@@ -122,7 +137,7 @@ class FeedService:
         return found
 
     async def create(self, user: User, body: dict[str, Any], group: Group | None = None) -> Feed:
-        values = feed_fields(body, creating=True)
+        values = feed_fields(body, creating=True, retention=self.retention)
         if group is None:
             group = await self.groups.default(user.id)
         at = now_ms()
@@ -151,7 +166,7 @@ class FeedService:
         return feed
 
     async def update(self, user: User, feed: Feed, body: dict[str, Any]) -> Feed:
-        values = feed_fields(body, creating=False)
+        values = feed_fields(body, creating=False, retention=self.retention)
         try:
             updated = await self.store.update(feed.id, updated_at=now_ms(), **values)
         except IntegrityError:

@@ -314,14 +314,26 @@ async def chart(
     return [(int(b), v) for b, v in rows if v is not None]
 
 
-_EXPIRE = text(
+_EXPIRE_ONLY = text(
     "DELETE FROM rollups WHERE grain = :grain AND bucket < :cutoff AND feed_id IN :feeds"
+).bindparams(bindparam("feeds", expanding=True))
+_EXPIRE_EXCEPT = text(
+    "DELETE FROM rollups WHERE grain = :grain AND bucket < :cutoff AND feed_id NOT IN :feeds"
 ).bindparams(bindparam("feeds", expanding=True))
 
 
-async def expire(conn: AsyncConnection, grain: str, cutoff: int, feed_ids: Sequence[int]) -> int:
-    """Drop ``feed_ids``' rollups of ``grain`` that start before ``cutoff``."""
-    if not feed_ids:
-        return 0
-    params = {"grain": GRAIN[grain], "cutoff": cutoff, "feeds": list(feed_ids)}
-    return (await conn.execute(_EXPIRE, params)).rowcount
+async def expire(
+    conn: AsyncConnection,
+    grain: str,
+    cutoff: int,
+    *,
+    only: Sequence[int] | None = None,
+    exclude: Sequence[int] = (),
+) -> int:
+    """Drop the rollups of ``grain`` that start before ``cutoff``: of the feeds ``only``,
+    or of every feed but ``exclude``."""
+    statement = _EXPIRE_ONLY if only is not None else _EXPIRE_EXCEPT
+    feeds = list(only if only is not None else exclude)
+    params = {"grain": GRAIN[grain], "cutoff": cutoff, "feeds": feeds}
+    result = await conn.execute(statement, params)
+    return int(result.rowcount)

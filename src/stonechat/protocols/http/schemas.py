@@ -147,6 +147,18 @@ class FeedStatusChange(BaseModel):
     created_at: Time
 
 
+class Retention(BaseModel):
+    """Days each tier is kept; null: forever. Each tier lasts at least as long as the one
+    before it (raw <= minute <= hour <= day)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    raw: int | None = Field(None, ge=1, le=100_000, description="Raw points")
+    minute: int | None = Field(None, ge=1, le=100_000, description="Per-minute summaries")
+    hour: int | None = Field(None, ge=1, le=100_000, description="Per-hour summaries")
+    day: int | None = Field(None, ge=1, le=100_000, description="Per-day summaries")
+
+
 class Feed(BaseModel):
     username: str
     owner: Owner
@@ -174,6 +186,12 @@ class Feed(BaseModel):
         description="The last 20 status changes (status_notify), newest first"
     )
     details: FeedDetails | None = Field(None, description="Only from /details")
+    retention: Retention = Field(
+        description="The feed's own retention tiers; a tier left out follows the server's defaults"
+    )
+    retention_effective: Retention | None = Field(
+        None, description="Every tier in force for this feed: its own over the defaults"
+    )
 
 
 class Group(BaseModel):
@@ -371,6 +389,13 @@ class FeedBody(BaseModel):
     license: str | None = None
     status_notify: bool | None = None
     status_timeout: int | None = Field(None, ge=1, le=2_147_483_647, description="Minutes")
+    retention: Retention | None = Field(
+        None,
+        description="The feed's own retention tiers, in days (null: forever), such as "
+        '{"raw": 365, "day": null}; tiers left out follow the server\'s defaults; the object '
+        "replaces the feed's earlier tiers, and null resets them all. 422 if a tier would "
+        "end before the one below it.",
+    )
 
 
 class GroupBody(BaseModel):

@@ -50,7 +50,13 @@ async def feeds(
         visible = await services.access.readable(principal, groups.get(f.id, []))
         result.append(
             shapes.feed(
-                f, owner.username, visible, receivers.get(f.id, []), extra, changes.get(f.id)
+                f,
+                owner.username,
+                visible,
+                receivers.get(f.id, []),
+                extra,
+                changes.get(f.id),
+                services.retention,
             )
         )
     return result
