@@ -470,17 +470,18 @@ def test_move_and_resize_blocks_and_the_layout_is_kept(
 
     box = item.bounding_box()
     assert box
-    # Drag by the block's title bar to the right and down.
+    # Drag by the block's title bar to the left and down (new blocks fill the width, so the
+    # gauge starts right of the chart; on the left it has room to grow).
     start = (box["x"] + box["width"] / 2, box["y"] + 12)
     page.mouse.move(*start)
     page.mouse.down()
-    page.mouse.move(start[0] + 40, start[1] + 20, steps=5)
-    page.mouse.move(start[0] + 450, start[1] + 260, steps=20)
+    page.mouse.move(start[0] - 40, start[1] + 20, steps=5)
+    page.mouse.move(start[0] - 450, start[1] + 260, steps=20)
     page.mouse.up()
     expect(saved).to_have_attribute("data-state", "saved")
     moved = layout_of(account, web, gauge)
     dropped = item.bounding_box()
-    assert dropped and dropped["x"] > box["x"] + 200, (box, dropped)
+    assert dropped and dropped["x"] < box["x"] - 200, (box, dropped)
 
     handle = item.locator(".react-resizable-handle")
     hbox = handle.bounding_box()

@@ -23,7 +23,7 @@ DEFAULT_SIZES = {
     "image": (6, 6),
     "indicator": (3, 3),
     "line_chart": (8, 6),
-    "line_gauge": (6, 2),
+    "line_gauge": (6, 3),
     "map": (8, 6),
     "momentary_button": (4, 3),
     "multiline_text": (6, 4),

@@ -57,7 +57,7 @@ export const lineGauge: BlockKind = {
     icon: "▭",
     feeds: 1,
     control: false,
-    size: [6, 2],
+    size: [6, 3],
     about: "The latest value as a horizontal bar between a minimum and a maximum.",
   },
   View: LineGaugeView,
