@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from stonechat import __version__
-from stonechat.cli import users
+from stonechat.cli import rollups, users
 from stonechat.cli.backup import backup, restore
 from stonechat.cli.export import export, import_, import_aio
 from stonechat.cli.options import (
@@ -41,6 +41,11 @@ db_app = typer.Typer(help="Manage the database.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 users.register(user_app)
 app.add_typer(db_app, name="db")
+rollups_app = typer.Typer(
+    help="Feeds' per-minute, hour and day summaries (rollups).", no_args_is_help=True
+)
+app.add_typer(rollups_app, name="rollups")
+rollups.register(rollups_app)
 
 
 def serve(settings: Settings) -> None:
