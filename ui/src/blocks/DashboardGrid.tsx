@@ -7,10 +7,8 @@ import { BREAKPOINT_WIDTHS, BREAKPOINTS, COLS, fromApiLayouts, toApiLayouts } fr
 import type { Breakpoint, GridLayouts } from "../lib/layouts";
 import { live, topicOf } from "../lib/live";
 import type { LiveStatus } from "../lib/live";
-import { BlockBody } from "./BlockView";
+import { BlockFrame } from "./BlockFrame";
 import type { DataSource, FeedState } from "./source";
-import { blockStyle } from "./parts/appearance";
-import { kindOf } from "./registry";
 import "./blocks.css";
 
 function feedKeysOf(blocks: Block[]): string[] {
@@ -216,50 +214,18 @@ export function DashboardGrid({
                 latest: null,
               } : null))
               .filter((f): f is FeedState => f !== null);
-            const title = block.name || (block.visual_type === "divider" ? "" : feedStates.map((f) => f.name).join(", ") || kindOf(block.visual_type)?.meta.label || block.visual_type);
             return (
               <div key={block.id} data-testid={`block-${block.id}`} data-visual-type={block.visual_type}>
-                <div
-                  className={`block${dashboard.block_borders === false ? " block-borderless" : ""}`}
-                  style={blockStyle(block, mode)}
-                >
-                  {(title || editing) && (
-                    <div className="block-head">
-                      <span className="block-title" title={title}>
-                        {title}
-                      </span>
-                      {editing && byId.has(block.id) && (
-                        <span className="block-tools">
-                          {onEditBlock && (
-                            <button
-                              type="button"
-                              className="btn-icon"
-                              aria-label={`Configure ${title || block.visual_type}`}
-                              data-testid={`block-edit-${block.id}`}
-                              onClick={() => onEditBlock(block)}
-                            >
-                              ⚙
-                            </button>
-                          )}
-                          {onDeleteBlock && (
-                            <button
-                              type="button"
-                              className="btn-icon"
-                              aria-label={`Delete ${title || block.visual_type}`}
-                              data-testid={`block-delete-${block.id}`}
-                              onClick={() => onDeleteBlock(block)}
-                            >
-                              🗑
-                            </button>
-                          )}
-                        </span>
-                      )}
-                    </div>
-                  )}
-                  <div className="block-body" style={editing ? { pointerEvents: "none" } : undefined}>
-                    <BlockBody block={block} feeds={feedStates} source={wrapped} editing={editing} />
-                  </div>
-                </div>
+                <BlockFrame
+                  block={block}
+                  feeds={feedStates}
+                  source={wrapped}
+                  editing={editing}
+                  borders={dashboard.block_borders !== false}
+                  mode={mode}
+                  onEdit={byId.has(block.id) ? onEditBlock : undefined}
+                  onDelete={byId.has(block.id) ? onDeleteBlock : undefined}
+                />
               </div>
             );
           })}
