@@ -33,12 +33,10 @@ class ChartPlan:
 
 
 def rounded_to_grain(minutes: int) -> int:
-    """Past 16 hours, a bucket length rounded up to whole hours, past a day to whole days,
-    so long ranges read hourly or daily rollups."""
-    if minutes >= _DAY:
-        return math.ceil(minutes / _DAY) * _DAY
+    """Past 16 hours (the longest of Adafruit IO's resolutions), a bucket length rounded up
+    to whole days, so long ranges read daily rollups."""
     if minutes > 16 * _HOUR:
-        return math.ceil(minutes / _HOUR) * _HOUR
+        return math.ceil(minutes / _DAY) * _DAY
     return minutes
 
 
