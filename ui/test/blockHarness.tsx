@@ -38,6 +38,7 @@ export function stubSource(overrides: Partial<DataSource> = {}) {
       columns: ["date", "value"],
       data: [["2026-01-02T03:04:05Z", "5"]],
     })) as unknown as DataSource["chart"],
+    points: vi.fn(async () => ({ items: [{ id: "1", value: "5", created_at: "2026-01-02T03:04:05Z" }], next: null })),
     data: vi.fn(async () => [] as Datum[]),
     publish,
     timeZone: "UTC",

@@ -184,6 +184,16 @@ describe("block kinds", () => {
     expect(value().querySelector("[data-notice=throttle]")?.textContent).toContain("slow down");
   });
 
+  it("stream's scrolling list is reachable by keyboard and named", () => {
+    const { source } = stubSource();
+    show(block("stream"), [feed("first")], source);
+    expect(value().tabIndex).toBe(0);
+    expect(value().getAttribute("aria-label")).toBe("Stream of Lamp");
+    cleanup();
+    show({ ...block("stream"), name: "Door log" }, [feed("first")], source);
+    expect(value().getAttribute("aria-label")).toBe("Door log");
+  });
+
   it("image shows a URL value as an image", () => {
     const { source } = stubSource();
     show(block("image"), [feed("https://example.com/cat.png")], source);

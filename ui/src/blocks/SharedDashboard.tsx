@@ -5,9 +5,10 @@ import { Aio } from "../api/aio";
 import type { Feed } from "../api/types";
 import { useAuth } from "../auth";
 import { Empty, ErrorBox, Loading } from "../components/States";
+import { userTimeZone } from "../lib/timeZone";
 import { useAsync } from "../lib/useAsync";
 import { DashboardGrid, LiveBadge } from "./DashboardGrid";
-import type { DataSource } from "./source";
+import { useSharedSource } from "./dataSources";
 
 /** The feeds of the blocks that this user may read (the others' blocks stay empty). */
 async function readableFeeds(aio: Aio, keys: string[]): Promise<Feed[]> {
@@ -17,7 +18,7 @@ async function readableFeeds(aio: Aio, keys: string[]): Promise<Feed[]> {
 
 export function SharedDashboard({ owner, dashboardKey }: { owner: string; dashboardKey: string }) {
   const { session } = useAuth();
-  const timeZone = session?.user.time_zone || "UTC";
+  const timeZone = userTimeZone(session?.user);
   const aio = useMemo(() => new Aio(owner), [owner]);
   const dash = useAsync(() => aio.dashboard(dashboardKey), [aio, dashboardKey]);
   const keys = useMemo(() => {
@@ -25,16 +26,7 @@ export function SharedDashboard({ owner, dashboardKey }: { owner: string; dashbo
     return [...new Set(all.filter(Boolean))].sort();
   }, [dash.data]);
   const feeds = useAsync(() => readableFeeds(aio, keys), [aio, keys.join(",")]);
-  const source = useMemo<DataSource>(
-    () => ({
-      chart: (k, q) => aio.chart(k, q),
-      data: async (k, limit) => (await aio.data(k, { limit })).items,
-      publish: null,
-      timeZone,
-      dashboardHref: (key) => `/dashboards/${encodeURIComponent(key)}?owner=${encodeURIComponent(owner)}`,
-    }),
-    [aio, timeZone, owner],
-  );
+  const source = useSharedSource(aio, timeZone);
 
   const breadcrumb = (
     <div className="breadcrumb">

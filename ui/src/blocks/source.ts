@@ -1,4 +1,4 @@
-import type { ChartQuery } from "../api/aio";
+import type { ChartQuery, PointsPage, PointsQuery } from "../api/aio";
 import type { ChartResponse, Datum } from "../api/types";
 import type { NoticeListener } from "../lib/live";
 
@@ -15,7 +15,10 @@ export interface FeedState {
 
 /** How blocks read history and write values (signed in) or only read (public page). */
 export interface DataSource {
-  chart(key: string, query: ChartQuery): Promise<ChartResponse>;
+  chart(key: string, query: ChartQuery, signal?: AbortSignal): Promise<ChartResponse>;
+  /** Raw points of a window, one page at a time, newest first: line charts draw every raw
+   * point up to a large bound (lib/chartLoad.ts) instead of the chart route's 480. */
+  points(key: string, query: PointsQuery, signal?: AbortSignal): Promise<PointsPage>;
   data(key: string, limit: number): Promise<Datum[]>;
   publish: ((key: string, value: string) => Promise<Datum | void>) | null;
   timeZone: string;

@@ -1,17 +1,17 @@
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import type { Block } from "../api/types";
 import { useAio, useAuth } from "../auth";
 import { BlockEditor } from "../blocks/BlockEditor";
 import { DashboardGrid, LiveBadge } from "../blocks/DashboardGrid";
 import { SharedDashboard } from "../blocks/SharedDashboard";
-import type { DataSource } from "../blocks/source";
+import { useOwnSource } from "../blocks/dataSources";
 import { Confirm } from "../components/Modal";
 import { ShareButton } from "../components/ShareDialog";
 import { CopyButton } from "../components/Snippet";
 import { Empty, ErrorBox, Loading } from "../components/States";
-import { live } from "../lib/live";
 import { otherOwner } from "../lib/shared";
+import { userTimeZone } from "../lib/timeZone";
 import { useAsync } from "../lib/useAsync";
 
 /** `/dashboards/KEY`: one's own dashboard; `?owner=NAME`: a dashboard NAME shared. */
@@ -27,7 +27,7 @@ export default function DashboardPage() {
 function OwnDashboard({ dashboardKey: key }: { dashboardKey: string }) {
   const aio = useAio();
   const { session } = useAuth();
-  const timeZone = session?.user.time_zone || "UTC";
+  const timeZone = userTimeZone(session?.user);
   const dash = useAsync(() => aio.dashboard(key), [aio, key]);
   const feeds = useAsync(() => aio.feeds(), [aio]);
   const [editing, setEditing] = useState(false);
@@ -36,16 +36,7 @@ function OwnDashboard({ dashboardKey: key }: { dashboardKey: string }) {
   const [deleting, setDeleting] = useState<Block | null>(null);
   const [visError, setVisError] = useState<string | null>(null);
 
-  const source = useMemo<DataSource>(
-    () => ({
-      chart: (k, q) => aio.chart(k, q),
-      data: async (k, limit) => (await aio.data(k, { limit })).items,
-      publish: (k, value) => aio.addData(k, value),
-      timeZone,
-      notices: (listener) => live.onNotice(listener),
-    }),
-    [aio, timeZone],
-  );
+  const source = useOwnSource(aio, timeZone);
 
   const saveLayouts = useCallback(
     async (layouts: Parameters<typeof aio.updateLayouts>[1]) => {

@@ -4,8 +4,9 @@ import { PublicApi } from "../api/aio";
 import { ApiError } from "../api/client";
 import { useAuth } from "../auth";
 import { DashboardGrid, LiveBadge } from "../blocks/DashboardGrid";
-import type { DataSource } from "../blocks/source";
+import { usePublicSource } from "../blocks/dataSources";
 import { Empty, ErrorBox, Loading } from "../components/States";
+import { userTimeZone } from "../lib/timeZone";
 import { useAsync } from "../lib/useAsync";
 
 export default function PublicDashboardPage() {
@@ -13,17 +14,7 @@ export default function PublicDashboardPage() {
   const { session } = useAuth();
   const pub = useMemo(() => new PublicApi(username), [username]);
   const result = useAsync(() => pub.dashboard(key), [pub, key]);
-  const timeZone = session?.user.time_zone || Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
-  const source = useMemo<DataSource>(
-    () => ({
-      chart: (k, q) => pub.chart(k, q),
-      data: (k, limit) => pub.data(k, limit),
-      publish: null,
-      timeZone,
-      dashboardHref: (key) => `/public/${encodeURIComponent(username)}/dashboards/${encodeURIComponent(key)}`,
-    }),
-    [pub, timeZone, username],
-  );
+  const source = usePublicSource(pub, userTimeZone(session?.user));
   if (result.loading && !result.data) return <Loading />;
   if (result.error || !result.data) {
     const notFound = result.error instanceof ApiError && result.error.status === 404;

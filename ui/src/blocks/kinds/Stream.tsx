@@ -21,8 +21,19 @@ function StreamView({ block, feeds, source }: BlockProps) {
   const showTime = yes(p, "showTimestamp", true);
   const showName = yes(p, "showName", true);
   const showGroup = yes(p, "showGroupName", false);
+  const feedNames = feeds.map((f) => f.name).join(", ");
+  const label = block.name || (feedNames ? `Stream of ${feedNames}` : "Stream");
+  // The list scrolls: focusable and named, so a keyboard can scroll it (axe's
+  // scrollable-region-focusable) and a screen reader says what it is.
   return (
-    <ul className="stream" style={fontStyle(block)} data-testid={`block-value-${block.id}`} aria-live="polite">
+    <ul
+      className="stream"
+      style={fontStyle(block)}
+      data-testid={`block-value-${block.id}`}
+      aria-live="polite"
+      aria-label={label}
+      tabIndex={0}
+    >
       {lines.length === 0 && <li className="muted">Waiting for values…</li>}
       {lines.map((l) => (
         <li key={l.id} className={l.notice ? `stream-notice stream-${l.notice}` : undefined} data-notice={l.notice}>
