@@ -58,3 +58,21 @@ describe("chartOptions", () => {
     expect(withAlpha("rgb(1,2,3)", 0.5)).toBe("rgb(1,2,3)");
   });
 });
+
+describe("chartOptions time window", () => {
+  const range = (opts: ReturnType<typeof build>) =>
+    opts.scales?.x?.range as (u: unknown, a: number | null, b: number | null) => [number, number];
+
+  it("spans the window asked for, widened to points outside it, and labels the x axis", () => {
+    const opts = chartOptions({ width: 800, height: 300, series: one, look: { xAxisLabel: "Time" }, colors, zoomable: false, xWindow: () => [1000, 4600] });
+    expect(range(opts)(null, 2000, 2000)).toEqual([1000, 4600]); // one point: not years wide
+    expect(range(opts)(null, 500, 5000)).toEqual([500, 5000]);
+    expect(range(opts)(null, null, null)).toEqual([1000, 4600]);
+    expect(opts.axes?.[0].label).toBe("Time");
+  });
+
+  it("leaves the x range to uPlot without a window", () => {
+    expect(build().scales?.x?.range).toBeUndefined();
+    expect(build().axes?.[0].label).toBeUndefined();
+  });
+});

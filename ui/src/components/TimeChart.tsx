@@ -37,6 +37,9 @@ export interface TimeChartProps extends ChartLook {
   yRange?: [number | null, number | null];
   /** The legend names series by feed key instead of name. */
   feedKeyLegend?: boolean;
+  /** Seconds: the time axis spans at least this window (a dashboard chart's history), else
+   * only the data's times. */
+  xWindow?: [number, number] | null;
   /** Shown at the end of the legend row, e.g. an "Aggregated" badge. */
   badge?: ReactNode;
   testId?: string;
@@ -52,6 +55,7 @@ export function TimeChart(props: TimeChartProps) {
     yAxisMax: props.yAxisMax ?? yRange?.[1] ?? null,
     yAxisScale: props.yAxisScale,
     yAxisLabel: props.yAxisLabel,
+    xAxisLabel: props.xAxisLabel,
   };
   const plotBox = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -59,8 +63,11 @@ export function TimeChart(props: TimeChartProps) {
   zoom.current = onZoom;
   const latest = useRef(data);
   latest.current = data;
+  const span = useRef(props.xWindow ?? null);
+  span.current = props.xWindow ?? null;
+  const windowed = props.xWindow !== undefined;
   const [cursor, setCursor] = useState<LegendCursor | null>(null);
-  const shape = JSON.stringify([series, look, height, timeZone]);
+  const shape = JSON.stringify([series, look, height, timeZone, windowed]);
 
   useEffect(() => {
     const el = plotBox.current;
@@ -76,7 +83,8 @@ export function TimeChart(props: TimeChartProps) {
       const { width, height: h } = size();
       compact = isCompact(width, h);
       const colors = { text: cssVar("--muted", "#666"), grid: cssVar("--grid", "rgba(0,0,0,.08)"), series: seriesColor };
-      const opts = chartOptions({ width, height: h, series, look, colors, zoomable: !!zoom.current });
+      const xWindow = windowed ? () => span.current : undefined;
+      const opts = chartOptions({ width, height: h, series, look, colors, zoomable: !!zoom.current, xWindow });
       opts.hooks = {
         setSelect: [
           (u: uPlot) => {
@@ -130,9 +138,11 @@ export function TimeChart(props: TimeChartProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [shape]);
 
+  // New data, or a new window: scales are ranged again.
+  const [from, to] = props.xWindow ?? [null, null];
   useEffect(() => {
     plot.current?.setData(data);
-  }, [data]);
+  }, [data, from, to]);
 
   const fill = height === "fill";
   return (

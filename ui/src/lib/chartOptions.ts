@@ -30,7 +30,12 @@ export interface ChartLook {
   yAxisScale?: "linear" | "log";
   /** Text beside the y axis, such as a unit. */
   yAxisLabel?: string;
+  /** Text below the time axis. */
+  xAxisLabel?: string;
 }
+
+/** The time span (seconds) the x axis shows at least; null: just the data's. */
+export type XWindow = () => [number, number] | null;
 
 export interface ChartColors {
   text: string;
@@ -74,6 +79,21 @@ function paths(look: ChartLook): Series.PathBuilder | undefined {
   return undefined;
 }
 
+/** The x scale: the window asked for, widened to any point outside it. Without a window,
+ * uPlot fits the data, and a single point gets an axis spanning years. */
+function xScale(window?: XWindow): uPlot.Scale {
+  if (!window) return { time: true };
+  return {
+    time: true,
+    range: (_u, dataMin, dataMax) => {
+      const span = window();
+      if (!span) return [dataMin, dataMax];
+      const has = dataMin !== null && dataMax !== null && Number.isFinite(dataMin) && Number.isFinite(dataMax);
+      return has ? [Math.min(span[0], dataMin), Math.max(span[1], dataMax)] : span;
+    },
+  };
+}
+
 function yScale(look: ChartLook): uPlot.Scale {
   const log = look.yAxisScale === "log";
   const min = look.yAxisMin ?? null;
@@ -95,8 +115,10 @@ export function chartOptions(args: {
   look: ChartLook;
   colors: ChartColors;
   zoomable: boolean;
+  /** The x axis spans at least this window (read again at every redraw). */
+  xWindow?: XWindow;
 }): Options {
-  const { width, height, series, look, colors, zoomable } = args;
+  const { width, height, series, look, colors, zoomable, xWindow } = args;
   const compact = isCompact(width, height);
   const font = `${compact ? 10 : 12}px system-ui, sans-serif`;
   const grid = { show: look.gridLines !== false, stroke: colors.grid, width: 1 };
@@ -118,9 +140,14 @@ export function chartOptions(args: {
     height,
     legend: { show: false },
     cursor: { drag: { x: zoomable, y: false, setScale: false }, points: { size: compact ? 5 : 7 } },
-    scales: { x: { time: true }, y: yScale(look) },
+    scales: { x: xScale(xWindow), y: yScale(look) },
     axes: [
-      { ...base, size: compact ? 30 : 42, space: compact ? 56 : 70 },
+      {
+        ...base,
+        size: compact ? 30 : 42,
+        space: compact ? 56 : 70,
+        ...(look.xAxisLabel ? { label: look.xAxisLabel, labelSize: compact ? 14 : 18, labelFont: font } : {}),
+      },
       {
         ...base,
         size: fitLabels,

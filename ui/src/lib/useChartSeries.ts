@@ -46,6 +46,8 @@ export interface ChartSeriesResult {
   truncated: boolean;
   /** Points drawn, over all feeds. */
   points: number;
+  /** The window last loaded (null before the first load): the time axis should span it. */
+  window: TimeWindow | null;
   /** Loaded, and no feed has a number to plot. */
   empty: boolean;
   loading: boolean;
@@ -87,6 +89,7 @@ export function useChartSeries(options: ChartSeriesOptions): ChartSeriesResult {
   const [loaded, setLoaded] = useState<Record<string, LoadedSeries>>({});
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<Error | null>(null);
+  const [span, setSpan] = useState<TimeWindow | null>(null);
   const [tick, setTick] = useState(0);
   const later = useRef<ReturnType<typeof setTimeout> | null>(null);
 
@@ -105,6 +108,7 @@ export function useChartSeries(options: ChartSeriesOptions): ChartSeriesResult {
         else failure ??= r.reason instanceof Error ? r.reason : new Error(String(r.reason));
       });
       setLoaded(next);
+      setSpan(window);
       setError(failure);
       setLoading(false);
     });
@@ -151,6 +155,7 @@ export function useChartSeries(options: ChartSeriesOptions): ChartSeriesResult {
       aggregation: present.find((s) => s.aggregation)?.aggregation ?? null,
       truncated: present.some((s) => s.truncated),
       points: present.reduce((n, s) => n + s.xs.length, 0),
+      window: span,
       empty: !loading && !present.some((s) => s.ys.some((v) => v !== null)),
       loading,
       error,
@@ -159,5 +164,5 @@ export function useChartSeries(options: ChartSeriesOptions): ChartSeriesResult {
     };
     // feedKeys is compared by its keys.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [loaded, keys, loading, error, reload, addPoint]);
+  }, [loaded, keys, loading, error, span, reload, addPoint]);
 }

@@ -1,5 +1,5 @@
 /** line_chart: one or more feeds over the last `historyHours`, with Adafruit IO's chart properties. */
-import { useEffect } from "react";
+import { useEffect, useMemo } from "react";
 import { ChartBadge } from "../../components/ChartBadge";
 import { TimeChart } from "../../components/TimeChart";
 import { numProp, prop, toNumber, yes } from "../../lib/format";
@@ -14,6 +14,11 @@ function LineChartView({ block, feeds, source }: BlockProps) {
   const rawDataOnly = yes(p, "rawDataOnly", false);
   const chart = useChartSeries({ source, feedKeys: feeds.map((f) => f.key), range: hours, rawDataOnly });
   const { addPoint } = chart;
+  const loaded = chart.window;
+  const xWindow = useMemo<[number, number] | null>(
+    () => (loaded ? [loaded.start.getTime() / 1000, loaded.end.getTime() / 1000] : null),
+    [loaded],
+  );
   const latest = feeds.map((f) => (f.latest ? `${f.key}:${f.latest.id}` : "")).join(",");
   useEffect(() => {
     for (const f of feeds) if (f.latest) addPoint(f.key, f.latest.created_at, f.latest.value);
@@ -27,7 +32,7 @@ function LineChartView({ block, feeds, source }: BlockProps) {
       aggregation={chart.aggregation}
       truncated={chart.truncated}
       points={chart.points}
-      band={!!chart.aggregation}
+      band={chart.bands.some((b) => !!b)}
       testId={`block-aggregated-${block.id}`}
     />
   );
@@ -47,6 +52,9 @@ function LineChartView({ block, feeds, source }: BlockProps) {
         yAxisMin={toNumber(prop(p, "yAxisMin"))}
         yAxisMax={toNumber(prop(p, "yAxisMax"))}
         yAxisScale={scale}
+        yAxisLabel={prop(p, "yAxisLabel") || undefined}
+        xAxisLabel={prop(p, "xAxisLabel") || undefined}
+        xWindow={xWindow}
         feedKeyLegend={yes(p, "feedKeyLegend", false)}
         badge={chart.aggregation || chart.truncated ? badge : undefined}
         testId={`chart-${block.id}`}
@@ -71,6 +79,7 @@ export const lineChart: BlockKind = {
   View: LineChartView,
   fields: [
     historyHours,
+    { name: "xAxisLabel", label: "X axis label", kind: "text", default: "" },
     { name: "yAxisLabel", label: "Y axis label", kind: "text", default: "" },
     { name: "yAxisMin", label: "Y minimum", kind: "number", default: "" },
     { name: "yAxisMax", label: "Y maximum", kind: "number", default: "" },
