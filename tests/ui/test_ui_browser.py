@@ -299,6 +299,32 @@ def test_turning_history_off_warns_and_keeps_the_latest_value(
         assert [d["value"] for d in api.get("/feeds/door-log/data").json()] == ["open again"]
 
 
+def test_a_feeds_retention_is_edited_in_its_form(
+    account: Account, web: Server, open_page: OpenPage
+) -> None:
+    with account.api(web) as api:
+        assert api.post("/feeds", json={"feed": {"name": "Rain"}}).status_code == 201
+    page = open_page("/feeds/rain", account.state)
+    page.get_by_test_id("feed-edit").click()
+    raw = page.get_by_test_id("feed-retention-raw")
+    expect(raw).to_have_attribute("placeholder", "30 days (default)")
+    raw.fill("a year")
+    page.get_by_test_id("feed-create-submit").click()
+    expect(page.get_by_role("alert")).to_contain_text("Every point: a number of days")
+    raw.fill("365")
+    page.get_by_test_id("feed-retention-day").fill("forever")
+    with page.expect_response(lambda r: r.request.method == "PATCH") as saved:
+        page.get_by_test_id("feed-create-submit").click()
+    assert saved.value.status == 200
+    with account.api(web) as api:
+        feed = api.get("/feeds/rain").json()
+    assert feed["retention"] == {"raw": 365, "day": None}
+    assert feed["retention_effective"]["minute"] == 365  # follows the longer raw tier
+    page.get_by_test_id("feed-edit").click()
+    expect(page.get_by_test_id("feed-retention-raw")).to_have_value("365")
+    expect(page.get_by_test_id("feed-retention-day")).to_have_value("forever")
+
+
 # -- dashboards -----------------------------------------------------------------------------
 
 BLOCK_TYPES = [

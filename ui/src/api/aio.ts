@@ -8,6 +8,7 @@ import type {
   Dashboard,
   Datum,
   Feed,
+  FeedChanges,
   Group,
   PublicDashboard,
   WebhookReceiver,
@@ -77,11 +78,11 @@ export class Aio {
     return this.client.get<Feed>(this.path(`/feeds/${enc(key)}/details`));
   }
 
-  createFeed(body: Partial<Feed>): Promise<Feed> {
+  createFeed(body: FeedChanges): Promise<Feed> {
     return this.client.post<Feed>(this.path("/feeds"), { feed: body });
   }
 
-  updateFeed(key: string, body: Partial<Feed>): Promise<Feed> {
+  updateFeed(key: string, body: FeedChanges): Promise<Feed> {
     return this.client.patch<Feed>(this.path(`/feeds/${enc(key)}`), { feed: body });
   }
 

@@ -1,3 +1,4 @@
+import type { Retention } from "../lib/retention";
 /** Shapes of the JSON the server sends (Adafruit IO REST v2 and /ui/api). */
 
 export interface User {
@@ -59,7 +60,14 @@ export interface Feed {
   groups: ShallowGroup[];
   feed_webhook_receivers?: { id: number; token: string; created_at: string }[];
   details?: { data?: { first?: Datum | null; last?: Datum | null; count?: number } };
+  /** The feed's own retention tiers (days, null forever); the rest follow the defaults. */
+  retention?: Retention;
+  /** Every tier in force: the feed's own over the server's defaults. */
+  retention_effective?: Retention;
 }
+
+/** A feed body sent to create or change a feed: ``retention: null`` resets the tiers. */
+export type FeedChanges = Omit<Partial<Feed>, "retention"> & { retention?: Retention | null };
 
 export interface Datum {
   id: string;

@@ -3,6 +3,16 @@ import type { FormEvent } from "react";
 import type { Feed } from "../api/types";
 import { Modal } from "./Modal";
 import { FormError } from "./States";
+import { RetentionFields } from "./RetentionFields";
+import type { Retention, Tier } from "../lib/retention";
+import { TIERS, parseTiers, tierText } from "../lib/retention";
+
+/** The tiers a feed would have without its own: its effective ones where it sets none. */
+function defaultsOf(feed: Feed): Retention {
+  const effective = feed.retention_effective ?? {};
+  const own = feed.retention ?? {};
+  return Object.fromEntries(TIERS.filter((t) => !(t in own)).map((t) => [t, effective[t]]));
+}
 
 export interface FeedFormValues {
   name: string;
@@ -11,6 +21,8 @@ export interface FeedFormValues {
   unit_symbol: string;
   visibility: string;
   history: boolean;
+  /** Sent only when the feed's own tiers changed (null: back to the defaults). */
+  retention?: Retention | null;
 }
 
 export function FeedForm({
@@ -28,6 +40,10 @@ export function FeedForm({
   const [unit, setUnit] = useState(feed?.unit_symbol ?? "");
   const [visibility, setVisibility] = useState(feed?.visibility ?? "private");
   const [history, setHistory] = useState(feed?.history ?? true);
+  const own = feed?.retention ?? {};
+  const [tiers, setTiers] = useState<Record<Tier, string>>(
+    () => Object.fromEntries(TIERS.map((t) => [t, tierText(own, t)])) as Record<Tier, string>,
+  );
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -48,6 +64,13 @@ export function FeedForm({
         history,
       };
       if (feed && key.trim() && key.trim() !== feed.key) values.key = key.trim();
+      if (feed) {
+        const parsed = parseTiers(tiers);
+        if (typeof parsed === "string") throw new Error(parsed);
+        if (JSON.stringify(parsed) !== JSON.stringify(own)) {
+          values.retention = Object.keys(parsed).length ? parsed : null;
+        }
+      }
       await onSubmit(values);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -120,6 +143,13 @@ export function FeedForm({
             Saving deletes every stored point of this feed but the latest
             {feed.details?.data?.count ? ` (${feed.details.data.count - 1} of ${feed.details.data.count})` : ""}.
           </p>
+        )}
+        {feed && (
+          <RetentionFields
+            texts={tiers}
+            defaults={defaultsOf(feed)}
+            onChange={(tier, text) => setTiers((old) => ({ ...old, [tier]: text }))}
+          />
         )}
         <FormError error={error} />
         <div className="form-actions">
