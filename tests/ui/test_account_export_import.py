@@ -30,7 +30,8 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
 
 @pytest.fixture
 def account(signed_in: Browser) -> dict[str, Any]:
-    """A signed-in user with a group, three feeds (one in the group, one empty), points
+    """A signed-in user with a group, three feeds (one in the group, one empty, one with
+    retention of its own), points
     with and without a location, and a dashboard with two blocks and a layout."""
     u = signed_in.username
 
@@ -38,7 +39,7 @@ def account(signed_in: Browser) -> dict[str, Any]:
         return ok(signed_in.unsafe(method, f"/api/v2/{u}{path}", json=body), status)
 
     call("POST", "/groups", {"name": "Garden"}, 201)
-    call("POST", "/feeds", {"feed": {"name": "Temperature"}}, 201)
+    call("POST", "/feeds", {"feed": {"name": "Temperature", "retention": {"raw": 365}}}, 201)
     call("POST", "/feeds?group_key=garden", {"feed": {"name": "Soil"}}, 201)
     call("POST", "/feeds", {"feed": {"name": "Empty"}}, 201)
     for start in range(0, POINTS, 1_000):
@@ -200,7 +201,10 @@ def contents(archive: Path) -> dict[str, Any]:
     [board] = json.loads(files["dashboards.json"])
     names = {b["id"]: b["name"] for b in board["blocks"]}
     return {
-        "feeds": sorted((f["key"], f["name"], f["history"], f["unit_symbol"]) for f in feeds),
+        "feeds": sorted(
+            (f["key"], f["name"], f["history"], f["unit_symbol"], json.dumps(f["retention"]))
+            for f in feeds
+        ),
         "groups": sorted(
             (g["key"], sorted(f["key"] for f in g["feeds"]))
             for g in json.loads(files["groups.json"])

@@ -111,6 +111,8 @@ def describe(report: Counter[str]) -> str:
     for kind in ("groups", "feeds", "dashboards", "blocks", "points"):
         there = report[f"{kind}_existing"]
         extra = [f"{there} there already"] if there else []
+        if kind == "feeds" and report["feeds_retention_dropped"]:
+            extra.append(f"{report['feeds_retention_dropped']} with this server's retention")
         if kind == "points" and report["points_expired"]:
             extra.append(f"{report['points_expired']} older than the retention")
         parts.append(f"{report[kind]} {kind}" + (f" ({', '.join(extra)})" if extra else ""))

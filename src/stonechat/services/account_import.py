@@ -24,7 +24,7 @@ from stonechat.domain.errors import Invalid, NotFound, StonechatError
 from stonechat.domain.ids import derived, is_ulid, time_of
 from stonechat.domain.points import location_of
 from stonechat.domain.records import Dashboard, Datum, Feed, Group, User
-from stonechat.domain.retention import Retention
+from stonechat.domain.retention import Retention, parse_overrides
 from stonechat.domain.timestamps import now_ms
 from stonechat.domain.values import check_size, numeric
 from stonechat.services.dashboards import DashboardService
@@ -141,6 +141,19 @@ class AccountImport:
             found[key] = group
         return found
 
+    def _retention(self, item: dict[str, Any], report: Counter[str]) -> dict[str, Any]:
+        """The feed's own retention tiers, when this server's defaults allow them (another
+        server's defaults may have made them valid there): else the defaults, counted."""
+        own = item.get("retention")
+        if not isinstance(own, dict) or not own:
+            return {}
+        try:
+            parse_overrides(own, self.feeds.retention)
+        except Invalid:
+            report["feeds_retention_dropped"] += 1
+            return {}
+        return {"retention": own}
+
     async def _feeds(
         self, user: User, items: list[Any], groups: dict[str, Group], report: Counter[str]
     ) -> dict[int, Feed]:
@@ -157,6 +170,7 @@ class AccountImport:
                 fields = ("name", "description", "unit_type", "unit_symbol", "history")
                 body = {k: item.get(k) for k in fields if item.get(k) is not None}
                 body |= {"key": key, "visibility": item.get("visibility") or "private"}
+                body |= self._retention(item, report)
                 feed = await self.feeds.create(user, body, group)
                 report["feeds"] += 1
             else:
