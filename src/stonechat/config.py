@@ -172,19 +172,20 @@ class Settings(BaseSettings):
         90,
         ge=0,
         description="Days a feed's per-minute summaries (rollups: count, sum, min, max, first, "
-        "last) are kept; 0 = forever. At least --retention-days.",
+        "last) are kept; 0 = forever. Left at its default it follows a longer --retention-days; "
+        "set, it must be at least that.",
     )
     retention_hour_days: int = Field(
         730,
         ge=0,
-        description="Days the per-hour summaries are kept; 0 = forever. At least "
-        "--retention-minute-days.",
+        description="Days the per-hour summaries are kept; 0 = forever. Left at its default "
+        "it follows a longer tier before it; set, it must be at least --retention-minute-days.",
     )
     retention_day_days: int = Field(
         0,
         ge=0,
-        description="Days the per-day summaries are kept; 0 = forever. At least "
-        "--retention-hour-days.",
+        description="Days the per-day summaries are kept; 0 = forever. Set, it must be at "
+        "least --retention-hour-days.",
     )
     retention_interval_seconds: float = Field(
         300.0, gt=0, description="Seconds between rounds of removing expired points."
@@ -465,25 +466,28 @@ class Settings(BaseSettings):
         )
 
     def retention(self) -> Retention:
-        """The retention tiers every feed has unless it sets its own (domain/retention.py)."""
+        """The retention tiers every feed has unless it sets its own (domain/retention.py).
+        A summary tier left at its default follows a longer tier before it
+        (``--retention-days 365`` keeps minutes 365 days too); two given tiers in the wrong
+        order raise ``Invalid``."""
         from stonechat.domain.retention import Retention
 
-        def days(value: int) -> int | None:
-            return value or None
-
-        return Retention(
-            raw=self.retention_days,
-            minute=days(self.retention_minute_days),
-            hour=days(self.retention_hour_days),
-            day=days(self.retention_day_days),
-        )
+        fields = {
+            "raw": "retention_days",
+            "minute": "retention_minute_days",
+            "hour": "retention_hour_days",
+            "day": "retention_day_days",
+        }
+        tiers = {tier: getattr(self, name) or None for tier, name in fields.items()}
+        given = {t: tiers[t] for t, name in fields.items() if name in self.model_fields_set}
+        return Retention(**tiers).over(given, strict=True)
 
     @model_validator(mode="after")
     def _retention_tiers_grow(self) -> Settings:
         from stonechat.domain.errors import Invalid
 
         try:
-            self.retention().check()
+            self.retention()
         except Invalid as error:
             raise ValueError(str(error)) from None
         return self

@@ -84,3 +84,17 @@ def test_a_chart_older_than_its_minutes_reads_hours_and_says_so() -> None:
     assert (ancient.minutes, ancient.grain) == (1440, "day")
     lost = plan(5, NOW - 1000 * DAY_MS, Retention(raw=30, minute=90, hour=730, day=900), NOW)
     assert lost.note == "part of this range is older than every summary this feed keeps"
+
+
+def test_the_settings_tiers_follow_a_longer_raw_tier() -> None:
+    """An operator's --retention-days 365 (set before rollups existed) still starts: the
+    summary tiers left at their defaults follow it; two given in the wrong order are refused."""
+    from pydantic import ValidationError
+
+    from stonechat.config import Settings
+
+    assert Settings(retention_days=365).retention() == Retention(365, 365, 730, None)
+    assert Settings(retention_days=800_000).retention() == Retention(800_000, 800_000, 800_000)
+    assert Settings(retention_day_days=3650).retention() == Retention(30, 90, 730, 3650)
+    with pytest.raises(ValidationError, match="minute 100 is shorter than 365"):
+        Settings(retention_days=365, retention_minute_days=100)

@@ -85,6 +85,8 @@ FEED_FIELDS = {
     "groups",
     "feed_webhook_receivers",
     "feed_status_changes",
+    "retention",  # the feed's own tiers (Stonechat's; docs/usage.md#retention-per-feed)
+    "retention_effective",
 }
 
 
