@@ -18,7 +18,6 @@ vi.mock("../src/blocks/DashboardGrid", () => ({
     sources.push(source);
     return null;
   },
-  LiveBadge: () => null,
 }));
 
 const { SharedDashboard } = await import("../src/blocks/SharedDashboard");

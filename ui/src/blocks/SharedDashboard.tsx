@@ -7,8 +7,9 @@ import { useAuth } from "../auth";
 import { Empty, ErrorBox, Loading } from "../components/States";
 import { userTimeZone } from "../lib/timeZone";
 import { useAsync } from "../lib/useAsync";
-import { DashboardGrid, LiveBadge } from "./DashboardGrid";
+import { DashboardGrid } from "./DashboardGrid";
 import { useSharedSource } from "./dataSources";
+import { LiveBadge } from "./LiveBadge";
 
 /** The feeds of the blocks that this user may read (the others' blocks stay empty). */
 async function readableFeeds(aio: Aio, keys: string[]): Promise<Feed[]> {
