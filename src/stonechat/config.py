@@ -343,6 +343,12 @@ class Settings(BaseSettings):
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png ({s} picks a, b or c); default none: "
         "maps are drawn offline, without tiles.",
     )
+    import_aio_url: str = Field(
+        "https://io.adafruit.com",
+        description="The Adafruit IO server the web UI's Move in from Adafruit IO reads "
+        "accounts from (users give a username and key, never a server; stonechat import-aio "
+        "takes --from).",
+    )
     map_attribution: str = Field(
         "© OpenStreetMap contributors",
         max_length=200,
@@ -401,6 +407,15 @@ class Settings(BaseSettings):
         if not _LIMITS.fullmatch(value):
             raise ValueError("limits is none, adafruit or a number of points a minute")
         return value
+
+    @field_validator("import_aio_url")
+    @classmethod
+    def _import_from_a_server(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.:\[\]_-]+/?", value):
+            raise ValueError(
+                "import_aio_url is the address of a server, such as https://io.adafruit.com"
+            )
+        return value.rstrip("/")
 
     def data_rate(self) -> int:
         """Points per minute per user (0: unlimited): --data-rate-limit when given, else

@@ -48,6 +48,7 @@ from stonechat.services.feed_status import ROLE as FEED_STATUS_ROLE
 from stonechat.services.feed_status import FeedStatusWatcher
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
+from stonechat.services.import_jobs import ImportJobs
 from stonechat.services.ingest import IngestService
 from stonechat.services.installation import check_secret
 from stonechat.services.live_connections import ConnectionDirectory
@@ -281,6 +282,8 @@ async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
     stack.push_async_callback(metrics.stop)  # after the ingest's last batches: they count too
     await services.ingest.start()
     stack.push_async_callback(services.ingest.stop)
+    services.import_jobs = ImportJobs(services, settings.import_aio_url)
+    stack.push_async_callback(services.import_jobs.close)  # before the ingest stops
     stack.push_async_callback(services.actions.runner.webhooks.aclose)
     if services.password_resets is not None:
         stack.push_async_callback(services.password_resets.close)

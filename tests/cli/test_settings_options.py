@@ -92,6 +92,8 @@ def sample(name: str) -> tuple[str, Any]:
     default = field.default
     if name == "limits":
         return "45", "45"
+    if name == "import_aio_url":
+        return "https://aio.example.org", "https://aio.example.org"
     if name == "retention_day_days":  # 0 (forever) + 1 would end before the hour tier
         return "1000", 1000
     if name == "map_tiles":

@@ -207,3 +207,46 @@ def test_other_answers_stop_the_import_with_what_the_source_said() -> None:
     with pytest.raises(Unavailable) as gave_up:
         asyncio.run(records(busy))
     assert "kept answering 429" in gave_up.value.message
+
+
+@pytest.mark.parametrize(
+    "next_page",
+    [
+        "http://169.254.169.254/latest/meta-data",
+        "https://io.example.evil.org/api/v2/ann/feeds/t/data",
+        "http://io.example/api/v2/ann/feeds/t/data",  # another scheme
+        "https://io.example:8443/api/v2/ann/feeds/t/data",  # another port
+    ],
+)
+def test_a_next_page_on_another_server_is_refused(next_page: str) -> None:
+    """The Link header cannot send the import to another address (the web UI's imports
+    read from the operator's server only)."""
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        link = f'<{request.url}>;rel="next", <{next_page}>'
+        return httpx.Response(200, json=[], headers={"Link": link})
+
+    async def go() -> None:
+        async with api(answer) as client:
+            async for _rows in reader(client, []).points({"key": "t"}):
+                pass
+
+    with pytest.raises(Invalid, match="next page is on another server"):
+        asyncio.run(go())
+    assert len(asked) == 1
+
+
+def test_a_next_page_on_the_same_server_is_followed() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("before"):
+            return httpx.Response(200, json=[])
+        link = '<x>;rel="next", </api/v2/ann/feeds/t/data?before=y>'
+        return httpx.Response(200, json=[], headers={"Link": link})
+
+    async def go() -> int:
+        async with api(answer) as client:
+            return len([rows async for rows in reader(client, []).points({"key": "t"})])
+
+    assert asyncio.run(go()) == 2

@@ -86,7 +86,7 @@ def import_(
     the retention are left out.
     """
     from stonechat.runtime import build_services
-    from stonechat.services.account_import import import_archive
+    from stonechat.services.account_import import describe, import_archive
     from stonechat.services.import_zip import ZipSource
 
     settings = settings_from(data_dir=data_dir, database_url=database_url, secret_key=secret_key)
@@ -103,20 +103,6 @@ def import_(
     with archive:
         username, report = on_database(settings, work)
     typer.echo(f"imported {file} into {username}: {describe(report)}")
-
-
-def describe(report: Counter[str]) -> str:
-    """``3 feeds (1 there already), 2345 points (...)``, from an import's report."""
-    parts = []
-    for kind in ("groups", "feeds", "dashboards", "blocks", "points"):
-        there = report[f"{kind}_existing"]
-        extra = [f"{there} there already"] if there else []
-        if kind == "feeds" and report["feeds_retention_dropped"]:
-            extra.append(f"{report['feeds_retention_dropped']} with this server's retention")
-        if kind == "points" and report["points_expired"]:
-            extra.append(f"{report['points_expired']} older than the retention")
-        parts.append(f"{report[kind]} {kind}" + (f" ({', '.join(extra)})" if extra else ""))
-    return ", ".join(parts)
 
 
 def import_aio(
@@ -159,7 +145,7 @@ def import_aio(
 
     from stonechat.domain.timestamps import parse_time
     from stonechat.runtime import build_services
-    from stonechat.services.account_import import import_into
+    from stonechat.services.account_import import describe, import_into
     from stonechat.services.import_aio import AioSource
 
     settings = settings_from(data_dir=data_dir, database_url=database_url, secret_key=secret_key)

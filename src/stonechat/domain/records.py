@@ -222,3 +222,25 @@ class ActionRun:
     status: str  # ok | failed | skipped
     outputs: tuple[RunOutput, ...]
     error: str | None
+
+
+# A running job writes at least every few seconds (services/import_jobs.py): one silent this
+# long has stopped with its process.
+JOB_STALE_MS = 60_000
+
+
+@dataclass(slots=True, frozen=True)
+class Job:
+    """Background work a user started (storage/jobs.py), as far as it got."""
+
+    user_id: int
+    kind: str
+    state: str  # running, done, failed
+    message: str
+    report: dict[str, int]
+    started_at: int
+    updated_at: int
+
+    def interrupted(self, now: int) -> bool:
+        """Running, but its process stopped (a restart): it may be started again."""
+        return self.state == "running" and now - self.updated_at > JOB_STALE_MS

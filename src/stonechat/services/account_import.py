@@ -314,3 +314,17 @@ def _id(item: Any) -> int:
     if not isinstance(value, int):
         raise Invalid(f"a record without a numeric id: {json.dumps(item)[:200]}")
     return value
+
+
+def describe(report: Counter[str]) -> str:
+    """``3 feeds (1 there already), 2345 points (...)``, from an import's report."""
+    parts = []
+    for kind in ("groups", "feeds", "dashboards", "blocks", "points"):
+        there = report[f"{kind}_existing"]
+        extra = [f"{there} there already"] if there else []
+        if kind == "feeds" and report["feeds_retention_dropped"]:
+            extra.append(f"{report['feeds_retention_dropped']} with this server's retention")
+        if kind == "points" and report["points_expired"]:
+            extra.append(f"{report['points_expired']} older than the retention")
+        parts.append(f"{report[kind]} {kind}" + (f" ({', '.join(extra)})" if extra else ""))
+    return ", ".join(parts)

@@ -85,13 +85,29 @@ class AioSource:
                 raise Invalid(f"the source's data of feed '{key}' is not a list")
             page += 1
             yield [_row(item, f"feed '{key}', page {page}") for item in items]
-            url, params = _next_page(response), None
+            url, params = self._next_page(response), None
 
     def done(self, feed: dict[str, Any], report: Counter[str]) -> None:
         self.progress(
             f"feed {feed.get('key')}: {report['points']} points imported so far "
             f"({report['points_existing']} there already)"
         )
+
+    def _next_page(self, response: httpx.Response) -> str | None:
+        """The next page the ``Link`` header names: on the source's own server only (a
+        source cannot send the import to another address)."""
+        found = _NEXT.search(response.headers.get("link", ""))
+        if not found:
+            return None
+        url = httpx.URL(found.group(1))
+        base = self.client.base_url
+        if url.is_absolute_url and (url.scheme, url.host, url.port) != (
+            base.scheme,
+            base.host,
+            base.port,
+        ):
+            raise Invalid(f"the source's next page is on another server: {url.host}")
+        return str(url)
 
     async def _list(self, url: str) -> list[Any]:
         items = (await self._get(url)).json()
@@ -155,9 +171,6 @@ def _row(item: Any, where: str) -> Row:
     return Row(ident, created, text, item.get("lat"), item.get("lon"), item.get("ele"), where)
 
 
-def _next_page(response: httpx.Response) -> str | None:
-    found = _NEXT.search(response.headers.get("link", ""))
-    return found.group(1) if found else None
 
 
 def _retry_after(response: httpx.Response, default: float) -> float:

@@ -16,6 +16,7 @@ from stonechat.services.dashboards import DashboardService
 from stonechat.services.data import DataService
 from stonechat.services.feeds import FeedService
 from stonechat.services.groups import GroupService
+from stonechat.services.import_jobs import ImportJobs
 from stonechat.services.ingest import IngestService
 from stonechat.services.live_connections import ConnectionDirectory
 from stonechat.services.notices import Notices
@@ -71,3 +72,5 @@ class Services:
     # Administration (the web UI's admin page); the broker plugs into ``connections``.
     admin: AdminService | None = None
     connections: ConnectionDirectory | None = None
+    # Moving in from Adafruit IO from the web UI (runtime.py sets it; None in commands).
+    import_jobs: ImportJobs | None = None

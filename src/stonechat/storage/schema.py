@@ -152,6 +152,20 @@ rollups = Table(
     sqlite_with_rowid=False,
 )
 
+# Background work a user started (storage/jobs.py): one row per user and kind.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("state", String(16), nullable=False),  # running, done, failed
+    Column("message", Text, nullable=False),  # the last progress line, or why it failed
+    Column("report", Text, nullable=False),  # counts so far, JSON
+    Column("started_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("user_id", "kind", name="pk_jobs"),
+)
+
 dashboards = Table(
     "dashboards",
     metadata,

@@ -6,6 +6,7 @@ import { useAuth } from "../auth";
 import { Confirm } from "../components/Modal";
 import { DeviceSnippets } from "../components/DeviceSnippets";
 import { ExportSection } from "../components/ExportSection";
+import { MoveInSection } from "../components/MoveInSection";
 import { CopyButton } from "../components/Snippet";
 import { FormError } from "../components/States";
 import { TokensSection } from "../components/TokensSection";
@@ -190,6 +191,7 @@ export default function SettingsPage() {
           <Profile />
           <Password />
           <ExportSection />
+          <MoveInSection />
         </div>
       </div>
       <TokensSection />
