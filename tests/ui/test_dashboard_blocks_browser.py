@@ -282,6 +282,40 @@ def test_every_block_shows_its_value(chromium: Browser, server: Server, board: B
     page.context.close()
 
 
+SERIES_PIXELS = """(id) => {
+  const canvas = document.querySelector(`[data-testid=chart-${id}] canvas`);
+  if (!canvas || !canvas.width) return null;
+  const hex = getComputedStyle(document.documentElement).getPropertyValue("--chart-1").trim();
+  const want = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const px = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  const xs = [];
+  for (let i = 0; i < px.length; i += 4) {
+    if (px[i + 3] > 200 && want.every((c, k) => Math.abs(px[i + k] - c) < 40)) {
+      xs.push((i / 4) % canvas.width);
+    }
+  }
+  const mean = xs.reduce((a, b) => a + b, 0) / (xs.length || 1);
+  return { count: xs.length, meanX: mean / canvas.width };
+}"""
+
+
+def test_line_chart_draws_its_one_point_in_its_history_window(
+    board: Board, server: Server, chromium: Browser
+) -> None:
+    """The feed has one point, posted just now: it is drawn (a lone point), at the right end
+    of an axis spanning historyHours up to now (not an axis of years with it at the left)."""
+    page = open_board(chromium, server, board, DESKTOP)
+    block_id = board.blocks["line_chart"]
+    page.get_by_test_id(f"block-{block_id}").scroll_into_view_if_needed()
+    deadline = time.monotonic() + 5  # wait_for_function would evaluate a string: CSP
+    while not (drawn := page.evaluate(SERIES_PIXELS, block_id)) or not drawn["count"]:
+        assert time.monotonic() < deadline, f"no point drawn: {drawn}"
+        page.wait_for_timeout(100)
+    assert drawn["meanX"] > 0.8, drawn
+    assert not page.errors, page.errors  # type: ignore[attr-defined]
+    page.context.close()
+
+
 def test_controls_publish(chromium: Browser, server: Server, board: Board) -> None:
     page = open_board(chromium, server, board, DESKTOP)
     ids = board.blocks

@@ -29,6 +29,9 @@ describe("chartOptions", () => {
     const bars = build({ style: "bars" }).series[1];
     expect(typeof bars.paths).toBe("function");
     expect(bars.fill).toBe(withAlpha("#0f7b6c", 0.6));
+    expect(bars.points?.show).toBe(false);
+    // uPlot's own rule decides when points show (always for a lone point): no show key.
+    expect(build().series[1].points).not.toHaveProperty("show");
   });
 
   it("turns grid lines off, bounds y and makes it logarithmic", () => {
@@ -60,16 +63,22 @@ describe("chartOptions", () => {
 });
 
 describe("chartOptions time window", () => {
-  const range = (opts: ReturnType<typeof build>) =>
-    opts.scales?.x?.range as (u: unknown, a: number | null, b: number | null) => [number, number];
+  const range = (opts: ReturnType<typeof build>, xs: number[], min: number | null, max: number | null) =>
+    (opts.scales?.x?.range as (u: unknown, a: number | null, b: number | null) => [number, number])(
+      { data: [xs, xs.map(() => 1)] },
+      min,
+      max,
+    );
 
   it("spans the window asked for, widened to points outside it, and labels the x axis", () => {
     const opts = chartOptions({ width: 800, height: 300, series: one, look: { xAxisLabel: "Time" }, colors, zoomable: false, xWindow: () => [1000, 4600] });
-    expect(range(opts)(null, 2000, 2000)).toEqual([1000, 4600]); // one point: not years wide
-    expect(range(opts)(null, 500, 5000)).toEqual([500, 5000]);
-    expect(range(opts)(null, null, null)).toEqual([1000, 4600]);
+    // One point: uPlot pads its max by 86,400,000 (years, in seconds); the window stands.
+    expect(range(opts, [2000], 2000, 2000 + 86_400_000)).toEqual([1000, 4600]);
+    expect(range(opts, [500, 5000], 500, 5000)).toEqual([500, 5000]);
+    expect(range(opts, [], null, null)).toEqual([1000, 4600]);
     expect(opts.axes?.[0].label).toBe("Time");
   });
+
 
   it("leaves the x range to uPlot without a window", () => {
     expect(build().scales?.x?.range).toBeUndefined();

@@ -49,6 +49,7 @@ export function FeedChart({
           data={chart.data}
           series={[{ label, key: feed.key, band: chart.bands[0] }]}
           timeZone={timeZone}
+          xWindow={chart.xWindow}
           badge={
             <ChartBadge
               aggregation={chart.aggregation}

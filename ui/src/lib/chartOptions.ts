@@ -80,16 +80,18 @@ function paths(look: ChartLook): Series.PathBuilder | undefined {
 }
 
 /** The x scale: the window asked for, widened to any point outside it. Without a window,
- * uPlot fits the data, and a single point gets an axis spanning years. */
+ * uPlot fits the data, and pads a single point's time axis by 86,400,000 units: in seconds,
+ * years. The times are read from the data itself, which that padding has not touched. */
 function xScale(window?: XWindow): uPlot.Scale {
   if (!window) return { time: true };
   return {
     time: true,
-    range: (_u, dataMin, dataMax) => {
+    range: (u, dataMin, dataMax) => {
       const span = window();
       if (!span) return [dataMin, dataMax];
-      const has = dataMin !== null && dataMax !== null && Number.isFinite(dataMin) && Number.isFinite(dataMax);
-      return has ? [Math.min(span[0], dataMin), Math.max(span[1], dataMax)] : span;
+      const xs = u.data?.[0] ?? [];
+      if (!xs.length) return span;
+      return [Math.min(span[0], xs[0]), Math.max(span[1], xs[xs.length - 1])];
     },
   };
 }
@@ -164,7 +166,9 @@ export function chartOptions(args: {
         width: compact ? 1.5 : 2,
         spanGaps: look.style !== "bars",
         paths: draw,
-        points: { size: compact ? 3 : 4, show: look.style === "bars" ? false : undefined },
+        // No `show` key unless hiding: uPlot takes an explicit undefined as "never", and then
+        // a lone point (a feed's first) is not drawn at all.
+        points: look.style === "bars" ? { show: false } : { size: compact ? 3 : 4 },
       })),
       ...extra,
     ],

@@ -46,8 +46,9 @@ export interface ChartSeriesResult {
   truncated: boolean;
   /** Points drawn, over all feeds. */
   points: number;
-  /** The window last loaded (null before the first load): the time axis should span it. */
-  window: TimeWindow | null;
+  /** The window last loaded, in seconds (null before the first load): TimeChart's xWindow,
+   * so the time axis spans the range asked for, not just the points found. */
+  xWindow: [number, number] | null;
   /** Loaded, and no feed has a number to plot. */
   empty: boolean;
   loading: boolean;
@@ -155,7 +156,7 @@ export function useChartSeries(options: ChartSeriesOptions): ChartSeriesResult {
       aggregation: present.find((s) => s.aggregation)?.aggregation ?? null,
       truncated: present.some((s) => s.truncated),
       points: present.reduce((n, s) => n + s.xs.length, 0),
-      window: span,
+      xWindow: span ? [span.start.getTime() / 1000, span.end.getTime() / 1000] : null,
       empty: !loading && !present.some((s) => s.ys.some((v) => v !== null)),
       loading,
       error,

@@ -1,5 +1,5 @@
 /** line_chart: one or more feeds over the last `historyHours`, with Adafruit IO's chart properties. */
-import { useEffect, useMemo } from "react";
+import { useEffect } from "react";
 import { ChartBadge } from "../../components/ChartBadge";
 import { TimeChart } from "../../components/TimeChart";
 import { numProp, prop, toNumber, yes } from "../../lib/format";
@@ -14,11 +14,6 @@ function LineChartView({ block, feeds, source }: BlockProps) {
   const rawDataOnly = yes(p, "rawDataOnly", false);
   const chart = useChartSeries({ source, feedKeys: feeds.map((f) => f.key), range: hours, rawDataOnly });
   const { addPoint } = chart;
-  const loaded = chart.window;
-  const xWindow = useMemo<[number, number] | null>(
-    () => (loaded ? [loaded.start.getTime() / 1000, loaded.end.getTime() / 1000] : null),
-    [loaded],
-  );
   const latest = feeds.map((f) => (f.latest ? `${f.key}:${f.latest.id}` : "")).join(",");
   useEffect(() => {
     for (const f of feeds) if (f.latest) addPoint(f.key, f.latest.created_at, f.latest.value);
@@ -54,7 +49,7 @@ function LineChartView({ block, feeds, source }: BlockProps) {
         yAxisScale={scale}
         yAxisLabel={prop(p, "yAxisLabel") || undefined}
         xAxisLabel={prop(p, "xAxisLabel") || undefined}
-        xWindow={xWindow}
+        xWindow={chart.xWindow}
         feedKeyLegend={yes(p, "feedKeyLegend", false)}
         badge={chart.aggregation || chart.truncated ? badge : undefined}
         testId={`chart-${block.id}`}
