@@ -187,6 +187,13 @@ class Settings(BaseSettings):
         description="Days the per-day summaries are kept; 0 = forever. Set, it must be at "
         "least --retention-hour-days.",
     )
+    rollup_interval_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="Seconds between rounds that bring feeds' rollups (per-minute, hour and "
+        "day summaries) up to date with their newest points; a chart of a feed does it for "
+        "that feed first.",
+    )
     retention_interval_seconds: float = Field(
         300.0, gt=0, description="Seconds between rounds of removing expired points."
     )

@@ -55,6 +55,7 @@ from stonechat.services.live_connections import ConnectionDirectory
 from stonechat.services.password_resets import PasswordResets
 from stonechat.services.registry import Services
 from stonechat.services.retention import RetentionService
+from stonechat.services.rollups import RollupRounds
 from stonechat.services.secrets import KeyVault, load_or_create_secret
 from stonechat.services.sessions import SessionService
 from stonechat.services.sharing import SharingService
@@ -280,6 +281,9 @@ async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
     stack.push_async_callback(bus.close)
     await metrics.start()
     stack.push_async_callback(metrics.stop)  # after the ingest's last batches: they count too
+    rounds = RollupRounds(services.data.store, settings.rollup_interval_seconds)
+    await rounds.start()
+    stack.push_async_callback(rounds.stop)  # after the ingest's last batches: they count too
     await services.ingest.start()
     stack.push_async_callback(services.ingest.stop)
     services.import_jobs = ImportJobs(services, settings.import_aio_url)

@@ -171,8 +171,6 @@ def _row(item: Any, where: str) -> Row:
     return Row(ident, created, text, item.get("lat"), item.get("lon"), item.get("ele"), where)
 
 
-
-
 def _retry_after(response: httpx.Response, default: float) -> float:
     given = response.headers.get("retry-after", "")
     try:

@@ -1,4 +1,10 @@
-"""Rebuilding rollups from the raw points: ``stonechat rollups rebuild``.
+"""Rollup rounds (every few seconds, in every server process) and rebuilding rollups from
+the raw points (``stonechat rollups rebuild``).
+
+A round brings the rollups of every feed the batch writer marked up to date
+(storage/rollups.py ``flush``). Several processes may run rounds at once: on PostgreSQL the
+marked feeds' rows are locked, so a second round waits and finds them done; SQLite has one
+writer at a time.
 
 Rollups are kept up to date as points are written, edited and deleted (storage/rollups.py);
 a rebuild is for repair (a database edited by hand, a restored copy) and is idempotent. Only
@@ -8,12 +14,17 @@ that is left of them, and stay as they are.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from dataclasses import dataclass
 
 from stonechat.domain.records import Feed
 from stonechat.domain.retention import Retention
 from stonechat.domain.timestamps import MAX_MS, MIN_MS, now_ms
 from stonechat.storage.data import DataStore
+
+log = logging.getLogger(__name__)
 
 # One transaction per slice of a feed's time: a long history does not hold the database.
 SLICE_MS = 7 * 86_400_000
@@ -54,3 +65,35 @@ class RollupService:
         if high < end:
             await self.data.rebuild_rollups(feed.id, high, end)
         return Rebuilt(feed, start, end)
+
+
+class RollupRounds:
+    """The background job: a round every ``interval`` seconds."""
+
+    def __init__(self, data: DataStore, interval: float) -> None:
+        self.data = data
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="rollups")
+
+    async def stop(self) -> None:
+        """Stop, after one last round (the points written until now are rolled up)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(Exception):
+            await self.data.flush_rollups()
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.data.flush_rollups()
+            except Exception as error:  # the database away: the marks stay for next time
+                log.warning(
+                    "rollup round failed (%s); trying again in %.0f s", error, self.interval
+                )

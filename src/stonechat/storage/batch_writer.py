@@ -27,6 +27,7 @@ import asyncpg
 
 from stonechat.domain.errors import Unavailable
 from stonechat.domain.records import Datum
+from stonechat.domain.timestamps import now_ms
 from stonechat.storage.data import DELETE_ALL_BUT_NEWEST, NewDatum
 from stonechat.storage.database import Database, apply_sqlite_pragmas
 from stonechat.storage.errors import translate, translating
@@ -36,10 +37,15 @@ from stonechat.storage.rollups import SQLITE_CHUNKS as ROLLUP_CHUNKS
 COLUMNS = ("feed_id", "created_at", "id", "value", "value_num", "lat", "lon", "ele", "updated_at")
 _COLUMNS = ", ".join(COLUMNS)
 _NEWER = "(last_value_at IS NULL OR last_value_at <= {at})"
+# ``rollup_from``: the oldest time of the feed's points not yet in its rollups (a rollup
+# round, storage/rollups.py ``flush``, recomputes them from there and clears it).
 _BUMP = (
     "UPDATE feeds SET data_count = data_count + {n}, "
     "last_value = CASE WHEN " + _NEWER + " THEN {value} ELSE last_value END, "
-    "last_value_at = CASE WHEN " + _NEWER + " THEN {at} ELSE last_value_at END "
+    "last_value_at = CASE WHEN " + _NEWER + " THEN {at} ELSE last_value_at END, "
+    "rollup_from = CASE WHEN {since} IS NOT NULL AND (rollup_from IS NULL "
+    "OR {since} < rollup_from) THEN {since} ELSE rollup_from END, "
+    "rollup_version = rollup_version + 1 "
     "WHERE id = {feed}"
 )
 _BUMP_HEAD = _BUMP[: _BUMP.index(" WHERE")]
@@ -55,9 +61,9 @@ def _sqlite_insert(rows: int) -> str:
 
 
 def _sqlite_bump(rows: int) -> str:
-    values = ", ".join(["(?, ?, ?, ?)"] * rows)
+    values = ", ".join(["(?, ?, ?, ?, ?)"] * rows)
     return (
-        _BUMP_HEAD.format(n="b.column1", at="b.column2", value="b.column3")
+        _BUMP_HEAD.format(n="b.column1", at="b.column2", value="b.column3", since="b.column5")
         + f" FROM (VALUES {values}) AS b WHERE feeds.id = b.column4"
     )
 
@@ -70,9 +76,9 @@ PG_INSERT_UNNEST = (
     "$4::text[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::bigint[])"
 )
 PG_BUMP_UNNEST = (
-    _BUMP_HEAD.format(n="b.n", at="b.at", value="b.value")
-    + " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[]) AS b(n, at, value, feed)"
-    " WHERE feeds.id = b.feed"
+    _BUMP_HEAD.format(n="b.n", at="b.at", value="b.value", since="b.since")
+    + " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::int[], $5::bigint[]) "
+    "AS b(n, at, value, feed, since) WHERE feeds.id = b.feed"
 )
 
 # A feed with history off keeps only its newest point (as in Adafruit IO): after the
@@ -84,13 +90,20 @@ SQLITE_COUNT_ONE = "UPDATE feeds SET data_count = 1 WHERE id = ?"
 PG_COUNT_ONE = "UPDATE feeds SET data_count = 1 WHERE id = ANY($1::int[])"
 
 Row = tuple[int, int, str, str, float | None, float | None, float | None, float | None, int]
-Bump = tuple[int, int, str, int]
+Bump = tuple[int, int, str, int, int | None]
+# A point younger than this (by its created_at, against the clock) leaves its rollups to the
+# next rollup round: the feed is marked (``rollup_from``) in the batch's own transaction, and
+# the round recomputes from the raw points, which every feed keeps at least a day. Older
+# points, and every point of a feed without history (its raw points do not stay), are merged
+# into the rollups in the batch's transaction.
+RECENT_MS = 86_400_000
 
 
 @dataclass(slots=True)
 class Batch:
     """One transaction's parameters: the points' rows; per feed, (count, newest time, newest
-    value, feed id); the rollup rows to merge; the feeds that keep only their newest point."""
+    value, feed id, oldest time left to the rollup round or None); the rollup rows to merge
+    now; the feeds that keep only their newest point."""
 
     rows: list[Row]
     bumps: list[Bump]
@@ -98,14 +111,15 @@ class Batch:
     newest_only: list[int]
 
 
-def batch_of(points: Sequence[NewDatum]) -> Batch:
+def batch_of(points: Sequence[NewDatum], now: int | None = None) -> Batch:
     rows: list[Row] = []
     newest: dict[int, Datum] = {}
     counts: dict[int, int] = {}
+    since: dict[int, int] = {}
     newest_only: set[int] = set()
+    merge_now: list[tuple[int, int, str, float | None]] = []
+    recent = (now_ms() if now is None else now) - RECENT_MS
     for p in points:
-        if not p.history:
-            newest_only.add(p.datum.feed_id)
         d = p.datum
         rows.append(
             (d.feed_id, d.created_at, d.id, d.value, p.value_num, d.lat, d.lon, d.ele, d.updated_at)
@@ -114,10 +128,18 @@ def batch_of(points: Sequence[NewDatum]) -> Batch:
         current = newest.get(d.feed_id)
         if current is None or (d.created_at, d.id) >= (current.created_at, current.id):
             newest[d.feed_id] = d
+        if not p.history:
+            newest_only.add(d.feed_id)
+            merge_now.append((d.feed_id, d.created_at, d.id, p.value_num))
+        elif d.created_at < recent:
+            merge_now.append((d.feed_id, d.created_at, d.id, p.value_num))
+        elif d.created_at < since.get(d.feed_id, d.created_at + 1):
+            since[d.feed_id] = d.created_at
     # Sorted by feed: processes writing at once lock feed rows in one order (no deadlock).
-    bumps = [(counts[f], newest[f].created_at, newest[f].value, f) for f in sorted(newest)]
-    rollups = summarise((r[0], r[1], r[2], r[4]) for r in rows)
-    return Batch(rows, bumps, rollups, sorted(newest_only))
+    bumps = [
+        (counts[f], newest[f].created_at, newest[f].value, f, since.get(f)) for f in sorted(newest)
+    ]
+    return Batch(rows, bumps, summarise(merge_now), sorted(newest_only))
 
 
 def chunks(
@@ -265,7 +287,8 @@ class PostgresBatchWriter:
             else:
                 await conn.execute(PG_INSERT_UNNEST, *columns(batch.rows))
             await conn.execute(PG_BUMP_UNNEST, *columns(batch.bumps))
-            await conn.execute(PG_UPSERT, *columns(batch.rollups))
+            if batch.rollups:
+                await conn.execute(PG_UPSERT, *columns(batch.rollups))
             if batch.newest_only:
                 await conn.executemany(PG_KEEP_NEWEST, [(f,) for f in batch.newest_only])
                 await conn.execute(PG_COUNT_ONE, batch.newest_only)

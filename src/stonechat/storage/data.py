@@ -64,6 +64,7 @@ class NewDatum:
 class DataStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.postgres = db.dialect == "postgresql"
 
     def _locate(self, feed_id: int, datum_id: str) -> list[Any]:
         """Where clauses to find one point by id, to try in order.
@@ -184,8 +185,10 @@ class DataStore:
             return {r[0]: r[1] for r in rows}
 
     async def keep_newest(self, feed_id: int) -> None:
-        """Delete every point of the feed but its newest (its history was turned off)."""
+        """Delete every point of the feed but its newest (its history was turned off), once
+        its rollups hold them."""
         async with self.db.begin() as conn:
+            await rollups.flush(conn, postgres=self.postgres, only=feed_id)
             await conn.execute(_KEEP_NEWEST, {"feed": feed_id})
             left = select(func.count()).select_from(data).where(data.c.feed_id == feed_id)
             count = left.scalar_subquery()
@@ -218,11 +221,21 @@ class DataStore:
         async with self.db.begin() as conn:
             await rebuild(conn, feed_id, start, end)
 
+    async def flush_rollups(self, only: int = 0) -> None:
+        """Bring the rollups of every marked feed (or of the feed ``only``) up to date
+        (storage/rollups.py ``flush``)."""
+        async with self.db.begin() as conn:
+            await rollups.flush(conn, postgres=self.postgres, only=only)
+
     async def chart(
         self, feed_id: int, grain: str, *, start: int, end: int, step: int, field: str
     ) -> list[tuple[int, Any]]:
         """One ``(bucket start ms, aggregate)`` row per chart bucket of ``step`` ms holding
-        data, oldest first, read from the rollups of ``grain``."""
+        data, oldest first, read from the rollups of ``grain`` (brought up to date first)."""
+        async with self.db.connect() as conn:
+            behind = await rollups.marked(conn, feed_id)
+        if behind:
+            await self.flush_rollups(feed_id)
         async with self.db.connect() as conn:
             return await rollups.chart(
                 conn, feed_id, grain, start=start, end=end, step=step, field=field

@@ -5,14 +5,21 @@ grain's length from the epoch): ``points`` (every point), and over the points wi
 value ``numbers``, ``total``, ``low``, ``high``, the first and the last (time, id and value,
 ordered by time then id, as the data is). The average is ``total / numbers``.
 
-Kept two ways, both exact:
-- **Adding points** (the batch writer, in the transaction that inserts them): the batch is
-  summarised in Python (``Summary``), one row per (feed, grain, bucket), and merged into the
-  stored rows by one upsert. Back-dated points merge into their old buckets the same way.
+Kept three ways, all exact:
+- **Recent points** (the usual case): the batch writer only marks their feed, in the
+  transaction that inserts them (``feeds.rollup_from``: the oldest time not yet rolled up).
+  A round (``flush``: every few seconds, services/rollups.py; before a chart of the feed
+  and before its raw points are pruned or thinned) recomputes the marked feeds' rollups from
+  there: minutes from the raw points, hours from the minutes, days from the hours, for every
+  marked feed in a few statements. A busy feed costs a round a few rows, not every point
+  three upserts (measured: docs/benchmarks.md).
+- **Points older than a day, and every point of a feed without history** (whose raw points
+  do not stay): the batch is summarised in Python (``Summary``), one row per (feed, grain,
+  bucket), and merged into the stored rows by one upsert in the batch's transaction.
 - **Editing or deleting a point, or a rebuild** (``rebuild``): the minutes of a time range
-  are recomputed from the raw points, then their hours from the minutes, then their days from
-  the hours. Raw points stay the source of truth; the retention tiers
-  (``domain/retention.py``) keep whatever a recomputation reads.
+  are recomputed from the raw points, then their hours and days. Raw points stay the source
+  of truth; the retention tiers (``domain/retention.py``) keep whatever a recomputation
+  reads.
 
 Charts read them (``chart``): a bucket of the chart is one or more whole rollup buckets.
 """
@@ -182,17 +189,17 @@ def _floor(column: str, step: str) -> str:
     return f"({column} - ((({column} % {step}) + {step}) % {step}))"
 
 
-def _ranked(bucket: str, first: str, last: str, present: str) -> str:
-    """SQL: each row's bucket ``b``, and its rank among the rows of its bucket that hold a
-    number (``present``) from the first (``fr``, by ``first``: "time, id") and from the last
-    (``lr``, by ``last``)."""
+def _ranked(feed: str, bucket: str, first: str, last: str, present: str) -> str:
+    """SQL: each row's bucket ``b``, and its rank among the rows of its feed and bucket that
+    hold a number (``present``) from the first (``fr``, by ``first``: "time, id") and from
+    the last (``lr``, by ``last``)."""
     last_desc = ", ".join(f"{column} DESC" for column in last.split(", "))
+    partition = f"PARTITION BY {feed}, {bucket}, {present}"
     return (
         f"{bucket} AS b, "
-        f"CASE WHEN {present} THEN row_number() OVER (PARTITION BY {bucket}, {present} "
-        f"ORDER BY {first}) END AS fr, "
-        f"CASE WHEN {present} THEN row_number() OVER (PARTITION BY {bucket}, {present} "
-        f"ORDER BY {last_desc}) END AS lr"
+        f"CASE WHEN {present} THEN row_number() OVER ({partition} ORDER BY {first}) END AS fr, "
+        f"CASE WHEN {present} THEN row_number() OVER ({partition} ORDER BY {last_desc}) END "
+        "AS lr"
     )
 
 
@@ -206,35 +213,104 @@ def _first_and_last(first: tuple[str, str, str], last: tuple[str, str, str]) -> 
     )
 
 
-# Typed: PostgreSQL cannot tell a bare parameter's type in a SELECT list.
-_FEED_AND_GRAIN = "CAST(:feed AS integer), CAST(:grain AS smallint)"
-# The minutes of [:start, :end) from the raw points.
-_FROM_RAW = (
-    f"SELECT {_FEED_AND_GRAIN}, b, count(*), count(value_num), coalesce(sum(value_num), 0), "
-    "min(value_num), max(value_num), "
-    + _first_and_last(("created_at", "id", "value_num"), ("created_at", "id", "value_num"))
-    + " FROM (SELECT created_at, id, value_num, "
-    + _ranked(
-        _floor("created_at", ":step"), "created_at, id", "created_at, id", "value_num IS NOT NULL"
+def _from_raw(source: str) -> str:
+    """SQL: minute rows from the raw points ``source`` selects (``FROM data ...``)."""
+    return (
+        "SELECT fid, CAST(:grain AS smallint), b, count(*), count(value_num), "
+        "coalesce(sum(value_num), 0), min(value_num), max(value_num), "
+        + _first_and_last(("created_at", "id", "value_num"), ("created_at", "id", "value_num"))
+        + " FROM (SELECT data.feed_id AS fid, data.created_at, data.id, data.value_num, "
+        + _ranked(
+            "data.feed_id",
+            _floor("data.created_at", ":step"),
+            "data.created_at, data.id",
+            "data.created_at, data.id",
+            "data.value_num IS NOT NULL",
+        )
+        + f" {source}) s GROUP BY fid, b"
     )
-    + " FROM data WHERE feed_id = :feed AND created_at >= :start AND created_at < :end) s "
-    "GROUP BY b"
-)
-# The buckets of a coarser grain in [:start, :end) from the rows of the grain below.
-_FROM_FINER = (
-    f"SELECT {_FEED_AND_GRAIN}, b, sum(points), sum(numbers), sum(total), min(low), max(high), "
-    + _first_and_last(("first_at", "first_id", "first_value"), ("last_at", "last_id", "last_value"))
-    + f" FROM (SELECT {', '.join(COLUMNS[3:])}, "
-    + _ranked(_floor("bucket", ":step"), "first_at, first_id", "last_at, last_id", "numbers > 0")
-    + " FROM rollups WHERE feed_id = :feed AND grain = :finer "
-    "AND bucket >= :start AND bucket < :end) s GROUP BY b"
-)
+
+
+def _from_finer(source: str) -> str:
+    """SQL: rows of a coarser grain from the rows of the grain below ``source`` selects
+    (``FROM rollups r ...``)."""
+    return (
+        "SELECT fid, CAST(:grain AS smallint), b, sum(points), sum(numbers), sum(total), "
+        "min(low), max(high), "
+        + _first_and_last(
+            ("first_at", "first_id", "first_value"), ("last_at", "last_id", "last_value")
+        )
+        + " FROM (SELECT r.feed_id AS fid, "
+        + ", ".join(f"r.{c} AS {c}" for c in COLUMNS[3:])
+        + ", "
+        + _ranked(
+            "r.feed_id",
+            _floor("r.bucket", ":step"),
+            "r.first_at, r.first_id",
+            "r.last_at, r.last_id",
+            "r.numbers > 0",
+        )
+        + f" {source}) s GROUP BY fid, b"
+    )
+
+
+_INSERT = f"INSERT INTO rollups ({_COLUMN_LIST}) "
+
+# One feed's rollups over [:start, :end) (an edit, a delete, a rebuild, migration 0014).
 _CLEAR = text(
     "DELETE FROM rollups WHERE feed_id = :feed AND grain = :grain "
     "AND bucket >= :start AND bucket < :end"
 )
-_INSERT_FROM_RAW = text(f"INSERT INTO rollups ({_COLUMN_LIST}) " + _FROM_RAW)
-_INSERT_FROM_FINER = text(f"INSERT INTO rollups ({_COLUMN_LIST}) " + _FROM_FINER)
+_INSERT_FROM_RAW = text(
+    _INSERT
+    + _from_raw(
+        "FROM data WHERE data.feed_id = :feed AND data.created_at >= :start "
+        "AND data.created_at < :end"
+    )
+)
+_INSERT_FROM_FINER = text(
+    _INSERT
+    + _from_finer(
+        "FROM rollups r WHERE r.feed_id = :feed AND r.grain = :finer "
+        "AND r.bucket >= :start AND r.bucket < :end"
+    )
+)
+
+# The marked feeds' rollups from their ``rollup_from`` on (``flush``); ``:only`` one feed.
+_MARKED = "f.rollup_from IS NOT NULL AND (:only = 0 OR f.id = :only)"
+# PostgreSQL: one round at a time over all processes (a transaction-scoped advisory lock),
+# the feeds' rows not locked (the batch writer goes on); a feed is unmarked only if no batch
+# marked it again meanwhile (its rollup_version unchanged), else the next round redoes it.
+ROUND_LOCK = 0x5EC0_0002
+_ONE_ROUND = text("SELECT pg_advisory_xact_lock(:key)")
+_MARKS = text(f"SELECT f.id, f.rollup_version FROM feeds f WHERE {_MARKED}")
+_UNMARK_UNCHANGED = text(
+    "UPDATE feeds SET rollup_from = NULL FROM unnest(CAST(:ids AS int[]), "
+    "CAST(:versions AS bigint[])) AS v(id, version) "
+    "WHERE feeds.id = v.id AND feeds.rollup_version = v.version"
+)
+_CLEAR_MARKED = text(
+    f"DELETE FROM rollups WHERE grain = :grain AND feed_id IN (SELECT f.id FROM feeds f "
+    f"WHERE {_MARKED}) AND bucket >= (SELECT {_floor('f.rollup_from', ':step')} "
+    "FROM feeds f WHERE f.id = rollups.feed_id)"
+)
+_MARKED_FROM_RAW = text(
+    _INSERT
+    + _from_raw(
+        f"FROM data JOIN feeds f ON f.id = data.feed_id WHERE {_MARKED} "
+        f"AND data.created_at >= {_floor('f.rollup_from', ':step')}"
+    )
+)
+_MARKED_FROM_FINER = text(
+    _INSERT
+    + _from_finer(
+        f"FROM rollups r JOIN feeds f ON f.id = r.feed_id WHERE {_MARKED} "
+        f"AND r.grain = :finer AND r.bucket >= {_floor('f.rollup_from', ':step')}"
+    )
+)
+_UNMARK = text(
+    f"UPDATE feeds SET rollup_from = NULL WHERE id IN (SELECT f.id FROM feeds f WHERE {_MARKED})"
+)
 
 
 def _span(start: int, end: int, grain: str) -> tuple[int, int]:
@@ -258,6 +334,44 @@ def rebuild_steps(feed_id: int, start: int, end: int) -> Iterator[tuple[Any, dic
             yield _INSERT_FROM_FINER, {**params, "step": GRAIN_MS[grain], "finer": GRAIN[finer]}
         finer = grain
         start, end = low, high
+
+
+async def flush(conn: AsyncConnection, *, postgres: bool, only: int = 0) -> None:
+    """Bring the marked feeds' rollups (every marked feed, or the feed ``only``) up to date
+    from their ``rollup_from`` on, and unmark them, in ``conn``'s transaction: the minutes
+    from the raw points, the hours from the minutes, the days from the hours.
+
+    On PostgreSQL, rounds take turns (an advisory lock) and leave the feed rows unlocked: a
+    feed a batch marked again meanwhile stays marked. On SQLite the first statement is a
+    write: the transaction holds the one write lock, and no batch comes between."""
+    marks: list[Any] = []
+    if postgres:
+        await conn.execute(_ONE_ROUND, {"key": ROUND_LOCK})
+        marks = list(await conn.execute(_MARKS, {"only": only}))
+        if not marks:
+            return
+    finer: str | None = None
+    for grain in GRAINS:
+        params = {"only": only, "grain": GRAIN[grain], "step": GRAIN_MS[grain]}
+        await conn.execute(_CLEAR_MARKED, params)
+        if finer is None:
+            await conn.execute(_MARKED_FROM_RAW, params)
+        else:
+            await conn.execute(_MARKED_FROM_FINER, {**params, "finer": GRAIN[finer]})
+        finer = grain
+    if postgres:
+        ids, versions = [m[0] for m in marks], [m[1] for m in marks]
+        await conn.execute(_UNMARK_UNCHANGED, {"ids": ids, "versions": versions})
+    else:
+        await conn.execute(_UNMARK, {"only": only})
+
+
+_MARK_OF = text("SELECT rollup_from FROM feeds WHERE id = :feed")
+
+
+async def marked(conn: AsyncConnection, feed_id: int) -> bool:
+    """Whether the feed has points not yet in its rollups."""
+    return (await conn.execute(_MARK_OF, {"feed": feed_id})).scalar() is not None
 
 
 async def rebuild(conn: AsyncConnection, feed_id: int, start: int, end: int) -> None:

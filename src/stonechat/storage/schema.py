@@ -91,6 +91,9 @@ feeds = Table(
     Column("offline_at", BigInteger),  # set while the feed status watcher holds it offline
     # The feed's own retention tiers over the server's defaults, as JSON ({"raw": 365}).
     Column("retention", Text),
+    # The oldest time of the feed's points not yet in its rollups (storage/rollups.py).
+    Column("rollup_from", BigInteger),
+    Column("rollup_version", BigInteger, nullable=False, default=0),  # +1 a batch
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("user_id", "group_id", "key", name="uq_feeds_user_group_key"),
