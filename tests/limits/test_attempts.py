@@ -12,9 +12,10 @@ import uuid
 import pytest
 
 from stonechat.domain.errors import Forbidden, Invalid, TooManyRequests, Unauthorized
-from stonechat.limits.attempts import MemoryAttemptBook
+from stonechat.limits.attempts import MemoryAttemptBook, RedisAttemptBook, wait_seconds
 from stonechat.limits.constants import REDIS_CLIENT_NAME, REDIS_MAX_CONNECTIONS
 from stonechat.limits.limiter import Limiter, LimiterConfig
+from stonechat.limits.windows import RedisHealth
 from support import require_redis
 
 from .conftest import wipe_redis
@@ -149,6 +150,21 @@ async def test_window_and_retry_after() -> None:
     assert await book.reserve(keys, "t4", now + 62, 60) == 0
     await book.clear("a", now + 62)
     assert await book.reserve(keys, "t5", now + 63, 60) == 0
+
+
+async def test_a_wait_is_never_longer_than_the_window(redis_prefix: tuple[str | None, str]) -> None:
+    """Concurrent attempts read the clock before they reach the book: one that read it
+    earlier than the oldest counted attempt must still wait at most the window (seen in CI:
+    Retry-After 901 for a 900-second window)."""
+    url, prefix = redis_prefix
+    health = RedisHealth()
+    book = RedisAttemptBook(url, prefix, health) if url else MemoryAttemptBook()
+    now = time.time()
+    assert await book.reserve([("a", 1)], "t1", now + 0.5, 900) == 0
+    wait = await book.reserve([("a", 1)], "t2", now, 900)  # its clock read half a second earlier
+    assert 0 < wait <= 900 and wait_seconds(wait) == 900
+    if url:
+        await book.close()  # type: ignore[union-attr]
 
 
 async def test_all_or_nothing_across_keys(redis_prefix: tuple[str | None, str]) -> None:

@@ -15,28 +15,18 @@ from typing import Any
 import httpx
 import pytest
 
-import stonechat
-from support import IN_CI, Server, free_port
+from support import Server, free_port
 from ui.admin_support import PASSWORD, make_admin
+from ui.chromium import launched
 
 pytest.importorskip("playwright")
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-DIST = Path(stonechat.__file__).parent / "web" / "dist" / "index.html"
 AXE = Path(__file__).resolve().parents[2] / "ui" / "node_modules" / "axe-core" / "axe.min.js"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 VIEWPORT = {"width": 1280, "height": 900}
 BLOCKING = ("serious", "critical")
 
 pytestmark = [pytest.mark.slow, pytest.mark.sqlite_only]
-
-
-def require(ok: bool, reason: str) -> None:
-    if not ok:
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 @dataclass
@@ -96,13 +86,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def chromium(site: Site) -> Iterator[Browser]:
-    require(CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install -y chromium")
-    require(DIST.exists(), "the web UI is not built: make ui")
-    require(AXE.exists(), "axe-core is missing: cd ui && npm ci")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launched((AXE.exists(), "axe-core is missing: cd ui && npm ci")) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

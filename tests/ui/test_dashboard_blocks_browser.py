@@ -17,15 +17,12 @@ from typing import Any
 import httpx
 import pytest
 
-import stonechat
-from support import IN_CI, Server
+from support import Server
+from ui.chromium import launched
 
 pytest.importorskip("playwright")
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
-DIST = Path(stonechat.__file__).parent / "web" / "dist" / "index.html"
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "dashboard-blocks"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -108,13 +105,6 @@ BLOCKS: dict[str, tuple[dict[str, Any], str | None, str]] = {
 NO_FEED = {"rich_text", "dashboard_link", "divider"}
 
 
-def require(ok: bool, reason: str) -> None:
-    if not ok:
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
 @dataclass
 class Board:
     username: str
@@ -132,18 +122,9 @@ class Board:
 
 
 @pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    require(CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install -y chromium")
-    require(DIST.exists(), "the web UI is not built: make ui")
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def chromium(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
+def chromium() -> Iterator[Browser]:
+    with launched() as browser:
+        yield browser
 
 
 def ok(response: httpx.Response) -> Any:

@@ -22,8 +22,8 @@ import httpx
 import paho.mqtt.client as mqtt
 import pytest
 
-import stonechat
-from support import IN_CI, Server, free_port
+from support import Server, free_port
+from ui.chromium import launched
 
 pytest.importorskip("playwright")
 from playwright.sync_api import (
@@ -31,22 +31,9 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
-    Playwright,
     expect,
-    sync_playwright,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DIST = Path(stonechat.__file__).parent / "web" / "dist" / "index.html"
 SHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 PASSWORD = "browser password 1"
 LIVE_TIMEOUT_MS = 1_500  # "updates within a second", plus the browser's own share
@@ -55,28 +42,10 @@ VIEWPORT = {"width": 1400, "height": 1000}
 pytestmark = pytest.mark.slow
 
 
-def require(ok: bool, reason: str) -> None:
-    if not ok:
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    require(CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install -y chromium")
-    require(
-        DIST.exists(), "the web UI is not built: make setup (or cd ui && npm ci && npm run build)"
-    )
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def chromium(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
+def chromium() -> Iterator[Browser]:
+    with launched() as browser:
+        yield browser
 
 
 def start_server(tmp: Path, **env: str) -> Server:

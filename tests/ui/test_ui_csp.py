@@ -11,24 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-import stonechat
-from support import IN_CI, Server, free_port
+from support import Server, free_port
+from ui.chromium import launched
 
 pytest.importorskip("playwright")
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
-
-CHROMIUM = Path("/usr/bin/chromium")
-DIST = Path(stonechat.__file__).parent / "web" / "dist" / "index.html"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 pytestmark = pytest.mark.slow
-
-
-def require(ok: bool, reason: str) -> None:
-    if not ok:
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +28,8 @@ def users(web: Server) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def chromium(users: list[tuple[str, str]]) -> Iterator[Browser]:
-    require(CHROMIUM.exists(), f"{CHROMIUM} is missing: apt-get install -y chromium")
-    require(DIST.exists(), "the web UI is not built: make ui")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with launched() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

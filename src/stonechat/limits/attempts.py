@@ -74,7 +74,7 @@ class MemoryAttemptBook:
         for key, limit in keys:
             live = self._live(key, now - window)
             if len(live) >= limit:
-                return max(0.001, min(live.values()) + window - now)
+                return _within(min(live.values()) + window - now, window)
         for key, _limit in keys:
             self._attempts.setdefault(key, {})[token] = now
         return 0.0
@@ -138,7 +138,7 @@ class RedisAttemptBook:
                 keys=[self._key(k) for k, _ in keys],
                 args=[now, window, token, *(limit for _, limit in keys)],
             )
-            return max(0.0, float(wait))
+            return _within(float(wait), window) if float(wait) > 0 else 0.0
 
         return await self._health.call(
             remote, lambda: self._local.reserve(keys, token, now, window)
@@ -161,6 +161,13 @@ class RedisAttemptBook:
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def _within(wait: float, window: int) -> float:
+    """A refused attempt's wait: at most the window. Concurrent attempts read the clock
+    before they queue for the book, so the oldest attempt counted may carry a later time
+    than this one's ``now`` (seen: Retry-After 901 for a 900-second window)."""
+    return max(0.001, min(wait, float(window)))
 
 
 def wait_seconds(wait: float) -> int:
