@@ -20,7 +20,6 @@ from ui.test_ui_browser import (
     chromium,  # noqa: F401 - fixtures
     console,  # noqa: F401
     open_page,  # noqa: F401
-    playwright,  # noqa: F401
     start_server,
 )
 
