@@ -570,9 +570,10 @@ def test_chart_raw(api: httpx.Client, charted: tuple[str, int]) -> None:
 @pytest.fixture(scope="module")
 def minutely(api: httpx.Client) -> tuple[str, int]:
     """600 points, value i at T0 + i minutes; T0 a multiple of 4 hours (chart buckets start
-    at multiples of their length)."""
+    at multiples of their length), 16 to 20 hours ago: a chart from T0 + 590 minutes to now
+    spans more than 4 hours whatever the time of day."""
     feed = unique("minutely")
-    t0 = now_ms() // (240 * MINUTE) * (240 * MINUTE) - 12 * 60 * MINUTE
+    t0 = now_ms() // (240 * MINUTE) * (240 * MINUTE) - 16 * 60 * MINUTE
     post_batch(
         api, feed, [{"value": str(i), "created_at": iso(t0 + i * MINUTE)} for i in range(600)]
     )
