@@ -162,3 +162,25 @@ def test_another_user_sees_nothing_of_it(target: Server, source: tuple[Server, s
         ok(mover.unsafe("POST", "/ui/api/import-aio", json=body), 202)
         assert finished(mover)["state"] == "failed"
         assert ok(other.get("/ui/api/import-aio"))["job"] is None
+
+
+def test_a_device_token_or_a_wrong_key_is_refused(
+    target: Server, source: tuple[Server, str, str]
+) -> None:
+    """A device token of the account (even one that may write a feed) is not the account."""
+    with closing(signed_in(target)) as b:
+        ok(b.unsafe("POST", f"/api/v2/{b.username}/feeds", json={"feed": {"name": "t"}}), 201)
+        scoped = {"token": {"name": "dev", "permissions": [{"key": "t", "mode": "rw"}]}}
+        token = ok(b.unsafe("POST", f"/api/v2/{b.username}/tokens", json=scoped), 201)["token"]
+        body = {"username": source[1], "key": source[2]}
+        for headers, status in (({"X-AIO-Key": token}, 403), ({"X-AIO-Key": "aio_not_a_key"}, 401)):
+            for method in ("GET", "POST"):
+                response = httpx.request(
+                    method,
+                    f"{target.base_url}/ui/api/import-aio",
+                    headers=headers,
+                    json=body if method == "POST" else None,
+                )
+                assert response.status_code == status, (headers, method, response.text)
+                assert response.json()["error"]
+        assert ok(b.get("/ui/api/import-aio"))["job"] is None
