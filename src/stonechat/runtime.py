@@ -138,10 +138,11 @@ def build_services(settings: Settings, db: Database) -> Services:
     counter = MinuteCounter()
     limiter = build_limiter(settings, db)
     bus = build_bus(settings)
+    retention = settings.retention()
     accounts = build_accounts(settings, db)
     access = AccessService(db, accounts, bus, settings.key_cache_seconds)
     connections = ConnectionDirectory(bus)
-    feeds = FeedService(db, activity, access, settings.retention())
+    feeds = FeedService(db, activity, access, retention)
     groups = GroupService(db, feeds, activity)
     dashboards = DashboardService(db, feeds, activity)
     ingest = IngestService(
@@ -153,7 +154,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         batch_size=settings.ingest_batch_size,
     )
     writes = WriteService(access, feeds, groups, ingest, limiter)
-    data = DataService(db, settings.retention())
+    data = DataService(db, retention)
     mailer, webhooks = build_outputs(settings)
     runner = ActionRunner(ActionStore(db), feeds, writes, accounts, mailer, webhooks)
     sessions = SessionService(
@@ -181,7 +182,7 @@ def build_services(settings: Settings, db: Database) -> Services:
         writes=writes,
         counter=counter,
         limiter=limiter,
-        retention=settings.retention(),
+        retention=retention,
         data_rate_limit=settings.data_rate(),
         signup_enabled=settings.signup_enabled,
         public_url=settings.public_url,
@@ -312,7 +313,7 @@ async def _serve(settings: Settings, stack: contextlib.AsyncExitStack) -> None:
     stack.push_async_callback(watcher.close)
     mqtts = await _listen_for_mqtt(settings, broker, stack)
     retention = RetentionService(
-        db, settings.retention(), interval=settings.retention_interval_seconds
+        db, services.retention, interval=settings.retention_interval_seconds
     )
     await retention.start()
     stack.push_async_callback(retention.stop)

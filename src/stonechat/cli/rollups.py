@@ -66,7 +66,7 @@ def rebuild(
                 if feed is not None
                 else await services.feeds.for_user(owner.id)
             )
-        rollups = RollupService(services.data.store, settings.retention())
+        rollups = RollupService(services.data.store, services.retention)
         return [await rollups.rebuild(f, start, end) for f in feeds]
 
     try:

@@ -80,20 +80,6 @@ class Retention:
     def as_json(self) -> dict[str, int | None]:
         return {tier: self.days(tier) for tier in TIERS}
 
-    def check(self) -> Retention:
-        """Refuse tiers that end before the tier below them."""
-        longest: int | None = 0
-        for tier in TIERS:
-            days = self.days(tier)
-            shorter = days is not None and (longest is None or days < longest)
-            if shorter:
-                raise Invalid(
-                    "retention: each tier must be kept at least as long as the one before it "
-                    f"(raw <= minute <= hour <= day; null = forever): {self.as_json()}"
-                )
-            longest = days
-        return self
-
 
 def parse_overrides(value: Any, defaults: Retention) -> dict[str, int | None]:
     """A feed's ``retention`` field: an object of tiers (days, or null for forever); the

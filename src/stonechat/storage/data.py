@@ -232,10 +232,12 @@ class DataStore:
     ) -> list[tuple[int, Any]]:
         """One ``(bucket start ms, aggregate)`` row per chart bucket of ``step`` ms holding
         data, oldest first, read from the rollups of ``grain`` (brought up to date first)."""
-        async with self.db.connect() as conn:
-            behind = await rollups.marked(conn, feed_id)
-        if behind:
-            await self.flush_rollups(feed_id)
+        async with self.db.connect() as conn:  # the usual case: up to date, one connection
+            if not await rollups.marked(conn, feed_id):
+                return await rollups.chart(
+                    conn, feed_id, grain, start=start, end=end, step=step, field=field
+                )
+        await self.flush_rollups(feed_id)
         async with self.db.connect() as conn:
             return await rollups.chart(
                 conn, feed_id, grain, start=start, end=end, step=step, field=field

@@ -163,7 +163,7 @@ class FeedStore:
         """Delete a feed with its data, memberships and webhook receivers."""
         async with self.db.begin() as conn:
             await conn.execute(delete(data).where(data.c.feed_id == feed_id))
-            await rollups.delete_feeds(conn, [feed_id])
+            await rollups.delete_feed(conn, feed_id)
             await conn.execute(delete(feed_groups).where(feed_groups.c.feed_id == feed_id))
             await conn.execute(
                 delete(webhook_receivers).where(webhook_receivers.c.feed_id == feed_id)

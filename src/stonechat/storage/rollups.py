@@ -319,21 +319,22 @@ def _span(start: int, end: int, grain: str) -> tuple[int, int]:
     return start - start % step, -(-end // step) * step
 
 
+# Each grain and the one it is made from (minutes from the raw points: None).
+_LADDER = tuple(zip(GRAINS, (None, *GRAINS[:-1]), strict=True))
+
+
 def rebuild_steps(feed_id: int, start: int, end: int) -> Iterator[tuple[Any, dict[str, int]]]:
     """The statements that recompute the rollups of every minute, hour and day that
     [start, end) touches: the minutes from the raw points, the hours from the minutes, the
     days from the hours. (Also run by migration 0014, on a plain connection.)"""
-    finer: str | None = None
-    for grain in GRAINS:
-        low, high = _span(start, end, grain)
-        params = {"feed": feed_id, "grain": GRAIN[grain], "start": low, "end": high}
+    for grain, finer in _LADDER:
+        start, end = _span(start, end, grain)
+        params = {"feed": feed_id, "grain": GRAIN[grain], "start": start, "end": end}
         yield _CLEAR, params
         if finer is None:
             yield _INSERT_FROM_RAW, {**params, "step": GRAIN_MS[grain]}
         else:
             yield _INSERT_FROM_FINER, {**params, "step": GRAIN_MS[grain], "finer": GRAIN[finer]}
-        finer = grain
-        start, end = low, high
 
 
 async def flush(conn: AsyncConnection, *, postgres: bool, only: int = 0) -> None:
@@ -350,15 +351,13 @@ async def flush(conn: AsyncConnection, *, postgres: bool, only: int = 0) -> None
         marks = list(await conn.execute(_MARKS, {"only": only}))
         if not marks:
             return
-    finer: str | None = None
-    for grain in GRAINS:
+    for grain, finer in _LADDER:
         params = {"only": only, "grain": GRAIN[grain], "step": GRAIN_MS[grain]}
         await conn.execute(_CLEAR_MARKED, params)
         if finer is None:
             await conn.execute(_MARKED_FROM_RAW, params)
         else:
             await conn.execute(_MARKED_FROM_FINER, {**params, "finer": GRAIN[finer]})
-        finer = grain
     if postgres:
         ids, versions = [m[0] for m in marks], [m[1] for m in marks]
         await conn.execute(_UNMARK_UNCHANGED, {"ids": ids, "versions": versions})
@@ -381,14 +380,11 @@ async def rebuild(conn: AsyncConnection, feed_id: int, start: int, end: int) -> 
         await conn.execute(statement, params)
 
 
-async def delete_feeds(conn: AsyncConnection, feed_ids: Sequence[int]) -> None:
-    if feed_ids:
-        await conn.execute(
-            text("DELETE FROM rollups WHERE feed_id IN :ids").bindparams(
-                bindparam("ids", expanding=True)
-            ),
-            {"ids": list(feed_ids)},
-        )
+_DELETE_FEED = text("DELETE FROM rollups WHERE feed_id = :feed")
+
+
+async def delete_feed(conn: AsyncConnection, feed_id: int) -> None:
+    await conn.execute(_DELETE_FEED, {"feed": feed_id})
 
 
 # One aggregate per chart field over the rollup rows of a chart bucket; ``None`` when the
