@@ -40,12 +40,10 @@ _KEY = re.compile(r"[\x21-\x7e]{1,128}")  # printable ASCII, no spaces
 
 
 class ImportJobs:
-    def __init__(self, services: Services, source: str, transport: Any = None) -> None:
-        """``transport``: the httpx transport (tests give their own); default the network."""
+    def __init__(self, services: Services, source: str) -> None:
         self.services = services
         self.source = source
         self.store = JobStore(services.data.store.db)
-        self.transport = transport
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def status(self, user: User) -> tuple[Job | None, bool]:
@@ -78,7 +76,11 @@ class ImportJobs:
         from stonechat.services.account_import import import_into
         from stonechat.services.import_aio import AioSource
 
-        line = [f"reading {self.source}"]
+        line = [f"reading {self.source}"]  # the last progress line only: memory stays flat
+
+        def said(text: str) -> None:
+            line[0] = text
+
         heartbeat = asyncio.create_task(self._beat(user, line))
         headers = {"X-AIO-Key": key, "User-Agent": "stonechat import-aio (web UI)"}
         try:
@@ -88,9 +90,8 @@ class ImportJobs:
                 timeout=60,
                 follow_redirects=False,
                 trust_env=False,
-                transport=self.transport,
             ) as client:
-                reader = AioSource(client, username, since, progress=line.append)
+                reader = AioSource(client, username, since, progress=said)
                 report = await import_into(self.services, user, reader)
             state, message, counts = "done", _summary(username, self.source, report), report
         except StonechatError as error:
@@ -111,7 +112,7 @@ class ImportJobs:
         while True:
             await asyncio.sleep(HEARTBEAT)
             with contextlib.suppress(StonechatError):
-                await self.store.write(user.id, KIND, message=line[-1], report={}, now=now_ms())
+                await self.store.write(user.id, KIND, message=line[0], report={}, now=now_ms())
 
 
 def _fields(body: Any) -> tuple[str, str, int | None]:
