@@ -1,11 +1,12 @@
 """The group-commit writer's path to the database: one transaction per batch of points.
 
-Each batch is the points' INSERT (or COPY), the feeds' count and last value UPDATE, the
-merge of the batch's summaries into the feeds' rollups (``storage/rollups.py``) and, for feeds
-with history off, the DELETE of all but their newest point, committed together. On SQLite
-the whole transaction runs in one hop to a dedicated writer thread with its own ``sqlite3``
-connection: going through aiosqlite costs a thread hop per statement, which made small
-batches CPU-bound.
+Each batch is the points' INSERT (or COPY), the feeds' UPDATE (count, last value, and the
+mark that leaves recent points to the next rollup round, ``storage/rollups.py``), the merge
+of older points' summaries (and of every point of a feed without history) into the rollups
+and, for feeds with history off, the DELETE of all but their newest point, committed
+together. On SQLite the whole transaction runs in one hop to a dedicated writer thread with
+its own ``sqlite3`` connection: going through aiosqlite costs a thread hop per statement,
+which made small batches CPU-bound.
 
 ``write`` raises database errors as domain errors (``storage.errors``): ``Unavailable`` when
 nothing can be written now (the database unreachable, its disk full or failing), ``Invalid``
