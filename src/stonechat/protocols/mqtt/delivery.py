@@ -7,11 +7,17 @@ import asyncio
 import time
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from stonechat.bus.signals import ROUTE
 from stonechat.protocols.mqtt.failures import delivery_failed
-from stonechat.protocols.mqtt.messages import Message, Subscription, message_state, retained_row
+from stonechat.protocols.mqtt.messages import (
+    Encodings,
+    Message,
+    Subscription,
+    message_state,
+    retained_row,
+)
 from stonechat.protocols.mqtt.notices import publish_error
 from stonechat.protocols.mqtt.replies import acknowledge, not_stored
 
@@ -163,7 +169,7 @@ def deliver_free(
 ) -> None:
     """Deliver a free-form message to the matching subscriptions here (No Local honoured)."""
     state.registry.shares.current = message_id
-    cache: dict[Any, bytes] = {}
+    cache: Encodings = {}
     for session, sub in list(state.registry.matching(owner, msg.topic)):
         if sub.no_local and session is sender:  # [MQTT-3.8.3-3]
             continue

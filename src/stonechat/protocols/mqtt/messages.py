@@ -19,6 +19,10 @@ from stonechat.protocols.mqtt.persistence import MessageRow, RetainedRow
 
 SHARE_PREFIX = "$share/"  # shared subscriptions (MQTT 5 §4.8.2; 3.1.1 as Mosquitto allows)
 
+# The encodings of one message shared by the sessions of one fan-out (``Session.deliver``),
+# keyed by what makes them differ: QoS 0 packets and QoS 1/2 templates.
+Encodings = dict[Any, Any]
+
 
 @dataclass(slots=True)
 class Message:
@@ -30,10 +34,23 @@ class Message:
     retain: bool = False
     properties: Properties = EMPTY_PROPERTIES
     expires_at: float | None = None  # time.monotonic() deadline of a Message Expiry Interval
-    # Queued for a session through a shared subscription: what lets the share group hand it
-    # to another member (``shares.Handed``); None otherwise.
+
+
+@dataclass(slots=True)
+class Kept:
+    """A QoS 1/2 delivery a session keeps until its client acknowledges it: queued, then in
+    flight. ``msg`` is shared by every session it went to (never copied per session); what
+    belongs to this session's delivery sits beside it."""
+
+    msg: Message
+    qos: int  # the lower of the publish's and the subscription's [MQTT-3.8.4-8]
+    retain: bool  # as sent (retain-as-published decides)
+    seq: int  # its place in the session's order, and its key in the store
+    # Delivered through a shared subscription: what lets the share group hand it to another
+    # member (``shares.Handed``); None otherwise.
     share: Any = None
-    seq: int = 0  # order within a session's queue (a session's own copy only)
+    packet: bytes = b""  # the encoded PUBLISH with its packet id, once in flight
+    released: bool = False  # QoS 2: PUBREC received and PUBREL sent
 
 
 @dataclass(slots=True)
@@ -121,17 +138,18 @@ def _block(properties: Properties) -> bytes:
 
 
 def message_row(
-    key: tuple[int, str], m: Message, packet_id: int | None = None, released: bool = False
+    key: tuple[int, str], kept: Kept, packet_id: int | None = None, released: bool = False
 ) -> MessageRow:
-    """A session's copy of a message as stored (its ``seq`` set)."""
+    """A session's delivery as stored."""
+    m = kept.msg
     return MessageRow(
         key[0],
         key[1],
-        m.seq,
+        kept.seq,
         m.topic,
         m.payload,
-        m.qos,
-        m.retain,
+        kept.qos,
+        kept.retain,
         _block(m.properties),
         _wall_ms(m.expires_at),
         packet_id,
@@ -139,16 +157,16 @@ def message_row(
     )
 
 
-def message_from_row(row: MessageRow) -> Message:
-    return Message(
+def kept_from_row(row: MessageRow) -> Kept:
+    msg = Message(
         row.topic,
         row.payload,
         row.qos,
         row.retain,
         _properties(row.properties),
         _monotonic(row.expires_at),
-        seq=row.seq,
     )
+    return Kept(msg, row.qos, row.retain, row.seq, released=row.released)
 
 
 def retained_row(owner: str, m: Message) -> RetainedRow:

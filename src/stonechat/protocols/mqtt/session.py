@@ -17,7 +17,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from stonechat.domain.access import Principal
@@ -29,12 +29,15 @@ from stonechat.protocols.mqtt.codec import (
     Will,
     encode_properties,
     encode_publish,
+    publish_parts,
     publish_with_packet_id,
 )
 from stonechat.protocols.mqtt.messages import (
+    Encodings,
+    Kept,
     Message,
     Subscription,
-    message_from_row,
+    kept_from_row,
     message_row,
     pack_subscriptions,
     unpack_subscriptions,
@@ -53,15 +56,9 @@ def token_id(principal: Principal) -> int | None:
     return principal.token.id if principal.token is not None else None
 
 
-@dataclass(slots=True)
-class Inflight:
-    packet: bytes  # the encoded PUBLISH with its packet id
-    msg: Message  # what was sent: its QoS, bytes, stored row and share group (``msg.share``)
-    released: bool = False  # QoS 2: PUBREC received and PUBREL sent
-
-    @property
-    def qos(self) -> int:
-        return self.msg.qos
+# A QoS 1/2 PUBLISH encoded once for many sessions, split around its packet identifier:
+# each session's copy is ``head + packet_id.to_bytes(2, "big") + tail``.
+Template = tuple[bytes, bytes]
 
 
 class _Ids(set[int]):
@@ -104,8 +101,8 @@ class Session:
         self.protocol_level = 4
         self.expiry: float = 0.0  # seconds kept after disconnect; 0 ends with the connection
         self.will: Will | None = None
-        self.inflight: dict[int, Inflight] = {}
-        self.queue: deque[Message] = deque()
+        self.inflight: dict[int, Kept] = {}
+        self.queue: deque[Kept] = deque()
         self.incoming_qos2: set[int] = _Ids(self)
         self.max_inflight = max_inflight
         self.send_quota = max_inflight
@@ -131,21 +128,26 @@ class Session:
         return (self.user.id, self.client_id)
 
     def _packet_id(self) -> int:
-        for _ in range(65535):
-            self._next_id = self._next_id % 65535 + 1
-            if self._next_id not in self.inflight:
-                return self._next_id
-        raise RuntimeError("no free packet identifier")  # bounded by send_quota < 65535
+        """The next identifier not in flight (there is one: ``send_quota`` < 65535)."""
+        inflight = self.inflight
+        if len(inflight) >= 65535:
+            raise RuntimeError("no free packet identifier")
+        packet_id = self._next_id % 65535 + 1
+        while packet_id in inflight:
+            packet_id = packet_id % 65535 + 1
+        self._next_id = packet_id
+        return packet_id
 
     # -- delivery ----------------------------------------------------------------------------
 
     def deliver(
-        self, msg: Message, sub: Subscription, cache: dict[Any, bytes] | None = None
-    ) -> Message | None:
+        self, msg: Message, sub: Subscription, cache: Encodings | None = None
+    ) -> Kept | None:
         """Send ``msg`` on one subscription: QoS is the lower of the two [MQTT-3.8.4-8].
 
-        Returns the session's own copy of a QoS 1/2 delivery it keeps (queued or in
-        flight), None when it keeps nothing in memory (QoS 0, expired, dropped, stored).
+        Returns what the session keeps of a QoS 1/2 delivery (queued or in flight), None
+        when it keeps nothing in memory (QoS 0, expired, dropped, stored). ``cache`` holds
+        the encodings shared by the sessions of one fan-out.
         """
         if msg.expires_at is not None:
             fresh = _unexpired(msg)
@@ -159,16 +161,16 @@ class Session:
         if qos == 0:
             if conn is None:
                 return None  # QoS 0 is not kept for offline sessions
-            data = self._encode(msg, 0, retain, sub, cache)
+            data = self._encode(msg, retain, sub, cache)
             if self.max_packet_size and len(data) > self.max_packet_size:
                 self.dropped += 1
                 self.budget.drops["too_large"] += 1
                 return None
             conn.send_droppable(data)
             return None
-        queued = Message(msg.topic, msg.payload, qos, retain, msg.properties, msg.expires_at)
-        if sub.identifier is not None:
-            queued.properties = _with_subscription_id(msg.properties, sub.identifier)
+        if sub.identifier is not None:  # this session's own message: its properties differ
+            properties = _with_subscription_id(msg.properties, sub.identifier)
+            msg = Message(msg.topic, msg.payload, msg.qos, msg.retain, properties, msg.expires_at)
             cache = None  # the cache is keyed by id(properties): a fresh object's id is reused
         now = not (
             conn is None or len(self.inflight) >= self.send_quota or self.queue or self.stored
@@ -179,7 +181,7 @@ class Session:
             return None
         # Its bytes count against the session's and the user's bounds (``QueueBudget``,
         # checked here: this runs for every QoS 1/2 delivery); it gets its place in order.
-        size = len(queued.payload)
+        size = len(msg.payload)
         cell = self.user_bytes
         budget = self.budget
         if self.queued_bytes + size > budget.per_session or cell.used + size > budget.per_user:
@@ -188,89 +190,95 @@ class Session:
             return None
         self.queued_bytes += size
         cell.used += size
-        queued.seq = self.next_seq
+        kept = Kept(msg, qos, retain, self.next_seq)
         self.next_seq += 1
         if now:
-            sent = self._send_now(queued, self._encode(queued, qos, retain, None, cache), True)
-            return queued if sent else None
+            sent = self._send_now(kept, self._template(msg, qos, retain, cache), True)
+            return kept if sent else None
         if self.journal is not None:
-            self.journal.message(self.key, message_row(self.key, queued), True)
+            self.journal.message(self.key, message_row(self.key, kept), True)
         if self.stored:
             self.stored_count += 1  # kept in the store alone
             return None
-        self.queue.append(queued)
-        return queued
+        self.queue.append(kept)
+        return kept
 
-    def _let_go(self, msg: Message) -> None:
-        """A kept message is done: acknowledged, expired or dropped."""
-        size = len(msg.payload)
+    def _let_go(self, kept: Kept) -> None:
+        """A kept delivery is done: acknowledged, expired or dropped."""
+        size = len(kept.msg.payload)
         self.queued_bytes -= size
         self.user_bytes.used -= size
         if self.journal is not None:
-            self.journal.remove(self.key, msg.seq)
+            self.journal.remove(self.key, kept.seq)
 
     def _encode(
-        self,
-        msg: Message,
-        qos: int,
-        retain: bool,
-        sub: Subscription | None,
-        cache: dict[Any, bytes] | None,
+        self, msg: Message, retain: bool, sub: Subscription, cache: Encodings | None
     ) -> bytes:
+        """``msg`` as a QoS 0 PUBLISH for this session."""
+        level = self.protocol_level
         properties = msg.properties
-        if sub is not None and sub.identifier is not None and self.protocol_level == 5:
+        if sub.identifier is not None and level == 5:
             properties = _with_subscription_id(properties, sub.identifier)
-            return _publish(msg.topic, msg.payload, qos, retain, properties, self.protocol_level)
+            return _publish(msg.topic, msg.payload, 0, retain, properties, level)
         if cache is None:
-            return _publish(msg.topic, msg.payload, qos, retain, properties, self.protocol_level)
-        key = (msg.topic, qos, retain, self.protocol_level == 5, id(properties))
-        data = cache.get(key)
+            return _publish(msg.topic, msg.payload, 0, retain, properties, level)
+        key = (msg.topic, 0, retain, level == 5, id(properties))
+        data: bytes | None = cache.get(key)
         if data is None:
-            data = _publish(msg.topic, msg.payload, qos, retain, properties, self.protocol_level)
-            cache[key] = data
+            data = cache[key] = _publish(msg.topic, msg.payload, 0, retain, properties, level)
         return data
 
-    def _send_now(self, msg: Message, template: bytes, new: bool) -> bool:
+    def _template(self, msg: Message, qos: int, retain: bool, cache: Encodings | None) -> Template:
+        """``msg`` as a QoS 1/2 PUBLISH for this session, without its packet id."""
+        level = self.protocol_level
+        if cache is None:
+            return publish_parts(
+                _publish(msg.topic, msg.payload, qos, retain, msg.properties, level)
+            )
+        key = (msg.topic, qos, retain, level == 5, id(msg.properties))
+        template: Template | None = cache.get(key)
+        if template is None:
+            packet = _publish(msg.topic, msg.payload, qos, retain, msg.properties, level)
+            template = cache[key] = publish_parts(packet)
+        return template
+
+    def _send_now(self, kept: Kept, template: Template, new: bool) -> bool:
         assert self.conn is not None
-        if self.max_packet_size and len(template) > self.max_packet_size:
+        head, tail = template
+        if self.max_packet_size and len(head) + 2 + len(tail) > self.max_packet_size:
             self.dropped += 1
             self.budget.drops["too_large"] += 1
-            self._let_go(msg)
+            self._let_go(kept)
             return False
         packet_id = self._packet_id()
-        data = publish_with_packet_id(template, packet_id)
-        self.inflight[packet_id] = Inflight(data, msg)
+        kept.packet = data = head + packet_id.to_bytes(2, "big") + tail
+        self.inflight[packet_id] = kept
         if self.journal is not None:
-            self.journal.message(self.key, message_row(self.key, msg, packet_id), new)
+            self.journal.message(self.key, message_row(self.key, kept, packet_id), new)
         self.conn.send(data)
         return True
 
     def pump(self) -> None:
         """Move queued messages into flight while the client's quota allows."""
         while self.queue and self.conn is not None and len(self.inflight) < self.send_quota:
-            msg = self.queue.popleft()
+            kept = self.queue.popleft()
+            msg = kept.msg
             if msg.expires_at is not None:
                 fresh = _unexpired(msg)
                 if fresh is None:
-                    self._let_go(msg)
+                    self._let_go(kept)
                     continue
-                fresh.share, fresh.seq = msg.share, msg.seq
-                msg = fresh
-            self._send_now(
-                msg,
-                _publish(
-                    msg.topic, msg.payload, msg.qos, msg.retain, msg.properties, self.protocol_level
-                ),
-                False,
-            )
+                kept.msg = msg = fresh
+            self._send_now(kept, self._template(msg, kept.qos, kept.retain, None), False)
 
     def acknowledged(self, packet_id: int) -> bool:
         """PUBACK or PUBCOMP: the delivery is done."""
-        entry = self.inflight.pop(packet_id, None)
-        if entry is None:
+        kept = self.inflight.pop(packet_id, None)
+        if kept is None:
             return False
-        self._let_go(entry.msg)
-        self.pump()
+        self._let_go(kept)
+        if self.queue:
+            self.pump()
         return True
 
     def received(self, packet_id: int) -> bool:
@@ -280,7 +288,7 @@ class Session:
             return False
         entry.released = True
         if self.journal is not None:
-            row = message_row(self.key, entry.msg, packet_id, True)
+            row = message_row(self.key, entry, packet_id, True)
             self.journal.message(self.key, row, False)
         return True
 
@@ -294,23 +302,23 @@ class Session:
         ends [MQTT-4.8.2-4]/[MQTT-4.8.2-5].
         """
         taken: list[Any] = []
-        if any(m.share is not None for m in self.queue):
-            kept: deque[Message] = deque()
-            for m in self.queue:
-                if m.share is not None and take(m.share):
-                    taken.append(m.share)
-                    self._let_go(m)
+        if any(k.share is not None for k in self.queue):
+            staying: deque[Kept] = deque()
+            for k in self.queue:
+                if k.share is not None and take(k.share):
+                    taken.append(k.share)
+                    self._let_go(k)
                 else:
-                    kept.append(m)
-            self.queue = kept
+                    staying.append(k)
+            self.queue = staying
         for packet_id, entry in list(self.inflight.items()):
-            share = entry.msg.share
-            if share is None or entry.msg.qos == 2:
+            share = entry.share
+            if share is None or entry.qos == 2:
                 continue
             if take(share):
                 del self.inflight[packet_id]
                 taken.append(share)
-                self._let_go(entry.msg)
+                self._let_go(entry)
         return taken
 
     def resend(self) -> list[tuple[int, bytes | None]]:
@@ -345,10 +353,10 @@ class Session:
             return
         self.journal = journal
         journal.session(self)
-        for msg in self.queue:
-            journal.message(self.key, message_row(self.key, msg), True)
+        for kept in self.queue:
+            journal.message(self.key, message_row(self.key, kept), True)
         for packet_id, entry in self.inflight.items():
-            row = message_row(self.key, entry.msg, packet_id, entry.released)
+            row = message_row(self.key, entry, packet_id, entry.released)
             journal.message(self.key, row, True)
 
     def forget(self) -> None:
@@ -378,21 +386,21 @@ class Session:
     def load(self, rows: list[MessageRow]) -> None:
         """Messages read back from the store (``seq`` below what ``came_back`` returned):
         in flight ones keep their packet id, the rest go before what arrived meanwhile."""
-        earlier: list[Message] = []
+        earlier: list[Kept] = []
         now = time.monotonic()
         for row in rows:
-            msg = message_from_row(row)
+            kept = kept_from_row(row)
+            msg = kept.msg
             if msg.expires_at is not None and msg.expires_at <= now:
-                self._let_go(msg)
+                self._let_go(kept)
                 continue
             if row.packet_id is None or row.packet_id in self.inflight:
-                earlier.append(msg)
+                kept.released = False
+                earlier.append(kept)
                 continue
-            template = _publish(
-                msg.topic, msg.payload, msg.qos, msg.retain, msg.properties, self.protocol_level
-            )
-            data = publish_with_packet_id(template, row.packet_id)
-            self.inflight[row.packet_id] = Inflight(data, msg, row.released)
+            head, tail = self._template(msg, kept.qos, kept.retain, None)
+            kept.packet = head + row.packet_id.to_bytes(2, "big") + tail
+            self.inflight[row.packet_id] = kept
         self.queue.extendleft(reversed(earlier))
         self.stored_count = 0
 

@@ -18,9 +18,9 @@ completed when it reconnects [MQTT-4.8.2-4], and goes nowhere else [MQTT-4.8.2-5
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from stonechat.protocols.mqtt.messages import Message, Subscription
+from stonechat.protocols.mqtt.messages import Encodings, Message, Subscription
 from stonechat.protocols.mqtt.session import Session
 
 if TYPE_CHECKING:
@@ -59,9 +59,7 @@ class ShareGroup:
             owner_id=sub.owner_id,
         )
 
-    def deliver(
-        self, msg: Message, sub: Subscription, cache: dict[Any, bytes] | None = None
-    ) -> None:
+    def deliver(self, msg: Message, sub: Subscription, cache: Encodings | None = None) -> None:
         """Give ``msg`` to one member (if this process is the one to deliver it)."""
         picked = self.pick()
         if picked is not None:
@@ -79,7 +77,7 @@ class ShareGroup:
         session: Session,
         sub: Subscription,
         msg: Message,
-        cache: dict[Any, bytes] | None = None,
+        cache: Encodings | None = None,
     ) -> None:
         kept = session.deliver(msg, sub, cache)
         if kept is not None:  # QoS 1/2: remembered, so another member can have it

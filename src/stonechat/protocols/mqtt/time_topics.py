@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from stonechat.domain.timestamps import iso_ms, now_ms
 from stonechat.protocols.mqtt.failures import delivery_failed
-from stonechat.protocols.mqtt.messages import Message
+from stonechat.protocols.mqtt.messages import Encodings, Message
 
 if TYPE_CHECKING:
     from stonechat.protocols.mqtt.registry import Registry
@@ -47,7 +47,7 @@ async def publish_time(registry: Registry) -> None:
             if not subs:
                 continue
             msg = Message(f"time/{name}", payload.encode(), 0)
-            cache: dict[Any, bytes] = {}
+            cache: Encodings = {}
             for (session, _filter), sub in list(subs.items()):
                 try:
                     session.deliver(msg, sub, cache)

@@ -33,6 +33,7 @@ from stonechat.protocols.mqtt.codec import (
     encode,
     encode_properties,
     encode_publish,
+    publish_parts,
     publish_with_packet_id,
 )
 
@@ -200,3 +201,22 @@ def test_publish_with_packet_id_rejects_qos0() -> None:
         publish_with_packet_id(encode_publish("t", b"x"), 5)
     with pytest.raises(ValueError):
         publish_with_packet_id(encode(Puback(1), 4), 5)
+
+
+@pytest.mark.parametrize("level", [4, 5])
+@CODEC_SETTINGS
+@given(data=st.data(), new_id=st.integers(1, 0xFFFF))
+def test_publish_parts_around_the_packet_id(level: int, data: st.DataObject, new_id: int) -> None:
+    """head + id + tail is the packet with that id: topic, properties and payload intact."""
+    packet = data.draw(publishes(level == 5).filter(lambda p: p.qos > 0))
+    head, tail = publish_parts(encode(packet, level))
+    joined = head + new_id.to_bytes(2, "big") + tail
+    expected = dataclasses.replace(packet, packet_id=new_id)
+    assert Decoder(server_side=False, protocol_level=level).feed(joined) == [expected]
+
+
+def test_publish_parts_rejects_what_has_no_packet_id() -> None:
+    with pytest.raises(ValueError):
+        publish_parts(encode_publish("t", b"x"))
+    with pytest.raises(ValueError):
+        publish_parts(encode(Puback(1), 4))

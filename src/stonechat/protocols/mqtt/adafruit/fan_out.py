@@ -7,13 +7,13 @@ topic string the client subscribed with, in the format that topic asks for.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from stonechat.bus.events import FeedEvent, Origin
 from stonechat.domain.retention import Retention
 from stonechat.protocols.mqtt.adafruit.payloads import GroupUpdate, Payloads, groups_of, identifiers
 from stonechat.protocols.mqtt.failures import delivery_failed
-from stonechat.protocols.mqtt.messages import Message, Subscription
+from stonechat.protocols.mqtt.messages import Encodings, Message, Subscription
 from stonechat.protocols.mqtt.router import Router
 from stonechat.protocols.mqtt.shares import ShareGroup
 
@@ -55,7 +55,7 @@ class FanOut:
             qos = event.qos
             publisher = self._publisher(event.origin)
             payloads = Payloads(feed, event.datum, retention)
-            cache: dict[Any, bytes] = {}
+            cache: Encodings = {}
             if feed_index is not None:
                 for ident in identifiers(feed):
                     subs = feed_index.get(ident)
@@ -93,7 +93,7 @@ class FanOut:
 
     def _fan_out_group(self, owner: str, group_key: str, update: GroupUpdate) -> None:
         registry = self.broker.registry
-        cache: dict[Any, bytes] = {}
+        cache: Encodings = {}
         publisher = update.publisher
         qos = update.qos
         registry.shares.current = update.first  # the same in every process
@@ -136,7 +136,7 @@ class FanOut:
         event: FeedEvent,
         router: Router[Subscription],
         payloads: Payloads,
-        cache: dict[Any, bytes],
+        cache: Encodings,
         publisher: Session | None,
     ) -> None:
         """Wildcard filters get every concrete variant topic they match (mqtt-api.md §3.4).
@@ -159,7 +159,7 @@ def _deliver_wild(
     topic: str,
     payload: Callable[[str], bytes],
     fmt: str,
-    cache: dict[Any, bytes],
+    cache: Encodings,
     qos: int,
     publisher: Session | None,
 ) -> None:

@@ -16,7 +16,7 @@ Packets are the dataclasses of :mod:`.packets`; MQTT 5 properties are the frozen
 """
 
 from .decoder import MAX_PACKET_SIZE, Decoder
-from .encoder import encode, encode_publish, publish_with_packet_id
+from .encoder import encode, encode_publish, publish_parts, publish_with_packet_id
 from .errors import ProtocolError
 from .packets import (
     Auth,
@@ -77,6 +77,7 @@ __all__ = [
     "encode_publish",
     "is_valid_topic_filter",
     "is_valid_topic_name",
+    "publish_parts",
     "publish_with_packet_id",
     "split_shared_subscription",
 ]

@@ -37,7 +37,7 @@ from .packets import (
 )
 from .properties import Properties
 from .property_codec import encode_properties
-from .publish import encode_publish, publish_with_packet_id
+from .publish import encode_publish, publish_parts, publish_with_packet_id
 from .varint import encode_varint
 
 
@@ -193,4 +193,4 @@ def encode(packet: Packet, protocol_level: int) -> bytes:
     return encoder(packet, protocol_level >= 5)
 
 
-__all__ = ["encode", "encode_publish", "publish_with_packet_id"]
+__all__ = ["encode", "encode_publish", "publish_parts", "publish_with_packet_id"]
