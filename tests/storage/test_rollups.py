@@ -34,9 +34,9 @@ from stonechat.storage.database import Database, alembic_config
 from stonechat.storage.rollups import GRAIN, summarise
 from support import backend_url
 
-# Three days back from now: points of the last day wait for a rollup round (their feed is
-# marked), older ones are merged by the batch writer at once (storage/batch_writer.py); edits
-# move points between the two.
+# Three days back from now: on PostgreSQL points of the last day wait for a rollup round (their
+# feed is marked), older ones are merged by the batch writer at once (storage/batch_writer.py);
+# edits move points between the two. On SQLite the writer merges every point at once.
 BASE = now_ms() - 3 * 86_400_000
 _feeds = itertools.count(100)
 _serial = itertools.count()
@@ -302,5 +302,61 @@ def test_a_feed_without_history_keeps_the_rollups_of_every_point(harness: Harnes
             ).scalar()
         assert stored == 1
         assert_same(await harness.stored(feed_id), {(r[1], r[2]): r[3:] for r in summarise(sent)})
+
+    harness.run(go())
+
+
+def test_sqlite_merges_at_once_postgresql_marks_for_the_round(harness: Harness) -> None:
+    """SQLite: recent points are in the rollups when the write returns, no feed is marked,
+    and a round takes no write lock (batch_writer.py RECENT_MS: a round there stalled every
+    batch). PostgreSQL: the write marks the feed and the round brings its rollups current."""
+
+    async def go() -> None:
+        feed_id = await harness.new_feed()
+        now = now_ms()
+        batch = []
+        for i in range(20):
+            at = now - 60_000 + i * 1_000  # the last minute: recent points
+            datum = Datum(new_id(at), feed_id, str(i), None, None, None, at, at)
+            batch.append(NewDatum(datum, float(i)))
+        await harness.writer.write(batch)
+        expected = await harness.raw_summary(feed_id)
+        async with harness.db.connect() as conn:
+            is_marked = await rollups.marked(conn, feed_id)
+        if harness.store.postgres:
+            assert is_marked
+            assert await harness.stored(feed_id) == {}
+            await harness.store.flush_rollups()
+        else:
+            assert not is_marked
+        assert_same(await harness.stored(feed_id), expected)
+        async with harness.db.connect() as conn:
+            assert not await rollups.marked(conn, feed_id)
+
+    harness.run(go())
+
+
+def test_a_round_rolls_up_a_feed_marked_by_an_older_version(harness: Harness) -> None:
+    """A database written by a version whose SQLite writer marked feeds: the round still
+    finds the mark and recomputes from the raw points."""
+
+    async def go() -> None:
+        feed_id = await harness.new_feed()
+        now = now_ms()
+        batch = []
+        for i in range(10):
+            at = now - 30_000 + i * 1_000
+            datum = Datum(new_id(at), feed_id, str(i), None, None, None, at, at)
+            batch.append(NewDatum(datum, float(i)))
+        await harness.writer.write(batch)
+        await harness.store.flush_rollups()
+        expected = await harness.raw_summary(feed_id)
+        async with harness.db.begin() as conn:  # as the older version left it
+            await conn.execute(text(f"DELETE FROM rollups WHERE feed_id = {feed_id}"))
+            await conn.execute(
+                text(f"UPDATE feeds SET rollup_from = {now - 30_000} WHERE id = {feed_id}")
+            )
+        await harness.store.flush_rollups()
+        assert_same(await harness.stored(feed_id), expected)
 
     harness.run(go())

@@ -224,6 +224,13 @@ class DataStore:
     async def flush_rollups(self, only: int = 0) -> None:
         """Bring the rollups of every marked feed (or of the feed ``only``) up to date
         (storage/rollups.py ``flush``)."""
+        if not self.postgres and not only:
+            # On SQLite the writer merges every point at once (batch_writer.py RECENT_MS):
+            # marks are left only by an older version. A round that finds none must not
+            # take the write lock at all; a mark set after this read waits for the next.
+            async with self.db.connect() as conn:
+                if not await rollups.any_marked(conn):
+                    return
         async with self.db.begin() as conn:
             await rollups.flush(conn, postgres=self.postgres, only=only)
 

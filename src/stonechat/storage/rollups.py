@@ -6,16 +6,19 @@ value ``numbers``, ``total``, ``low``, ``high``, the first and the last (time, i
 ordered by time then id, as the data is). The average is ``total / numbers``.
 
 Kept three ways, all exact:
-- **Recent points** (the usual case): the batch writer only marks their feed, in the
-  transaction that inserts them (``feeds.rollup_from``: the oldest time not yet rolled up).
+- **Recent points on PostgreSQL** (the usual case there): the batch writer only marks their
+  feed, in the transaction that inserts them (``feeds.rollup_from``: the oldest time not yet
+  rolled up).
   A round (``flush``: every few seconds, services/rollups.py; before a chart of the feed
   and before its raw points are pruned or thinned) recomputes the marked feeds' rollups from
   there: minutes from the raw points, hours from the minutes, days from the hours, for every
   marked feed in a few statements. A busy feed costs a round a few rows, not every point
   three upserts (measured: docs/benchmarks.md).
-- **Points older than a day, and every point of a feed without history** (whose raw points
-  do not stay): the batch is summarised in Python (``Summary``), one row per (feed, grain,
-  bucket), and merged into the stored rows by one upsert in the batch's transaction.
+- **Every point on SQLite; on PostgreSQL points older than a day, and every point of a feed
+  without history** (whose raw points do not stay): the batch is summarised in Python
+  (``Summary``), one row per (feed, grain, bucket), and merged into the stored rows by one
+  upsert in the batch's transaction. (A round on SQLite holds the one write lock while it
+  re-reads the current minutes, and every batch would wait behind it: batch_writer.py.)
 - **Editing or deleting a point, or a rebuild** (``rebuild``): the minutes of a time range
   are recomputed from the raw points, then their hours and days. Raw points stay the source
   of truth; the retention tiers (``domain/retention.py``) keep whatever a recomputation
@@ -371,6 +374,11 @@ _MARK_OF = text("SELECT rollup_from FROM feeds WHERE id = :feed")
 async def marked(conn: AsyncConnection, feed_id: int) -> bool:
     """Whether the feed has points not yet in its rollups."""
     return (await conn.execute(_MARK_OF, {"feed": feed_id})).scalar() is not None
+
+
+async def any_marked(conn: AsyncConnection) -> bool:
+    """Whether any feed has points not yet in its rollups (a read: no lock taken)."""
+    return (await conn.execute(_MARKS, {"only": 0})).first() is not None
 
 
 async def rebuild(conn: AsyncConnection, feed_id: int, start: int, end: int) -> None:
