@@ -190,9 +190,9 @@ class Settings(BaseSettings):
     rollup_interval_seconds: float = Field(
         2.0,
         gt=0,
-        description="Seconds between rounds that bring feeds' rollups (per-minute, hour and "
-        "day summaries) up to date with their newest points; a chart of a feed does it for "
-        "that feed first.",
+        description="PostgreSQL: seconds between rounds that bring feeds' rollups "
+        "(per-minute, hour and day summaries) up to date with their newest points; a chart of "
+        "a feed does it for that feed first. On SQLite every write merges its points at once.",
     )
     retention_interval_seconds: float = Field(
         300.0, gt=0, description="Seconds between rounds of removing expired points."
