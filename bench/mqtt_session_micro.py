@@ -2,7 +2,8 @@
 
 No sockets, no event loop: 100 sessions of one user each get a QoS 1 message (one shared
 encoding cache, as the fan-out does) and then acknowledge it, ``--messages`` times. Prints
-microseconds per delivery + acknowledgement. Compare two checkouts with PYTHONPATH:
+microseconds per delivery + acknowledgement (``--qos 0``: per QoS 0 delivery, nothing to
+acknowledge). Compare two checkouts with PYTHONPATH:
 
     PYTHONPATH=/path/to/old/src .venv/bin/python bench/mqtt_session_micro.py
     .venv/bin/python bench/mqtt_session_micro.py
@@ -36,6 +37,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--sessions", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--qos", type=int, choices=(0, 1), default=1)
     args = parser.parse_args()
     user: Any = SimpleNamespace(id=1, username="u")
     options: dict[str, Any] = {"max_inflight": 100, "max_queued": 1000}
@@ -50,20 +52,22 @@ def main() -> None:
         session = Session(user, f"c{i}", **options)
         session.conn = NullLink()  # type: ignore[assignment]
         sessions.append(session)
-    sub = Subscription("u/x", 1)
-    msg = Message("u/x", b"1234567890", 1)
+    sub = Subscription("u/x", args.qos)
+    msg = Message("u/x", b"1234567890", args.qos)
     for _ in range(args.rounds):
         started = time.perf_counter()
         for _ in range(args.messages):
             cache: dict[Any, bytes] = {}
             for session in sessions:
                 session.deliver(msg, sub, cache)
-            for session in sessions:
-                for packet_id in list(session.inflight):
-                    session.acknowledged(packet_id)
+            if args.qos:
+                for session in sessions:
+                    for packet_id in list(session.inflight):
+                        session.acknowledged(packet_id)
         seconds = time.perf_counter() - started
         per = seconds / (args.messages * args.sessions) * 1e6
-        print(f"{per:.2f} us per QoS 1 delivery + acknowledgement")
+        what = "QoS 1 delivery + acknowledgement" if args.qos else "QoS 0 delivery"
+        print(f"{per:.2f} us per {what}")
 
 
 if __name__ == "__main__":

@@ -82,6 +82,38 @@ class Server(Protocol):
 class Connection(asyncio.Protocol):
     """One client connection; it implements ``link.Link`` for its session."""
 
+    # Slots, and no backlog until one is needed: an idle connection's memory is mostly its
+    # objects' (measured in docs/benchmarks.md).
+    __slots__ = (
+        "__weakref__",
+        "_backlog",
+        "_backlog_bytes",
+        "_busy",
+        "_flush_scheduled",
+        "_out",
+        "_paused",
+        "_sent",
+        "_timer",
+        "broker",
+        "clean_exit",
+        "closed",
+        "connected_at",
+        "decoder",
+        "incoming_aliases",
+        "keep_alive",
+        "key_hash",
+        "last_received",
+        "loop",
+        "peer",
+        "protocol_level",
+        "session",
+        "token_id",
+        "token_timer",
+        "traffic",
+        "transport",
+        "unacked_incoming",
+    )
+
     def __init__(self, broker: Server) -> None:
         self.broker = broker
         self.loop = asyncio.get_running_loop()
@@ -108,7 +140,7 @@ class Connection(asyncio.Protocol):
         self.token_timer: asyncio.TimerHandle | None = None  # ends it when the token expires
         self._out: list[bytes] = []
         self._flush_scheduled = False
-        self._backlog: deque[Packet] = deque()
+        self._backlog: deque[Packet] | None = None  # packets held while a handler waits
         self._backlog_bytes = 0
         self._busy = False
         self._timer: asyncio.TimerHandle | None = None
@@ -157,11 +189,12 @@ class Connection(asyncio.Protocol):
     def _hold(self, packets: list[Packet]) -> None:
         """Keep packets for after the waiting handler; stop reading past the byte bound."""
         if packets:
+            if self._backlog is None:
+                self._backlog = deque()
             self._backlog.extend(packets)
             self._backlog_bytes += sum(map(held_bytes, packets))
-        if (
-            self._backlog_bytes + self.decoder.buffered > self.broker.config.max_input_bytes
-            or len(self._backlog) > MAX_BACKLOG_PACKETS
+        if self._backlog_bytes + self.decoder.buffered > self.broker.config.max_input_bytes or (
+            self._backlog is not None and len(self._backlog) > MAX_BACKLOG_PACKETS
         ):
             self._pause()
 
@@ -192,8 +225,10 @@ class Connection(asyncio.Protocol):
             if waiting is not None:
                 self._run(waiting)
                 return
-        if not self._backlog and self._paused:
-            self._resume()
+        if not self._backlog:
+            self._backlog = None
+            if self._paused:
+                self._resume()
 
     def _pause(self) -> None:
         if not self._paused and hasattr(self.transport, "pause_reading"):
@@ -217,7 +252,7 @@ class Connection(asyncio.Protocol):
         # Drop what ties this object into cycles, so reference counting frees it now
         # instead of the cyclic collector, later.
         self._timer = None
-        self._backlog.clear()
+        self._backlog = None
         self._backlog_bytes = 0
         self._out.clear()
         self.transport = None  # the transport refers back to us
@@ -289,7 +324,7 @@ class Connection(asyncio.Protocol):
         """
         if self.closed:
             return
-        self._backlog.clear()
+        self._backlog = None
         self._backlog_bytes = 0
         if isinstance(error, ProtocolError):
             self.protocol_error(error)

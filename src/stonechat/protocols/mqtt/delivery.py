@@ -170,7 +170,7 @@ def deliver_free(
     """Deliver a free-form message to the matching subscriptions here (No Local honoured)."""
     state.registry.shares.current = message_id
     cache: Encodings = {}
-    for session, sub in list(state.registry.matching(owner, msg.topic)):
+    for session, sub in state.registry.matching(owner, msg.topic):
         if sub.no_local and session is sender:  # [MQTT-3.8.3-3]
             continue
         try:

@@ -50,7 +50,7 @@ def notice_here(
     state.registry.shares.current = message_id
     topic = f"{username}/{name}"
     msg = Message(topic, payload, 1)
-    for session, sub in list(state.registry.matching(username.lower(), topic)):
+    for session, sub in state.registry.matching(username.lower(), topic):
         try:
             session.deliver(msg, sub)
         except Exception as error:

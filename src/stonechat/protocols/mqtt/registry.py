@@ -12,6 +12,7 @@ How many subscriptions each user's sessions hold is counted here, for the per-us
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 from stonechat.protocols.mqtt.messages import Subscription
 from stonechat.protocols.mqtt.router import Router
@@ -118,14 +119,14 @@ class Registry:
             del self.routers[sub.owner]
         return found
 
-    def matching(self, owner: str, topic: str) -> Iterator[tuple[Receiver, Subscription]]:
-        """Router subscriptions (free-form, wildcard, account topics) matching ``topic``."""
+    def matching(self, owner: str, topic: str) -> list[tuple[Receiver, Subscription]]:
+        """Router subscriptions (free-form, wildcard, account topics) matching ``topic``; a
+        list, so that delivering may change the subscriptions."""
         router = self.routers.get(owner)
         if router is None:
-            return
-        for entry, _filter, sub in router.match(topic):
-            assert isinstance(entry, tuple)
-            yield entry[0], sub
+            return []
+        found = cast("Iterator[tuple[Entry, str, Subscription]]", router.match(topic))
+        return [(entry[0], sub) for entry, _filter, sub in found]
 
     def count(self) -> int:
         return (

@@ -82,6 +82,41 @@ class _Ids(set[int]):
 
 
 class Session:
+    # Slots: one session per connection, and an idle connection's memory is mostly its
+    # objects' (a 30-entry instance dict alone is ~1.5 KB; measured in docs/benchmarks.md).
+    __slots__ = (
+        "_next_id",
+        "budget",
+        "client_id",
+        "conn",
+        "dropped",
+        "expires_at",
+        "expiry",
+        "expiry_handle",
+        "incoming_qos2",
+        "inflight",
+        "journal",
+        "last_commit",
+        "last_drop_notice",
+        "max_inflight",
+        "max_packet_size",
+        "max_queued",
+        "next_seq",
+        "owner",
+        "principal",
+        "protocol_level",
+        "queue",
+        "queued_bytes",
+        "send_quota",
+        "stored",
+        "stored_count",
+        "subscriptions",
+        "user",
+        "user_bytes",
+        "will",
+        "will_handle",
+    )
+
     def __init__(
         self,
         user: User,
@@ -102,7 +137,8 @@ class Session:
         self.expiry: float = 0.0  # seconds kept after disconnect; 0 ends with the connection
         self.will: Will | None = None
         self.inflight: dict[int, Kept] = {}
-        self.queue: deque[Kept] = deque()
+        # Waiting for room in flight (None while nothing does: most sessions never queue).
+        self.queue: deque[Kept] | None = None
         self.incoming_qos2: set[int] = _Ids(self)
         self.max_inflight = max_inflight
         self.send_quota = max_inflight
@@ -175,7 +211,9 @@ class Session:
         now = not (
             conn is None or len(self.inflight) >= self.send_quota or self.queue or self.stored
         )
-        if not now and (self.stored_count if self.stored else len(self.queue)) >= self.max_queued:
+        if not now and (
+            (self.stored_count if self.stored else len(self.queue or ())) >= self.max_queued
+        ):
             self.dropped += 1
             self.budget.drops["queue_full"] += 1
             return None
@@ -200,6 +238,8 @@ class Session:
         if self.stored:
             self.stored_count += 1  # kept in the store alone
             return None
+        if self.queue is None:
+            self.queue = deque()
         self.queue.append(kept)
         return kept
 
@@ -302,7 +342,7 @@ class Session:
         ends [MQTT-4.8.2-4]/[MQTT-4.8.2-5].
         """
         taken: list[Any] = []
-        if any(k.share is not None for k in self.queue):
+        if self.queue and any(k.share is not None for k in self.queue):
             staying: deque[Kept] = deque()
             for k in self.queue:
                 if k.share is not None and take(k.share):
@@ -310,7 +350,7 @@ class Session:
                     self._let_go(k)
                 else:
                     staying.append(k)
-            self.queue = staying
+            self.queue = staying or None
         for packet_id, entry in list(self.inflight.items()):
             share = entry.share
             if share is None or entry.qos == 2:
@@ -335,7 +375,7 @@ class Session:
     def discard_messages(self) -> None:
         """The session ends: what it kept no longer counts (its rows go with its purge)."""
         self.budget.give(self, self.queued_bytes)
-        self.queue.clear()
+        self.queue = None
         self.inflight.clear()
         self.stored_count = 0
 
@@ -353,7 +393,7 @@ class Session:
             return
         self.journal = journal
         journal.session(self)
-        for kept in self.queue:
+        for kept in self.queue or ():
             journal.message(self.key, message_row(self.key, kept), True)
         for packet_id, entry in self.inflight.items():
             row = message_row(self.key, entry, packet_id, entry.released)
@@ -371,8 +411,8 @@ class Session:
         if self.journal is None:
             return
         self.journal.session(self)
-        self.stored_count += len(self.queue) + len(self.inflight)
-        self.queue.clear()
+        self.stored_count += len(self.queue or ()) + len(self.inflight)
+        self.queue = None
         self.inflight.clear()
         self.stored = True
 
@@ -401,7 +441,10 @@ class Session:
             head, tail = self._template(msg, kept.qos, kept.retain, None)
             kept.packet = head + row.packet_id.to_bytes(2, "big") + tail
             self.inflight[row.packet_id] = kept
-        self.queue.extendleft(reversed(earlier))
+        if earlier:
+            if self.queue is None:
+                self.queue = deque()
+            self.queue.extendleft(reversed(earlier))
         self.stored_count = 0
 
     def apply(self, row: SessionRow) -> None:

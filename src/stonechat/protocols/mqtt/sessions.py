@@ -72,8 +72,8 @@ async def read_back(state: BrokerState, session: Session) -> None:
         await state.journal.flush()
         rows = await state.store.messages(session.key, below)
     except Exception:
-        session.stored_count += len(session.queue)  # all journaled: back to the store
-        session.queue.clear()
+        session.stored_count += len(session.queue or ())  # all journaled: back to the store
+        session.queue = None
         session.stored = True
         raise
     session.load(rows)
