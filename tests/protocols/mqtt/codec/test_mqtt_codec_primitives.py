@@ -9,7 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mqtt_codec_strategies import CODEC_SETTINGS
 
-from stonechat.protocols.mqtt.codec import EMPTY_PROPERTIES, Properties, ProtocolError
+from stonechat.protocols.mqtt.codec import (
+    EMPTY_PROPERTIES,
+    Properties,
+    ProtocolError,
+    encode_properties,
+)
 from stonechat.protocols.mqtt.codec.fields import (
     encode_binary,
     encode_string,
@@ -168,7 +173,15 @@ def test_topic_name_syntax() -> None:
 
 def test_properties_value_object() -> None:
     assert not EMPTY_PROPERTIES and not Properties()
-    assert Properties() == EMPTY_PROPERTIES
+    assert Properties() == EMPTY_PROPERTIES  # and the other way round:
+    assert EMPTY_PROPERTIES.__eq__(Properties())
+    # The shared empty value holds no fields of its own (cheap to test); it reads, hashes,
+    # prints, encodes and is replaced like Properties().
+    assert hash(EMPTY_PROPERTIES) == hash(Properties())
+    assert repr(EMPTY_PROPERTIES) == repr(Properties()) == "Properties()"
+    assert EMPTY_PROPERTIES.user_properties == () and EMPTY_PROPERTIES.topic_alias is None
+    assert encode_properties(EMPTY_PROPERTIES) == encode_properties(Properties()) == b"\x00"
+    assert dataclasses.replace(EMPTY_PROPERTIES, topic_alias=2) == Properties(topic_alias=2)
     props = Properties(topic_alias=3, user_properties=(("k", "v"),))
     assert props and hash(props) == hash(Properties(topic_alias=3, user_properties=(("k", "v"),)))
     assert repr(props) == "Properties(topic_alias=3, user_properties=(('k', 'v'),))"
