@@ -53,13 +53,33 @@ async def guess(limiter: Limiter, checks: Checks, account: str, address: str) ->
 async def test_concurrent_guesses_check_at_most_the_limit(
     redis_prefix: tuple[str | None, str],
 ) -> None:
-    """Issue 12, reproduction 4: 60 concurrent wrong passwords for one account."""
+    """Issue 12, reproduction 4: 60 concurrent wrong passwords for one account, on a
+    limiter started as the server starts it (its Redis connections open)."""
     limiter = make(redis_prefix, login_failures_per_account=5, login_failures_per_address=0)
+    await limiter.start()
     checks = Checks()
     answers = await asyncio.gather(*(guess(limiter, checks, "ann", "10.0.0.1") for _ in range(60)))
     assert checks.count == 5
     assert sorted(answers) == [401] * 5 + [429] * 55
     await limiter.stop()
+
+
+async def test_start_opens_the_redis_connections_ahead_and_never_fails() -> None:
+    """``start`` opens the attempt book's connections before the first burst; with Redis
+    away it still starts (the first calls then connect, or count in this process)."""
+    url = require_redis()
+    prefix = f"test-limits-{uuid.uuid4().hex[:10]}"
+    limiter = make((url, prefix), login_failures_per_account=5, login_failures_per_address=0)
+    before = limiter_connections(url)
+    await limiter.start()
+    try:
+        # The ban book's refresh opens one of its own; without the warm-up that was all.
+        assert 1 < limiter_connections(url) - before <= 2 * REDIS_MAX_CONNECTIONS
+    finally:
+        await limiter.stop()
+    away = make(("redis://127.0.0.1:1/0", prefix), login_failures_per_account=5)
+    await asyncio.wait_for(away.start(), 5)
+    await away.stop()
 
 
 def limiter_connections(url: str) -> int:

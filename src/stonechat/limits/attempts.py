@@ -15,10 +15,12 @@ this process otherwise. Times are Unix seconds from the caller's clock.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from stonechat.limits.constants import REDIS_MAX_CONNECTIONS
 from stonechat.limits.windows import RedisHealth, redis_client
 
 # How often the in-process book forgets keys whose attempts all left the window.
@@ -158,6 +160,22 @@ class RedisAttemptBook:
             await self._redis.zremrangebyscore(self._key(key), "-inf", until)
 
         await self._health.call(remote, lambda: self._local.clear(key, until))
+
+    async def warm(self) -> None:
+        """Open the pool's connections and load the script before the first burst. A cold
+        burst (60 guesses at once right after start) opened them all at once, and on a busy
+        machine one could miss the connect timeout and be counted in this process instead
+        (seen in CI: 6 password checks against a limit of 5). A Redis that does not answer
+        now only makes the first calls connect, as before."""
+
+        async def remote() -> None:
+            await asyncio.gather(*(self._redis.ping() for _ in range(REDIS_MAX_CONNECTIONS)))
+            await self._redis.script_load(_RESERVE_SCRIPT)
+
+        async def local() -> None:
+            return None
+
+        await self._health.call(remote, local)
 
     async def close(self) -> None:
         await self._redis.aclose()

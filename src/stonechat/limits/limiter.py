@@ -151,6 +151,8 @@ class Limiter:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
+        if isinstance(self.attempts, RedisAttemptBook):
+            await self.attempts.warm()
         await self.refresh()
         self._task = asyncio.create_task(self._refresh_loop(), name="limits-refresh")
 
