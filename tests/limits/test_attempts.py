@@ -94,18 +94,22 @@ def limiter_connections(url: str) -> int:
 
 async def test_a_burst_of_guesses_shares_a_few_redis_connections() -> None:
     """200 guesses at once do not open 200 connections to Redis (each a chance to time out
-    and count in this process instead): they wait for one of a bounded pool."""
+    and count in this process instead): they wait for one of a bounded pool. The limiter is
+    started as the server starts it (its pool opened ahead: a cold burst on a loaded machine
+    could miss the connect timeout, CI12)."""
     url = require_redis()
     prefix = f"test-limits-{uuid.uuid4().hex[:10]}"
     limiter = make((url, prefix), login_failures_per_account=5, login_failures_per_address=0)
     before = limiter_connections(url)
+    await limiter.start()
     checks = Checks(0.01)
     try:
         answers = await asyncio.gather(
             *(guess(limiter, checks, "ann", "10.0.0.1") for _ in range(200))
         )
         assert sorted(answers) == [401] * 5 + [429] * 195
-        assert 0 < limiter_connections(url) - before <= REDIS_MAX_CONNECTIONS
+        # The attempt book's pool, and the ban book's one connection.
+        assert 0 < limiter_connections(url) - before <= REDIS_MAX_CONNECTIONS + 1
     finally:
         await limiter.stop()
         wipe_redis(url, prefix)
