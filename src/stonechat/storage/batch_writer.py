@@ -3,11 +3,10 @@
 Each batch is the points' INSERT (or COPY), the feeds' UPDATE (count, last value, and on
 PostgreSQL the mark that leaves recent points to the next rollup round,
 ``storage/rollups.py``), the merge of the other points' summaries (on SQLite all of them)
-into the rollups
-and, for feeds with history off, the DELETE of all but their newest point, committed
-together. On SQLite the whole transaction runs in one hop to a dedicated writer thread with
-its own ``sqlite3`` connection: going through aiosqlite costs a thread hop per statement,
-which made small batches CPU-bound.
+into the rollups and, for feeds with history off, the DELETE of all but their newest point,
+committed together. On SQLite the whole transaction runs in one hop to a dedicated writer
+thread with its own ``sqlite3`` connection: going through aiosqlite costs a thread hop per
+statement, which made small batches CPU-bound.
 
 ``write`` raises database errors as domain errors (``storage.errors``): ``Unavailable`` when
 nothing can be written now (the database unreachable, its disk full or failing), ``Invalid``
