@@ -218,7 +218,9 @@ def test_each_feed_keeps_points_and_summaries_by_its_tiers(url: str) -> None:
                 rows = await conn.execute(text("SELECT feed_id, grain, bucket FROM rollups"))
                 ages_of: dict[tuple[int, int], set[int]] = {}
                 for feed_id, grain, bucket in rows:
-                    ages_of.setdefault((feed_id, grain), set()).add(round((now - bucket) / DAY))
+                    # A bucket starts at or before its point, a day bucket up to a day before:
+                    # whole days, counted down, give the point's age at any time of day.
+                    ages_of.setdefault((feed_id, grain), set()).add((now - bucket) // DAY)
             minute, hour, day = 0, 1, 2
             assert ages_of[(1, minute)] == {1, 40}
             assert ages_of[(1, hour)] == {1, 40, 95}
