@@ -16,7 +16,7 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
-from stonechat.protocols.mqtt.messages import Message, Subscription
+from stonechat.protocols.mqtt.messages import Encodings, Message, Subscription
 from stonechat.protocols.mqtt.session import Session
 
 
@@ -57,7 +57,7 @@ def main() -> None:
     for _ in range(args.rounds):
         started = time.perf_counter()
         for _ in range(args.messages):
-            cache: dict[Any, bytes] = {}
+            cache: Encodings = {}
             for session in sessions:
                 session.deliver(msg, sub, cache)
             if args.qos:
