@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from stonechat.limits.constants import REDIS_MAX_CONNECTIONS
-from stonechat.limits.windows import RedisHealth, redis_client
+from stonechat.limits.windows import RedisHealth, RedisTurns, redis_client
 
 # How often the in-process book forgets keys whose attempts all left the window.
 SWEEP_SECONDS = 60.0
@@ -125,7 +125,7 @@ class RedisAttemptBook:
     def __init__(self, redis_url: str, prefix: str, health: RedisHealth) -> None:
         self._redis: Any = redis_client(redis_url)
         self._prefix = prefix
-        self._health = health
+        self._turns = RedisTurns(health)  # every call to Redis waits its turn
         self._local = MemoryAttemptBook()
         self._script = self._redis.register_script(_RESERVE_SCRIPT)
 
@@ -142,9 +142,7 @@ class RedisAttemptBook:
             )
             return _within(float(wait), window) if float(wait) > 0 else 0.0
 
-        return await self._health.call(
-            remote, lambda: self._local.reserve(keys, token, now, window)
-        )
+        return await self._turns.call(remote, lambda: self._local.reserve(keys, token, now, window))
 
     async def release(self, keys: Sequence[str], token: str) -> None:
         async def remote() -> None:
@@ -153,13 +151,13 @@ class RedisAttemptBook:
                     pipe.zrem(self._key(key), token)
                 await pipe.execute()
 
-        await self._health.call(remote, lambda: self._local.release(keys, token))
+        await self._turns.call(remote, lambda: self._local.release(keys, token))
 
     async def clear(self, key: str, until: float) -> None:
         async def remote() -> None:
             await self._redis.zremrangebyscore(self._key(key), "-inf", until)
 
-        await self._health.call(remote, lambda: self._local.clear(key, until))
+        await self._turns.call(remote, lambda: self._local.clear(key, until))
 
     async def warm(self) -> None:
         """Open the pool's connections and load the script before the first burst. A cold
@@ -175,7 +173,7 @@ class RedisAttemptBook:
         async def local() -> None:
             return None
 
-        await self._health.call(remote, local)
+        await self._turns.call(remote, local)
 
     async def close(self) -> None:
         await self._redis.aclose()

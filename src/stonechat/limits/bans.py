@@ -13,7 +13,7 @@ import uuid
 from typing import Any, Protocol
 
 from stonechat.limits.constants import BAN_HISTORY_KEY, BAN_HISTORY_SECONDS, BANS_KEY
-from stonechat.limits.windows import RedisHealth, redis_client
+from stonechat.limits.windows import RedisHealth, RedisTurns, redis_client
 
 
 def ban_seconds(recent_bans: int, step: int, cap: int) -> int:
@@ -89,7 +89,7 @@ class RedisBanBook:
     def __init__(self, redis_url: str, prefix: str, health: RedisHealth) -> None:
         self._redis: Any = redis_client(redis_url)
         self._prefix = prefix
-        self._health = health
+        self._turns = RedisTurns(health)  # every call to Redis waits its turn
         self._local = MemoryBanBook()
         self._script = self._redis.register_script(_BAN_SCRIPT)
 
@@ -108,28 +108,28 @@ class RedisBanBook:
             )
             return int(seconds), float(until)
 
-        return await self._health.call(remote, lambda: self._local.ban(username, now, step, cap))
+        return await self._turns.call(remote, lambda: self._local.ban(username, now, step, cap))
 
     async def active(self, now: float) -> dict[str, float]:
         async def remote() -> dict[str, float]:
             rows = await self._redis.zrangebyscore(self._bans_key, now, "+inf", withscores=True)
             return {(u.decode() if isinstance(u, bytes) else u): float(t) for u, t in rows}
 
-        return await self._health.call(remote, lambda: self._local.active(now))
+        return await self._turns.call(remote, lambda: self._local.active(now))
 
     async def recent(self, username: str, now: float) -> int:
         async def remote() -> int:
             key = self._history_key(username)
             return int(await self._redis.zcount(key, now - BAN_HISTORY_SECONDS, "+inf"))
 
-        return await self._health.call(remote, lambda: self._local.recent(username, now))
+        return await self._turns.call(remote, lambda: self._local.recent(username, now))
 
     async def lift(self, username: str) -> None:
         async def remote() -> None:
             await self._redis.zrem(self._bans_key, username)
 
         await self._local.lift(username)
-        await self._health.call(remote, lambda: self._local.lift(username))
+        await self._turns.call(remote, lambda: self._local.lift(username))
 
     async def close(self) -> None:
         await self._redis.aclose()

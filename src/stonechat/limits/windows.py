@@ -12,6 +12,7 @@ open, limited per process), with a warning at most once a minute.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import time
@@ -40,9 +41,10 @@ T = TypeVar("T")
 
 def redis_pool(redis_url: str) -> aioredis.BlockingConnectionPool:
     """The connections of one of the limiter's Redis stores: fail fast, no retry loop, and
-    at most ``REDIS_MAX_CONNECTIONS``; a call waits for a free one (as long as a call may
-    take) instead of opening a connection per concurrent call, which under a burst meant
-    dozens of connects at once, some timing out, and the limit counted in two places."""
+    at most ``REDIS_MAX_CONNECTIONS``, as many as its ``RedisTurns`` lets call at once (a
+    connection per concurrent call meant, under a burst, dozens of connects at once, some
+    timing out, and the limit counted in two places). The pool's own wait for a free
+    connection is only a backstop: the turns do the waiting."""
     return aioredis.BlockingConnectionPool.from_url(
         redis_url,
         max_connections=REDIS_MAX_CONNECTIONS,
@@ -101,13 +103,38 @@ class RedisHealth:
         return await local()
 
 
+class RedisTurns:
+    """The calls of one Redis store (one ``redis_pool``): at most ``REDIS_MAX_CONNECTIONS``
+    at Redis at once, the rest wait their turn here, in order.
+
+    Waiting is not Redis failing: however long a burst makes the wait, the call still goes
+    to Redis. (The pool's wait used to time out after ``REDIS_TIMEOUT_SECONDS``: 1,000
+    guesses at once counted 83 of them in this process, and 10 passwords were checked
+    against a limit of 5.) A call whose turn comes after Redis failed goes to this
+    process's store at once (``RedisHealth.call`` asks again), so a Redis that stalls holds
+    a burst up about one timeout, not one per waiting call."""
+
+    def __init__(self, health: RedisHealth) -> None:
+        self.health = health
+        self._turn = asyncio.Semaphore(REDIS_MAX_CONNECTIONS)
+
+    async def call(
+        self, remote: Callable[[], Awaitable[T]], local: Callable[[], Awaitable[T]]
+    ) -> T:
+        """``remote()`` in turn while Redis is usable and answers, else ``local()``."""
+        if not self.health.usable():
+            return await local()
+        async with self._turn:
+            return await self.health.call(remote, local)
+
+
 class Windows:
     """Hit and read moving windows, keyed by a limit item and identifiers."""
 
     def __init__(self, redis_url: str | None, prefix: str, health: RedisHealth) -> None:
         self._local = MovingWindowRateLimiter(MemoryStorage())
         self._remote: MovingWindowRateLimiter | None = None
-        self.health = health
+        self._turns = RedisTurns(health)
         if redis_url:
             # The library takes a pool among its options (typed as scalars only).
             pool: dict[str, Any] = {"connection_pool": redis_pool(redis_url)}
@@ -123,7 +150,7 @@ class Windows:
         remote = self._remote
         if remote is None:
             return work(self._local)
-        return self.health.call(lambda: work(remote), lambda: work(self._local))
+        return self._turns.call(lambda: work(remote), lambda: work(self._local))
 
     async def hit(self, item: RateLimitItem, key: str, cost: int = 1) -> bool:
         """Count ``cost`` events if they fit in the window; False (nothing counted) if not."""
