@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from db_seed import open_db
+from db_seed import open_db, point
 from stonechat.config import to_async_url
 from stonechat.domain.ids import derived
 from stonechat.domain.records import Datum
@@ -360,3 +360,44 @@ def test_a_round_rolls_up_a_feed_marked_by_an_older_version(harness: Harness) ->
         assert_same(await harness.stored(feed_id), expected)
 
     harness.run(go())
+
+
+def test_a_point_edit_waits_for_a_round_instead_of_deadlocking() -> None:
+    """PostgreSQL: a round locks rollups and then the feed rows it unmarks; deleting or
+    changing a point locks its feed's row and then recomputes rollups. The edit now waits
+    for a running round before it locks anything (``rollups.hold_rounds``); before, the two
+    deadlocked and PostgreSQL failed one (CI15: a point's DELETE answered 500)."""
+
+    async def go(url: str) -> None:
+        db = await open_db(url, feeds=1)
+        store = DataStore(db)
+        try:
+            writer = batch_writer(db)
+            sent = [point(1, now_ms() - 120_000 + i * 1_000, str(i)) for i in range(3)]
+            await writer.write(sent)
+            await writer.close()
+            await store.flush_rollups()
+            async with db.begin() as round_:  # a round between its two halves
+                await round_.execute(
+                    text("SELECT pg_advisory_xact_lock(:k)"), {"k": rollups.ROUND_LOCK}
+                )
+                await round_.execute(text("DELETE FROM rollups WHERE feed_id = 1"))
+                edit = asyncio.create_task(store.delete(1, sent[0].datum.id))
+                await asyncio.sleep(0.3)
+                assert not edit.done()  # waiting for the round, holding no row
+                await round_.execute(text("UPDATE feeds SET rollup_from = NULL WHERE id = 1"))
+            assert await asyncio.wait_for(edit, 10)
+            async with db.connect() as conn:
+                left = (await conn.execute(text("SELECT count(*) FROM data"))).scalar()
+                minutes = await conn.execute(
+                    text("SELECT sum(points) FROM rollups WHERE feed_id = 1 AND grain = 0")
+                )
+            assert left == 2
+            # The round removed the rows; the edit recomputed the minute of its point.
+            assert minutes.scalar() in (1, 2)
+        finally:
+            await db.close()
+
+    for pg in backend_url("postgresql"):  # a database of its own, dropped after
+        assert pg is not None
+        asyncio.run(go(to_async_url(pg)))

@@ -22,7 +22,7 @@ from stonechat.domain.ids import time_of
 from stonechat.domain.records import Datum
 from stonechat.storage import rollups
 from stonechat.storage.database import Database
-from stonechat.storage.rollups import rebuild
+from stonechat.storage.rollups import hold_rounds, rebuild
 from stonechat.storage.schema import data, feeds
 
 _DATA_COLUMNS = (
@@ -162,6 +162,8 @@ class DataStore:
         """Change a point; with ``rollups``, recompute the rollups of its old and new time
         (a feed with history off keeps the rollups of every point it was sent)."""
         async with self.db.begin() as conn:
+            if rollups and self.postgres:
+                await hold_rounds(conn)
             for where in self._locate(feed_id, datum_id):
                 old = (await conn.execute(select(data.c.created_at).where(where))).first()
                 if old is None:
@@ -197,6 +199,8 @@ class DataStore:
     async def delete(self, feed_id: int, datum_id: str, *, rollups: bool = True) -> bool:
         """Delete a point; with ``rollups``, recompute the rollups of its time."""
         async with self.db.begin() as conn:
+            if rollups and self.postgres:
+                await hold_rounds(conn)
             for where in self._locate(feed_id, datum_id):
                 gone = (
                     await conn.execute(delete(data).where(where).returning(data.c.created_at))

@@ -381,6 +381,15 @@ async def any_marked(conn: AsyncConnection) -> bool:
     return (await conn.execute(_MARKS, {"only": 0})).first() is not None
 
 
+async def hold_rounds(conn: AsyncConnection) -> None:
+    """PostgreSQL: no rollup round runs until ``conn``'s transaction ends (it waits for a
+    round that runs). Taken first by a transaction that edits a point: it locks the feed's
+    row and then recomputes rollups, while a round locks rollups and then the feed rows (to
+    unmark them), and the two deadlocked (CI15: a point's DELETE got PostgreSQL's deadlock
+    error, answered 500)."""
+    await conn.execute(_ONE_ROUND, {"key": ROUND_LOCK})
+
+
 async def rebuild(conn: AsyncConnection, feed_id: int, start: int, end: int) -> None:
     """Recompute the rollups [start, end) touches (``rebuild_steps``), in ``conn``'s
     transaction."""
