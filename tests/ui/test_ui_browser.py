@@ -31,6 +31,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
+    Route,
     expect,
 )
 
@@ -186,6 +187,42 @@ def test_sign_out_and_in(account: Account, open_page: OpenPage) -> None:
     page.get_by_test_id("signin-password").fill(PASSWORD)
     page.get_by_test_id("signin-submit").click()
     expect(page.get_by_test_id("signout")).to_be_visible()
+    account.state = page.context.storage_state()  # type: ignore[assignment]
+
+
+def test_the_menu_shows_once_signing_in_has_finished(
+    account: Account, open_page: OpenPage, web: Server
+) -> None:
+    """Signing in makes a second request (GET /ui/api/session, for the aio_key). The menu
+    shown before it answered could be used meanwhile, and the form's move to /feeds then came
+    after the user's own click (CI: Actions opened, then left for Feeds). Held here, it
+    keeps the menu hidden until it answers."""
+    page = open_page("/feeds", account.state)
+    page.get_by_test_id("signout").click()
+    page.get_by_test_id("signin-username").fill(account.username)
+    page.get_by_test_id("signin-password").fill(PASSWORD)
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route("**/ui/api/session", hold)
+    page.get_by_test_id("signin-submit").click()
+    for _ in range(200):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "signing in asks for the whole session"
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("signout")).to_have_count(0)
+    expect(page).to_have_url(f"{web.base_url}/signin")
+    held[0].continue_()
+    page.unroute("**/ui/api/session")
+    expect(page.get_by_test_id("signout")).to_be_visible()
+    expect(page).to_have_url(f"{web.base_url}/feeds")
+    page.get_by_test_id("nav-actions").click()
+    expect(page.get_by_test_id("action-create-open")).to_be_visible()
+    expect(page).to_have_url(f"{web.base_url}/actions")
     account.state = page.context.storage_state()  # type: ignore[assignment]
 
 

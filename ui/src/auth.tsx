@@ -68,25 +68,31 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     };
   }, [refresh, adopt]);
 
+  // A new session is shown once, whole (with its aio_key, which only GET /ui/api/session
+  // gives). Shown before that request, the menu could be used while it ran, and the form's
+  // move to the next page then came after the user's own.
+  const enter = useCallback(
+    async (s: Session) => {
+      setExpired(false);
+      api.setCsrfToken(s.csrf_token);
+      adopt(await api.get<Session>("/ui/api/session").catch(() => s));
+    },
+    [adopt],
+  );
+
   const signIn = useCallback(
     async (username: string, password: string) => {
-      const s = await api.post<Session>("/ui/api/signin", { username, password });
-      setExpired(false);
-      adopt(s);
-      await refresh().catch(() => undefined); // picks up aio_key
+      await enter(await api.post<Session>("/ui/api/signin", { username, password }));
     },
-    [adopt, refresh],
+    [enter],
   );
 
   const signUp = useCallback(
     async (body: { username: string; email: string; password: string; time_zone?: string }) => {
-      const s = await api.post<Session>("/ui/api/signup", body);
-      setExpired(false);
-      adopt(s);
+      await enter(await api.post<Session>("/ui/api/signup", body));
       setConfig((c) => (c ? { ...c, has_users: true } : c));
-      await refresh().catch(() => undefined);
     },
-    [adopt, refresh],
+    [enter],
   );
 
   const signOut = useCallback(async () => {
