@@ -49,6 +49,23 @@ def test_an_unreachable_database_is_unavailable(error: BaseException) -> None:
 @pytest.mark.parametrize(
     "error",
     [
+        pg.DeadlockDetectedError("deadlock detected"),
+        pg.SerializationError("could not serialize access due to concurrent update"),
+    ],
+)
+def test_a_transaction_rolled_back_for_another_is_unavailable_briefly(error: BaseException) -> None:
+    """PostgreSQL undid it to let another transaction go on: nothing changed, and the same
+    request again succeeds (a 503 with a short Retry-After, not a 500)."""
+    for raised in (error, wrapped(error)):
+        domain = translate(raised)
+        assert isinstance(domain, Unavailable), raised
+        assert domain.retry_after == 1
+        assert "try again" in domain.message
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
         pg.CharacterNotInRepertoireError('invalid byte sequence for encoding "UTF8": 0x00'),
         pg.NumericValueOutOfRangeError("value out of range: overflow"),
         pg.ProgramLimitExceededError("index row size exceeds maximum"),

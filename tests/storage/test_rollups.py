@@ -401,3 +401,123 @@ def test_a_point_edit_waits_for_a_round_instead_of_deadlocking() -> None:
     for pg in backend_url("postgresql"):  # a database of its own, dropped after
         assert pg is not None
         asyncio.run(go(to_async_url(pg)))
+
+
+def test_a_round_unmarks_its_feeds_after_its_rollups_are_committed() -> None:
+    """PostgreSQL: a batch locks its feeds' rows, then the rollups of its older points. A
+    round that locked rollups and then the feed rows it unmarks could meet it the other way
+    round; the round now commits its rollups first and unmarks in a transaction of its own,
+    so a batch holding the feed's row waits for nothing the round holds."""
+
+    async def go(url: str) -> None:
+        db = await open_db(url, feeds=1)
+        store = DataStore(db)
+        try:
+            writer = batch_writer(db)
+            await writer.write([point(1, now_ms() - 60_000 + i * 1_000, str(i)) for i in range(3)])
+            await store.flush_rollups()  # rollups rows the round will lock, and a new mark:
+            await writer.write([point(1, now_ms() - 50_000, "3")])
+            await writer.close()
+            async with db.begin() as batch:  # as a batch does: its feed's row first
+                await batch.execute(
+                    text(
+                        "UPDATE feeds SET data_count = data_count, "
+                        "rollup_version = rollup_version + 1 WHERE id = 1"
+                    )
+                )
+                round_ = asyncio.create_task(store.flush_rollups())
+                await asyncio.sleep(0.5)
+                assert not round_.done()  # its rollups committed, waiting to unmark
+                async with db.connect() as other:
+                    minutes = await other.execute(
+                        text("SELECT sum(points) FROM rollups WHERE feed_id = 1 AND grain = 0")
+                    )
+                    assert minutes.scalar() == 4
+                # then the rollups: before, the round held them here, and one of the two
+                # was killed as a deadlock
+                await batch.execute(text("UPDATE rollups SET points = points WHERE feed_id = 1"))
+            await asyncio.wait_for(round_, 10)
+            async with db.connect() as conn:
+                mark = await conn.execute(text("SELECT rollup_from FROM feeds WHERE id = 1"))
+                # the batch moved the feed's version on: the feed stays marked for the next round
+                assert mark.scalar() is not None
+            await store.flush_rollups()
+            async with db.connect() as conn:
+                mark = await conn.execute(text("SELECT rollup_from FROM feeds WHERE id = 1"))
+                assert mark.scalar() is None
+        finally:
+            await db.close()
+
+    for pg in backend_url("postgresql"):
+        assert pg is not None
+        asyncio.run(go(to_async_url(pg)))
+
+
+def test_a_batch_postgresql_rolls_back_for_a_deadlock_runs_again() -> None:
+    """A batch PostgreSQL chose to end a deadlock is written again (batch_writer.py
+    ``RETRIES``); its points are stored once. Here the other side is a transaction that locks
+    the rollups and then the feed's row."""
+
+    async def go(url: str) -> None:
+        db = await open_db(url, feeds=1)
+        try:
+            writer = batch_writer(db)
+            old = now_ms() - 3 * 86_400_000  # merged into the rollups by the batch itself
+            await writer.write([point(1, old, "1")])
+            async with db.begin() as other:
+                await other.execute(text("UPDATE rollups SET points = points WHERE feed_id = 1"))
+                batch = asyncio.create_task(writer.write([point(1, old + 1, "2")]))
+                await asyncio.sleep(0.3)  # the batch holds the feed's row, waits for rollups
+                assert not batch.done()
+                await other.execute(text("UPDATE feeds SET data_count = data_count WHERE id = 1"))
+            await asyncio.wait_for(batch, 20)
+            await writer.close()
+            async with db.connect() as conn:
+                points = await conn.execute(text("SELECT count(*) FROM data"))
+                count = await conn.execute(text("SELECT data_count FROM feeds WHERE id = 1"))
+                minutes = await conn.execute(
+                    text("SELECT sum(points) FROM rollups WHERE feed_id = 1 AND grain = 0")
+                )
+                assert (points.scalar(), count.scalar(), minutes.scalar()) == (2, 2, 2)
+        finally:
+            await db.close()
+
+    for pg in backend_url("postgresql"):
+        assert pg is not None
+        asyncio.run(go(to_async_url(pg)))
+
+
+def test_thinning_a_feed_locks_its_row_before_its_rollups() -> None:
+    """PostgreSQL: turning a feed's history off brings its rollups up to date and deletes all
+    but its newest point (``DataStore.keep_newest``). It locks the feed's row first, as a batch
+    does, so a batch holding that row and then merging into the rollups (a feed without
+    history merges every point) waits for it or it for the batch, never both."""
+
+    async def go(url: str) -> None:
+        db = await open_db(url, feeds=1)
+        store = DataStore(db)
+        try:
+            writer = batch_writer(db)
+            await writer.write([point(1, now_ms() - 60_000 + i * 1_000, str(i)) for i in range(3)])
+            await store.flush_rollups()  # rollups rows to lock, and a new mark (a recent point)
+            await writer.write([point(1, now_ms() - 50_000, "3")])
+            await writer.close()
+            async with db.begin() as batch:
+                await batch.execute(text("UPDATE feeds SET data_count = data_count WHERE id = 1"))
+                thinning = asyncio.create_task(store.keep_newest(1))
+                await asyncio.sleep(0.5)
+                assert not thinning.done()
+                await batch.execute(text("UPDATE rollups SET points = points WHERE feed_id = 1"))
+            await asyncio.wait_for(thinning, 10)
+            async with db.connect() as conn:
+                left = await conn.execute(text("SELECT count(*) FROM data"))
+                minutes = await conn.execute(
+                    text("SELECT sum(points) FROM rollups WHERE feed_id = 1 AND grain = 0")
+                )
+                assert (left.scalar(), minutes.scalar()) == (1, 4)
+        finally:
+            await db.close()
+
+    for pg in backend_url("postgresql"):
+        assert pg is not None
+        asyncio.run(go(to_async_url(pg)))

@@ -2,9 +2,9 @@
 the raw points (``stonechat rollups rebuild``).
 
 A round brings the rollups of every feed the batch writer marked up to date
-(storage/rollups.py ``flush``). Several processes may run rounds at once: on PostgreSQL the
-marked feeds' rows are locked, so a second round waits and finds them done; SQLite has one
-writer at a time.
+(storage/rollups.py ``flush``, then ``unmark``). Several processes may run rounds at once: on
+PostgreSQL they take turns (an advisory lock), so a second round finds the first one's feeds
+done; SQLite has one writer at a time.
 
 Rollups are kept up to date as points are written, edited and deleted (storage/rollups.py);
 a rebuild is for repair (a database edited by hand, a restored copy) and is idempotent. Only

@@ -271,6 +271,9 @@ class PostgresBatchWriter:
     """
 
     COPY_FROM = 256
+    # PostgreSQL rolled the batch back to end a deadlock (or a serialization failure): the
+    # batch runs again on the same connection, up to this many times more.
+    RETRIES = 3
 
     def __init__(self, url: str) -> None:
         self._url = url
@@ -279,14 +282,19 @@ class PostgresBatchWriter:
     async def write(self, points: Sequence[NewDatum]) -> None:
         batch = batch_of(points)
         with translating():
-            try:
-                await self._write(batch)
-            except Exception as error:
-                if isinstance(translate(error), Unavailable) or not isinstance(
-                    error, asyncpg.PostgresError
-                ):
-                    self._drop()  # not an error the server reported: start afresh next time
-                raise
+            for attempt in range(self.RETRIES + 1):
+                try:
+                    await self._write(batch)
+                    return
+                except asyncpg.TransactionRollbackError:
+                    if attempt == self.RETRIES:
+                        raise
+                except Exception as error:
+                    if isinstance(translate(error), Unavailable) or not isinstance(
+                        error, asyncpg.PostgresError
+                    ):
+                        self._drop()  # not an error the server reported: start afresh
+                    raise
 
     async def _write(self, batch: Batch) -> None:
         if self._conn is None or self._conn.is_closed():

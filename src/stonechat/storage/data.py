@@ -49,6 +49,7 @@ DELETE_ALL_BUT_NEWEST = (
     "FROM data WHERE feed_id = {feed} ORDER BY created_at DESC, id DESC LIMIT 1)"
 )
 _KEEP_NEWEST = text(DELETE_ALL_BUT_NEWEST.format(feed=":feed"))
+_LOCK_FEED = text("SELECT id FROM feeds WHERE id = :feed FOR UPDATE")
 
 
 @dataclass(slots=True)
@@ -190,7 +191,11 @@ class DataStore:
         """Delete every point of the feed but its newest (its history was turned off), once
         its rollups hold them."""
         async with self.db.begin() as conn:
-            await rollups.flush(conn, postgres=self.postgres, only=feed_id)
+            if self.postgres:  # the order every writer locks in: rounds, feed row, rollups
+                await hold_rounds(conn)
+                await conn.execute(_LOCK_FEED, {"feed": feed_id})
+            marks = await rollups.flush(conn, postgres=self.postgres, only=feed_id)
+            await rollups.unmark(conn, marks)
             await conn.execute(_KEEP_NEWEST, {"feed": feed_id})
             left = select(func.count()).select_from(data).where(data.c.feed_id == feed_id)
             count = left.scalar_subquery()
@@ -235,8 +240,7 @@ class DataStore:
             async with self.db.connect() as conn:
                 if not await rollups.any_marked(conn):
                     return
-        async with self.db.begin() as conn:
-            await rollups.flush(conn, postgres=self.postgres, only=only)
+        await rollups.bring_up_to_date(self.db, only)
 
     async def chart(
         self, feed_id: int, grain: str, *, start: int, end: int, step: int, field: str

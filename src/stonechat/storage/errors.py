@@ -8,6 +8,10 @@
   is also what a file past the process's size limit gives; PostgreSQL: class 53, 58) counts
   as unreachable too: nothing can be written until someone makes room, and then everything
   can, without a restart.
+- A transaction PostgreSQL rolled back to let another go on (class 40: a deadlock, a
+  serialization failure) is ``Unavailable`` too, with a shorter wait: nothing was changed,
+  and the same request again finds the other one done. (The batch writer tries again
+  itself first.)
 - A value the database cannot hold (an integer past its column, NUL in text on PostgreSQL,
   an aggregate that overflows) is ``Invalid``. The edge checks these first (domain.fields,
   domain.text, domain.timestamps); this is the net under them, so a check missed in one
@@ -31,6 +35,8 @@ from stonechat.domain.errors import Invalid, StonechatError, Unavailable
 UNAVAILABLE = "the database is not reachable right now; try again in a few seconds"
 RETRY_AFTER = 5.0
 OUT_OF_RANGE = "a value in the request is out of the range this server can store or compute"
+ROLLED_BACK = "the database undid this change to let another one at the same data go on; try again"
+ROLLED_BACK_RETRY_AFTER = 1.0
 
 # SQLSTATE classes (PostgreSQL appendix A).
 _UNREACHABLE_STATES = ("08", "53", "57P01", "57P02", "57P03", "57P05", "58")
@@ -77,6 +83,8 @@ def translate(error: BaseException) -> StonechatError | None:
         if isinstance(state, str) and state:
             if state.startswith(_UNREACHABLE_STATES):
                 return Unavailable(UNAVAILABLE, RETRY_AFTER)
+            if state.startswith("40"):
+                return Unavailable(ROLLED_BACK, ROLLED_BACK_RETRY_AFTER)
             if state.startswith(_INVALID_STATES):
                 return Invalid(OUT_OF_RANGE)
             if state.startswith("23"):

@@ -103,8 +103,7 @@ class RetentionStore:
         ``rollup_cutoffs``. On PostgreSQL also create the weekly partitions from the cutoff's
         week to a few weeks after ``now_ms``."""
         plan = _Plan(cutoff_ms, dict(own or {}), dict(rollup_cutoffs or {}))
-        async with self.db.begin() as conn:  # the points about to go are in the rollups first
-            await rollups.flush(conn, postgres=self.db.dialect == "postgresql")
+        await rollups.bring_up_to_date(self.db)  # the points about to go are in the rollups first
         if self.db.dialect != "postgresql":
             result = PruneResult()
             async with self.db.connect() as conn:

@@ -12,8 +12,9 @@ Kept three ways, all exact:
   A round (``flush``: every few seconds, services/rollups.py; before a chart of the feed
   and before its raw points are pruned or thinned) recomputes the marked feeds' rollups from
   there: minutes from the raw points, hours from the minutes, days from the hours, for every
-  marked feed in a few statements. A busy feed costs a round a few rows, not every point
-  three upserts (measured: docs/benchmarks.md).
+  marked feed in a few statements; then unmarks them (``unmark``, a transaction of its own).
+  A busy feed costs a round a few rows, not every point three upserts (measured:
+  docs/benchmarks.md).
 - **Every point on SQLite; on PostgreSQL points older than a day, and every point of a feed
   without history** (whose raw points do not stay): the batch is summarised in Python
   (``Summary``), one row per (feed, grain, bucket), and merged into the stored rows by one
@@ -31,12 +32,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stonechat.domain.retention import GRAIN_MS, GRAINS
+
+if TYPE_CHECKING:
+    from stonechat.storage.database import Database
 
 GRAIN = {name: number for number, name in enumerate(GRAINS)}  # stored as a small integer
 COLUMNS = (
@@ -340,20 +344,29 @@ def rebuild_steps(feed_id: int, start: int, end: int) -> Iterator[tuple[Any, dic
             yield _INSERT_FROM_FINER, {**params, "step": GRAIN_MS[grain], "finer": GRAIN[finer]}
 
 
-async def flush(conn: AsyncConnection, *, postgres: bool, only: int = 0) -> None:
-    """Bring the marked feeds' rollups (every marked feed, or the feed ``only``) up to date
-    from their ``rollup_from`` on, and unmark them, in ``conn``'s transaction: the minutes
-    from the raw points, the hours from the minutes, the days from the hours.
+# A marked feed as a round found it: (feed id, its rollup_version then).
+Marks = list[tuple[int, int]]
 
-    On PostgreSQL, rounds take turns (an advisory lock) and leave the feed rows unlocked: a
-    feed a batch marked again meanwhile stays marked. On SQLite the first statement is a
-    write: the transaction holds the one write lock, and no batch comes between."""
-    marks: list[Any] = []
+
+async def flush(conn: AsyncConnection, *, postgres: bool, only: int = 0) -> Marks:
+    """Bring the marked feeds' rollups (every marked feed, or the feed ``only``) up to date
+    from their ``rollup_from`` on, in ``conn``'s transaction: the minutes from the raw
+    points, the hours from the minutes, the days from the hours.
+
+    SQLite: the feeds are unmarked in the same transaction, whose first statement is a write:
+    it holds the one write lock, and no batch comes between. Returns no marks.
+
+    PostgreSQL: rounds take turns (an advisory lock) and lock no feed row. The marks found are
+    returned for ``unmark``, in a transaction of its own once this one has committed: this
+    one then locks rollups only. A batch locks its feeds' rows and then the rollups of its
+    older points; a round that locked rollups and then feed rows could meet it the other way
+    round and deadlock."""
+    marks: Marks = []
     if postgres:
         await conn.execute(_ONE_ROUND, {"key": ROUND_LOCK})
-        marks = list(await conn.execute(_MARKS, {"only": only}))
+        marks = [(m[0], m[1]) for m in await conn.execute(_MARKS, {"only": only})]
         if not marks:
-            return
+            return marks
     for grain, finer in _LADDER:
         params = {"only": only, "grain": GRAIN[grain], "step": GRAIN_MS[grain]}
         await conn.execute(_CLEAR_MARKED, params)
@@ -361,11 +374,28 @@ async def flush(conn: AsyncConnection, *, postgres: bool, only: int = 0) -> None
             await conn.execute(_MARKED_FROM_RAW, params)
         else:
             await conn.execute(_MARKED_FROM_FINER, {**params, "finer": GRAIN[finer]})
-    if postgres:
+    if not postgres:
+        await conn.execute(_UNMARK, {"only": only})
+    return marks
+
+
+async def unmark(conn: AsyncConnection, marks: Marks) -> None:
+    """PostgreSQL: unmark the feeds ``flush`` brought up to date, but a feed a batch marked
+    again since (its rollup_version moved on): the next round redoes that one. Left marked
+    (a crash between the two transactions), a feed is only recomputed once more."""
+    if marks:
         ids, versions = [m[0] for m in marks], [m[1] for m in marks]
         await conn.execute(_UNMARK_UNCHANGED, {"ids": ids, "versions": versions})
-    else:
-        await conn.execute(_UNMARK, {"only": only})
+
+
+async def bring_up_to_date(db: Database, only: int = 0) -> None:
+    """``flush`` and then, on PostgreSQL, ``unmark``: each in a transaction of its own."""
+    postgres = db.dialect == "postgresql"
+    async with db.begin() as conn:
+        marks = await flush(conn, postgres=postgres, only=only)
+    if marks:
+        async with db.begin() as conn:
+            await unmark(conn, marks)
 
 
 _MARK_OF = text("SELECT rollup_from FROM feeds WHERE id = :feed")
@@ -383,10 +413,11 @@ async def any_marked(conn: AsyncConnection) -> bool:
 
 async def hold_rounds(conn: AsyncConnection) -> None:
     """PostgreSQL: no rollup round runs until ``conn``'s transaction ends (it waits for a
-    round that runs). Taken first by a transaction that edits a point: it locks the feed's
-    row and then recomputes rollups, while a round locks rollups and then the feed rows (to
-    unmark them), and the two deadlocked (CI15: a point's DELETE got PostgreSQL's deadlock
-    error, answered 500)."""
+    round that runs). Taken first by a transaction that edits a point or thins a feed: it
+    locks the feed's row and then recomputes rollups rows, which a round recomputes too, in
+    an order of its own; the two deadlocked (CI15: a point's DELETE got PostgreSQL's
+    deadlock error, answered 500). Every writer locks in one order: this lock, feed rows,
+    rollups (a batch takes no round lock: ``flush``)."""
     await conn.execute(_ONE_ROUND, {"key": ROUND_LOCK})
 
 
