@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -362,45 +362,68 @@ def test_a_round_rolls_up_a_feed_marked_by_an_older_version(harness: Harness) ->
     harness.run(go())
 
 
+def on_postgresql(test: Callable[[Database], Awaitable[None]]) -> None:
+    """Run ``test`` on a PostgreSQL database of its own (one feed, id 1; dropped after)."""
+
+    async def go(url: str) -> None:
+        db = await open_db(url, feeds=1)
+        try:
+            await test(db)
+        finally:
+            await db.close()
+
+    for pg in backend_url("postgresql"):
+        assert pg is not None
+        asyncio.run(go(to_async_url(pg)))
+
+
+async def sql(db: Database, query: str) -> Any:
+    """The first column of the first row of ``query``."""
+    async with db.connect() as conn:
+        return (await conn.execute(text(query))).scalar()
+
+
+MINUTES = "SELECT sum(points) FROM rollups WHERE feed_id = 1 AND grain = 0"
+MARK = "SELECT rollup_from FROM feeds WHERE id = 1"
+
+
+async def rolled_up_and_marked(db: Database, store: DataStore) -> None:
+    """Feed 1 with rollups rows (3 points, a round) and marked again (a 4th recent point)."""
+    writer = batch_writer(db)
+    await writer.write([point(1, now_ms() - 60_000 + i * 1_000, str(i)) for i in range(3)])
+    await store.flush_rollups()
+    await writer.write([point(1, now_ms() - 50_000, "3")])
+    await writer.close()
+
+
 def test_a_point_edit_waits_for_a_round_instead_of_deadlocking() -> None:
     """PostgreSQL: a round locks rollups and then the feed rows it unmarks; deleting or
     changing a point locks its feed's row and then recomputes rollups. The edit now waits
     for a running round before it locks anything (``rollups.hold_rounds``); before, the two
     deadlocked and PostgreSQL failed one (CI15: a point's DELETE answered 500)."""
 
-    async def go(url: str) -> None:
-        db = await open_db(url, feeds=1)
+    async def go(db: Database) -> None:
         store = DataStore(db)
-        try:
-            writer = batch_writer(db)
-            sent = [point(1, now_ms() - 120_000 + i * 1_000, str(i)) for i in range(3)]
-            await writer.write(sent)
-            await writer.close()
-            await store.flush_rollups()
-            async with db.begin() as round_:  # a round between its two halves
-                await round_.execute(
-                    text("SELECT pg_advisory_xact_lock(:k)"), {"k": rollups.ROUND_LOCK}
-                )
-                await round_.execute(text("DELETE FROM rollups WHERE feed_id = 1"))
-                edit = asyncio.create_task(store.delete(1, sent[0].datum.id))
-                await asyncio.sleep(0.3)
-                assert not edit.done()  # waiting for the round, holding no row
-                await round_.execute(text("UPDATE feeds SET rollup_from = NULL WHERE id = 1"))
-            assert await asyncio.wait_for(edit, 10)
-            async with db.connect() as conn:
-                left = (await conn.execute(text("SELECT count(*) FROM data"))).scalar()
-                minutes = await conn.execute(
-                    text("SELECT sum(points) FROM rollups WHERE feed_id = 1 AND grain = 0")
-                )
-            assert left == 2
-            # The round removed the rows; the edit recomputed the minute of its point.
-            assert minutes.scalar() in (1, 2)
-        finally:
-            await db.close()
+        writer = batch_writer(db)
+        sent = [point(1, now_ms() - 120_000 + i * 1_000, str(i)) for i in range(3)]
+        await writer.write(sent)
+        await writer.close()
+        await store.flush_rollups()
+        async with db.begin() as round_:  # a round between its two halves
+            await round_.execute(
+                text("SELECT pg_advisory_xact_lock(:k)"), {"k": rollups.ROUND_LOCK}
+            )
+            await round_.execute(text("DELETE FROM rollups WHERE feed_id = 1"))
+            edit = asyncio.create_task(store.delete(1, sent[0].datum.id))
+            await asyncio.sleep(0.3)
+            assert not edit.done()  # waiting for the round, holding no row
+            await round_.execute(text("UPDATE feeds SET rollup_from = NULL WHERE id = 1"))
+        assert await asyncio.wait_for(edit, 10)
+        assert await sql(db, "SELECT count(*) FROM data") == 2
+        # The round removed the rows; the edit recomputed the minute of its point.
+        assert await sql(db, MINUTES) in (1, 2)
 
-    for pg in backend_url("postgresql"):  # a database of its own, dropped after
-        assert pg is not None
-        asyncio.run(go(to_async_url(pg)))
+    on_postgresql(go)
 
 
 def test_a_round_unmarks_its_feeds_after_its_rollups_are_committed() -> None:
@@ -409,48 +432,30 @@ def test_a_round_unmarks_its_feeds_after_its_rollups_are_committed() -> None:
     round; the round now commits its rollups first and unmarks in a transaction of its own,
     so a batch holding the feed's row waits for nothing the round holds."""
 
-    async def go(url: str) -> None:
-        db = await open_db(url, feeds=1)
+    async def go(db: Database) -> None:
         store = DataStore(db)
-        try:
-            writer = batch_writer(db)
-            await writer.write([point(1, now_ms() - 60_000 + i * 1_000, str(i)) for i in range(3)])
-            await store.flush_rollups()  # rollups rows the round will lock, and a new mark:
-            await writer.write([point(1, now_ms() - 50_000, "3")])
-            await writer.close()
-            async with db.begin() as batch:  # as a batch does: its feed's row first
-                await batch.execute(
-                    text(
-                        "UPDATE feeds SET data_count = data_count, "
-                        "rollup_version = rollup_version + 1 WHERE id = 1"
-                    )
+        await rolled_up_and_marked(db, store)
+        async with db.begin() as batch:  # as a batch does: its feed's row first
+            await batch.execute(
+                text(
+                    "UPDATE feeds SET data_count = data_count, "
+                    "rollup_version = rollup_version + 1 WHERE id = 1"
                 )
-                round_ = asyncio.create_task(store.flush_rollups())
-                await asyncio.sleep(0.5)
-                assert not round_.done()  # its rollups committed, waiting to unmark
-                async with db.connect() as other:
-                    minutes = await other.execute(
-                        text("SELECT sum(points) FROM rollups WHERE feed_id = 1 AND grain = 0")
-                    )
-                    assert minutes.scalar() == 4
-                # then the rollups: before, the round held them here, and one of the two
-                # was killed as a deadlock
-                await batch.execute(text("UPDATE rollups SET points = points WHERE feed_id = 1"))
-            await asyncio.wait_for(round_, 10)
-            async with db.connect() as conn:
-                mark = await conn.execute(text("SELECT rollup_from FROM feeds WHERE id = 1"))
-                # the batch moved the feed's version on: the feed stays marked for the next round
-                assert mark.scalar() is not None
-            await store.flush_rollups()
-            async with db.connect() as conn:
-                mark = await conn.execute(text("SELECT rollup_from FROM feeds WHERE id = 1"))
-                assert mark.scalar() is None
-        finally:
-            await db.close()
+            )
+            round_ = asyncio.create_task(store.flush_rollups())
+            await asyncio.sleep(0.5)
+            assert not round_.done()  # its rollups committed, waiting to unmark
+            assert await sql(db, MINUTES) == 4
+            # then the rollups: before, the round held them here, and one of the two was
+            # killed as a deadlock
+            await batch.execute(text("UPDATE rollups SET points = points WHERE feed_id = 1"))
+        await asyncio.wait_for(round_, 10)
+        # the batch moved the feed's version on: the feed stays marked for the next round
+        assert await sql(db, MARK) is not None
+        await store.flush_rollups()
+        assert await sql(db, MARK) is None
 
-    for pg in backend_url("postgresql"):
-        assert pg is not None
-        asyncio.run(go(to_async_url(pg)))
+    on_postgresql(go)
 
 
 def test_a_batch_postgresql_rolls_back_for_a_deadlock_runs_again() -> None:
@@ -458,33 +463,23 @@ def test_a_batch_postgresql_rolls_back_for_a_deadlock_runs_again() -> None:
     ``RETRIES``); its points are stored once. Here the other side is a transaction that locks
     the rollups and then the feed's row."""
 
-    async def go(url: str) -> None:
-        db = await open_db(url, feeds=1)
-        try:
-            writer = batch_writer(db)
-            old = now_ms() - 3 * 86_400_000  # merged into the rollups by the batch itself
-            await writer.write([point(1, old, "1")])
-            async with db.begin() as other:
-                await other.execute(text("UPDATE rollups SET points = points WHERE feed_id = 1"))
-                batch = asyncio.create_task(writer.write([point(1, old + 1, "2")]))
-                await asyncio.sleep(0.3)  # the batch holds the feed's row, waits for rollups
-                assert not batch.done()
-                await other.execute(text("UPDATE feeds SET data_count = data_count WHERE id = 1"))
-            await asyncio.wait_for(batch, 20)
-            await writer.close()
-            async with db.connect() as conn:
-                points = await conn.execute(text("SELECT count(*) FROM data"))
-                count = await conn.execute(text("SELECT data_count FROM feeds WHERE id = 1"))
-                minutes = await conn.execute(
-                    text("SELECT sum(points) FROM rollups WHERE feed_id = 1 AND grain = 0")
-                )
-                assert (points.scalar(), count.scalar(), minutes.scalar()) == (2, 2, 2)
-        finally:
-            await db.close()
+    async def go(db: Database) -> None:
+        writer = batch_writer(db)
+        old = now_ms() - 3 * 86_400_000  # merged into the rollups by the batch itself
+        await writer.write([point(1, old, "1")])
+        async with db.begin() as other:
+            await other.execute(text("UPDATE rollups SET points = points WHERE feed_id = 1"))
+            batch = asyncio.create_task(writer.write([point(1, old + 1, "2")]))
+            await asyncio.sleep(0.3)  # the batch holds the feed's row, waits for rollups
+            assert not batch.done()
+            await other.execute(text("UPDATE feeds SET data_count = data_count WHERE id = 1"))
+        await asyncio.wait_for(batch, 20)
+        await writer.close()
+        assert await sql(db, "SELECT count(*) FROM data") == 2
+        assert await sql(db, "SELECT data_count FROM feeds WHERE id = 1") == 2
+        assert await sql(db, MINUTES) == 2
 
-    for pg in backend_url("postgresql"):
-        assert pg is not None
-        asyncio.run(go(to_async_url(pg)))
+    on_postgresql(go)
 
 
 def test_thinning_a_feed_locks_its_row_before_its_rollups() -> None:
@@ -493,31 +488,17 @@ def test_thinning_a_feed_locks_its_row_before_its_rollups() -> None:
     does, so a batch holding that row and then merging into the rollups (a feed without
     history merges every point) waits for it or it for the batch, never both."""
 
-    async def go(url: str) -> None:
-        db = await open_db(url, feeds=1)
+    async def go(db: Database) -> None:
         store = DataStore(db)
-        try:
-            writer = batch_writer(db)
-            await writer.write([point(1, now_ms() - 60_000 + i * 1_000, str(i)) for i in range(3)])
-            await store.flush_rollups()  # rollups rows to lock, and a new mark (a recent point)
-            await writer.write([point(1, now_ms() - 50_000, "3")])
-            await writer.close()
-            async with db.begin() as batch:
-                await batch.execute(text("UPDATE feeds SET data_count = data_count WHERE id = 1"))
-                thinning = asyncio.create_task(store.keep_newest(1))
-                await asyncio.sleep(0.5)
-                assert not thinning.done()
-                await batch.execute(text("UPDATE rollups SET points = points WHERE feed_id = 1"))
-            await asyncio.wait_for(thinning, 10)
-            async with db.connect() as conn:
-                left = await conn.execute(text("SELECT count(*) FROM data"))
-                minutes = await conn.execute(
-                    text("SELECT sum(points) FROM rollups WHERE feed_id = 1 AND grain = 0")
-                )
-                assert (left.scalar(), minutes.scalar()) == (1, 4)
-        finally:
-            await db.close()
+        await rolled_up_and_marked(db, store)
+        async with db.begin() as batch:
+            await batch.execute(text("UPDATE feeds SET data_count = data_count WHERE id = 1"))
+            thinning = asyncio.create_task(store.keep_newest(1))
+            await asyncio.sleep(0.5)
+            assert not thinning.done()
+            await batch.execute(text("UPDATE rollups SET points = points WHERE feed_id = 1"))
+        await asyncio.wait_for(thinning, 10)
+        assert await sql(db, "SELECT count(*) FROM data") == 1
+        assert await sql(db, MINUTES) == 4
 
-    for pg in backend_url("postgresql"):
-        assert pg is not None
-        asyncio.run(go(to_async_url(pg)))
+    on_postgresql(go)
