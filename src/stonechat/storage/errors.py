@@ -41,6 +41,7 @@ ROLLED_BACK_RETRY_AFTER = 1.0
 # SQLSTATE classes (PostgreSQL appendix A).
 _UNREACHABLE_STATES = ("08", "53", "57P01", "57P02", "57P03", "57P05", "58")
 _INVALID_STATES = ("22", "54")
+_ROLLED_BACK_STATES = "40"  # transaction rollback: a deadlock, a serialization failure
 _SQLITE_UNREACHABLE = (
     "database is locked",
     "disk i/o error",
@@ -83,7 +84,7 @@ def translate(error: BaseException) -> StonechatError | None:
         if isinstance(state, str) and state:
             if state.startswith(_UNREACHABLE_STATES):
                 return Unavailable(UNAVAILABLE, RETRY_AFTER)
-            if state.startswith("40"):
+            if state.startswith(_ROLLED_BACK_STATES):
                 return Unavailable(ROLLED_BACK, ROLLED_BACK_RETRY_AFTER)
             if state.startswith(_INVALID_STATES):
                 return Invalid(OUT_OF_RANGE)
